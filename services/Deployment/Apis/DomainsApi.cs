@@ -1,7 +1,6 @@
 using DomainPlatform.Deployment.Data;
 using DomainPlatform.Deployment.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 
 namespace DomainPlatform.Deployment.Apis;
 
@@ -24,26 +23,26 @@ public static class DomainsApi
     public static async Task<Ok<IReadOnlyList<DomainRecord>>> ListDomains(string? status, DomainStore store, CancellationToken ct) =>
         TypedResults.Ok(await store.ListAsync(status, ct));
 
-    public static async Task<Results<Ok<DomainRecord>, NotFound<ProblemDetails>>> GetDomain(string id, DomainStore store, CancellationToken ct) =>
+    public static async Task<Results<Ok<DomainRecord>, ProblemHttpResult>> GetDomain(string id, DomainStore store, CancellationToken ct) =>
         await store.FindAsync(id, ct) is { } domain
             ? TypedResults.Ok(domain)
-            : TypedResults.NotFound(new ProblemDetails { Title = "Domain not found", Detail = $"No domain has the id '{id}'.", Status = 404 });
+            : TypedResults.Problem(title: "Domain not found", detail: $"No domain has the id '{id}'.", statusCode: StatusCodes.Status404NotFound);
 
-    public static async Task<Results<Created<DomainRecord>, ValidationProblem, Conflict<ProblemDetails>>> CreateDomain(
+    public static async Task<Results<Created<DomainRecord>, ValidationProblem, ProblemHttpResult>> CreateDomain(
         CreateDomainRequest request, DomainStore store, CancellationToken ct)
     {
         var errors = DomainRules.Validate(request.Id, request.Name, request.MaxTokens, request.Keywords);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
-        var now = DateTime.UtcNow;
-        var domain = new DomainRecord(request.Id!, request.Name!, request.AgentId, request.Layer, request.Team,
-            request.Keywords?.ToArray() ?? [], request.BaseModel, request.MaxTokens ?? 512, "active", 1, now, now);
+        var domain = new DomainRecord
+        {
+            Id = request.Id!, Name = request.Name!, AgentId = request.AgentId, Layer = request.Layer, Team = request.Team,
+            Keywords = request.Keywords?.ToArray() ?? [], BaseModel = request.BaseModel, MaxTokens = request.MaxTokens ?? 512,
+        };
         if (!await store.TryCreateAsync(domain, ct))
         {
-            return TypedResults.Conflict(new ProblemDetails
-            {
-                Title = "Domain already exists", Detail = $"A domain with the id '{domain.Id}' already exists.", Status = 409,
-            });
+            return TypedResults.Problem(
+                title: "Domain already exists", detail: $"A domain with the id '{domain.Id}' already exists.", statusCode: StatusCodes.Status409Conflict);
         }
         return TypedResults.Created($"/api/domains/{domain.Id}", await store.FindAsync(domain.Id, ct));
     }

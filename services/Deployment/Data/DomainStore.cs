@@ -3,9 +3,22 @@ using Npgsql;
 
 namespace DomainPlatform.Deployment.Data;
 
-public sealed record DomainRecord(
-    string Id, string Name, string? AgentId, string? Layer, string? Team, string[] Keywords,
-    string? BaseModel, int MaxTokens, string Status, int Revision, DateTime CreatedAt, DateTime UpdatedAt);
+// Rows map by property (Dapper matches constructors only on exact column types, e.g. text[] reads as Array).
+public sealed record DomainRecord
+{
+    public string Id { get; init; } = "";
+    public string Name { get; init; } = "";
+    public string? AgentId { get; init; }
+    public string? Layer { get; init; }
+    public string? Team { get; init; }
+    public string[] Keywords { get; init; } = [];
+    public string? BaseModel { get; init; }
+    public int MaxTokens { get; init; }
+    public string Status { get; init; } = "active";
+    public int Revision { get; init; }
+    public DateTime CreatedAt { get; init; }
+    public DateTime UpdatedAt { get; init; }
+}
 
 public sealed class DomainStore(NpgsqlDataSource db)
 {
