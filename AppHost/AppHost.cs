@@ -41,13 +41,9 @@ builder.Build().Run();
 IResourceBuilder<ProjectResource> Service<TProject>(string name, string databaseName) where TProject : IProjectMetadata, new()
 {
     var database = Database(databaseName);
+    // Each service declares Kestrel:Endpoints "http" and "grpc" (Protocols Http2) in its appsettings.json;
+    // Aspire turns them into endpoints of those names and injects Kestrel__Endpoints__<name>__Url.
     return builder.AddProject<TProject>(name)
-        .WithEndpoint("grpc", e => { e.UriScheme = "http"; e.Transport = "http2"; e.IsProxied = true; })
-        .WithEnvironment(ctx =>
-        {
-            // The service binds its gRPC endpoint from Kestrel configuration, HTTP/2 only (h2c needs prior knowledge).
-            ctx.EnvironmentVariables["Kestrel__Endpoints__grpc__Protocols"] = "Http2";
-        })
         .WithReference(database).WaitFor(database)
         .WithReference(redis).WaitFor(redis)
         .WithReference(eventbus).WaitFor(eventbus);
