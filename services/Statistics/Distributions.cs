@@ -93,7 +93,11 @@ public static class Distributions
             low *= 2;
         }
 
-        var root = SolveBracketed(x => StudentTCdf(x, degreesOfFreedom) - lower, x => StudentTDensity(x, degreesOfFreedom), low, high);
+        // Cornish-Fisher start: t ≈ z + (z³ + z)/(4ν) + (5z⁵ + 16z³ + 3z)/(96ν²), close enough for Newton to finish in a few steps.
+        var z = NormalQuantile(lower);
+        var nu = degreesOfFreedom;
+        var start = z + (z * z * z + z) / (4 * nu) + (5 * Math.Pow(z, 5) + 16 * z * z * z + 3 * z) / (96 * nu * nu);
+        var root = SolveBracketed(x => StudentTCdf(x, degreesOfFreedom) - lower, x => StudentTDensity(x, degreesOfFreedom), low, high, start);
         return p < 0.5 ? root : -root;
     }
 
@@ -165,9 +169,9 @@ public static class Distributions
     }
 
     // Newton steps kept inside a shrinking bracket [low, high] with f(low) < 0 < f(high); bisection when Newton leaves it.
-    private static double SolveBracketed(Func<double, double> residual, Func<double, double> derivative, double low, double high)
+    private static double SolveBracketed(Func<double, double> residual, Func<double, double> derivative, double low, double high, double start)
     {
-        var x = (low + high) / 2;
+        var x = start > low && start < high ? start : (low + high) / 2;
         for (var step = 0; step < 200; step++)
         {
             var value = residual(x);
