@@ -61,7 +61,10 @@ public sealed record ExperimentDesign
 
     public double SampleRatioThreshold { get; init; } = 0.001;
 
-    /// <summary>mSPRT mixing variance τ² on the scale of the difference; by default (MDE × |control|)². Keep it fixed for an experiment.</summary>
+    /// <summary>
+    /// mSPRT mixing variance τ² for the primary metric, on the scale of the difference; by default (MDE × |control|)²,
+    /// which moves slightly as the control's estimate settles. Set it to keep it fixed for the whole experiment.
+    /// </summary>
     public double? MixingVariance { get; init; }
 
     /// <summary>Sequential and Bayesian runs stop with no difference here; by default the fixed-horizon sample size.</summary>
@@ -133,7 +136,11 @@ public static class ExperimentDecision
             drafts.Add(PrimaryDraft(design, control, treatment, states));
             foreach (var guardrail in design.Guardrails)
             {
-                drafts.Add(GuardrailDraft(design, control, treatment, guardrail, states));
+                // A guardrail is judged once both sides have the minimum samples (its metric may lag the primary).
+                if (Guardrail(control, guardrail.Metric).Count >= minimum && Guardrail(treatment, guardrail.Metric).Count >= minimum)
+                {
+                    drafts.Add(GuardrailDraft(design, control, treatment, guardrail, states));
+                }
             }
         }
 
@@ -354,15 +361,18 @@ public static class ExperimentDecision
         var key = $"{draft.Variant}/{draft.Metric}";
         var previous = states.GetValueOrDefault(key) ?? SequentialState.Initial;
         var estimateVariance = control.EstimateVariance + treatment.EstimateVariance;
-        var look = SequentialTest.Update(previous, treatment.Estimate - control.Estimate, estimateVariance, MixingVariance(design, control), design.Alpha, nullValue);
+        var look = SequentialTest.Update(previous, treatment.Estimate - control.Estimate, estimateVariance, MixingVariance(design, control, draft.IsGuardrail), design.Alpha, nullValue);
         states[key] = look.State;
         return draft with { PValue = look.AlwaysValidPValue, AlwaysValidInterval = look.AlwaysValidInterval };
     }
 
-    /// <summary>τ² = (MDE × |control|)², or (MDE × control sd)² when the control's value is 0, unless the design sets it.</summary>
-    private static double MixingVariance(ExperimentDesign design, MetricSummary control)
+    /// <summary>
+    /// τ² = (MDE × |control|)², or (MDE × control sd)² when the control's value is 0; the design's own τ² applies to
+    /// the primary metric only, since guardrails are on other scales.
+    /// </summary>
+    private static double MixingVariance(ExperimentDesign design, MetricSummary control, bool isGuardrail)
     {
-        if (design.MixingVariance is { } tau2)
+        if (!isGuardrail && design.MixingVariance is { } tau2)
         {
             return tau2;
         }

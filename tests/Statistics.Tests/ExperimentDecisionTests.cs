@@ -133,6 +133,37 @@ public class ExperimentDecisionTests
     }
 
     [Fact]
+    public void A_guardrail_without_the_minimum_samples_is_not_judged_yet()
+    {
+        var design = RateDesign with { Guardrails = [new GuardrailSpec("feedback", MetricDirection.HigherIsBetter)] };
+        var sparse = new Dictionary<string, MetricSummary> { ["feedback"] = MetricSummary.Rate(40, 10) };
+
+        var result = ExperimentDecision.Decide(design, [Rate("control", 20_000, 2000, sparse), Rate("treatment", 20_000, 2300, sparse)]);
+
+        Assert.Equal(DecisionOutcome.WinnerFound, result.Outcome);
+        Assert.DoesNotContain(result.Comparisons, c => c.IsGuardrail);
+    }
+
+    [Fact]
+    public void Sequential_guardrails_are_tracked_under_their_own_key()
+    {
+        var design = RateDesign with
+        {
+            Method = AnalysisMethod.Sequential,
+            MixingVariance = 0.0001,
+            Guardrails = [new GuardrailSpec("latency_ms", MetricDirection.LowerIsBetter)],
+        };
+        var control = new Dictionary<string, MetricSummary> { ["latency_ms"] = MetricSummary.Mean(ContinuousSummary.FromMoments(5000, 500, 10_000)) };
+        var slower = new Dictionary<string, MetricSummary> { ["latency_ms"] = MetricSummary.Mean(ContinuousSummary.FromMoments(5000, 560, 10_000)) };
+
+        var result = ExperimentDecision.Decide(design, [Rate("control", 5000, 500, control), Rate("treatment", 5000, 510, slower)]);
+
+        Assert.Equal(DecisionOutcome.GuardrailBreached, result.Outcome);
+        Assert.True(result.SequentialStates["treatment/latency_ms"].AlwaysValidPValue < 0.05);
+        Assert.True(result.SequentialStates.ContainsKey("treatment/primary"));
+    }
+
+    [Fact]
     public void A_sample_ratio_mismatch_blocks_any_verdict()
     {
         var design = RateDesign with { PlannedWeights = [50, 50] };
