@@ -67,6 +67,12 @@ public sealed record ExperimentDesign
     /// </summary>
     public double? MixingVariance { get; init; }
 
+    /// <summary>
+    /// The fixed-horizon sample size per variant, when the service fixed it at the start; otherwise it is computed at
+    /// each analysis from the control's current estimate (see <see cref="ExperimentDecision.RequiredSamples"/>).
+    /// </summary>
+    public long? PlannedSamplesPerVariant { get; init; }
+
     /// <summary>Sequential and Bayesian runs stop with no difference here; by default the fixed-horizon sample size.</summary>
     public long? MaximumSamplesPerVariant { get; init; }
 }
@@ -118,7 +124,7 @@ public static class ExperimentDecision
         Validate(design, variants);
         var control = variants[0];
         var treatments = variants.Skip(1).ToArray();
-        var required = RequiredSamples(design, control.Primary, treatments.Length);
+        var required = design.PlannedSamplesPerVariant ?? RequiredSamples(design, control.Primary, treatments.Length);
         var states = new Dictionary<string, SequentialState>(previousSequentialStates ?? new Dictionary<string, SequentialState>());
 
         var shortest = variants.MinBy(v => v.Primary.Count)!;
@@ -449,6 +455,11 @@ public static class ExperimentDecision
         if (!(design.MinimumDetectableEffect > 0) || !double.IsFinite(design.MinimumDetectableEffect))
         {
             throw new ArgumentOutOfRangeException(nameof(design), design.MinimumDetectableEffect, "The minimum detectable effect must be a positive fraction.");
+        }
+
+        if (design.PlannedSamplesPerVariant is < 2 || design.MaximumSamplesPerVariant is < 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(design), "Planned and maximum sample sizes must be at least 2 per variant.");
         }
 
         if (design.MixingVariance is { } tau2 && !(tau2 > 0 && double.IsFinite(tau2)))

@@ -45,6 +45,17 @@ public class ExperimentDecisionTests
     }
 
     [Fact]
+    public void A_horizon_fixed_at_the_start_replaces_the_computed_one()
+    {
+        var design = RateDesign with { PlannedSamplesPerVariant = 2500 };
+        var result = ExperimentDecision.Decide(design, [Rate("control", 3000, 300), Rate("treatment", 3000, 390)]);
+
+        Assert.Equal(2500, result.RequiredSamplesPerVariant);
+        Assert.Equal(DecisionOutcome.WinnerFound, result.Outcome);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ExperimentDecision.Decide(RateDesign with { PlannedSamplesPerVariant = 1 }, [Rate("a", 10, 1), Rate("b", 10, 1)]));
+    }
+
+    [Fact]
     public void No_significant_difference_at_the_horizon_is_no_difference()
     {
         var result = ExperimentDecision.Decide(RateDesign, [Rate("control", 20_000, 2000), Rate("treatment", 20_000, 2010)]);
