@@ -20,6 +20,11 @@ for arg in "$@"; do
   esac
 done
 
+# Concurrent builds may both call this script; one fetches, the other waits and finds it done.
+mkdir -p "$repo_root/.native"
+exec 9>"$repo_root/.native/.fetch.lock"
+flock 9
+
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
