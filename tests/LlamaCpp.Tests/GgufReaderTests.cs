@@ -55,7 +55,8 @@ public sealed class GgufReaderTests
         Assert.Equal([3, 4, 5], (int[])file.Metadata["a.ints"].Value);
 
         Assert.Equal(2, file.Tensors.Count);
-        Assert.Equal(new GgufTensorInfo("first", GgmlType.F32, [3, 4], 0, 48).ToString(), file.Tensors[0].ToString());
+        Assert.Equal(("first", GgmlType.F32, 0UL), (file.Tensors[0].Name, file.Tensors[0].Type, file.Tensors[0].Offset));
+        Assert.Equal(("second", GgmlType.F16), (file.Tensors[1].Name, file.Tensors[1].Type));
         Assert.Equal([3UL, 4UL], file.Tensors[0].Dimensions);
         Assert.Equal(48UL, file.Tensors[0].ByteSize);
         Assert.Equal(64UL, file.Tensors[1].Offset);
