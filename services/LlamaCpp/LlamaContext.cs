@@ -119,6 +119,8 @@ public sealed class LlamaContext : IDisposable
         parameters.NThreadsBatch = options.BatchThreads ?? threads;
         parameters.KvUnified = options.UnifiedKvCache ? (byte)1 : (byte)0;
         parameters.OffloadKqv = options.OffloadKqv ? (byte)1 : (byte)0;
+        // Timings are a few clock reads per decode and feed GetPerformance.
+        parameters.NoPerf = 0;
         if (options.F32KvCache)
         {
             parameters.TypeK = Gguf.GgmlType.F32;
