@@ -124,15 +124,18 @@ public sealed class LlamaTrainer : IDisposable
     }
 
     /// <summary>Changes the learning rate and weight decay from the next optimizer step on (schedules).</summary>
-    public unsafe void SetLearningRate(float learningRate, float weightDecay)
+    public void SetLearningRate(float learningRate, float weightDecay)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(learningRate);
         ArgumentOutOfRangeException.ThrowIfNegative(weightDecay);
-        _optimizerParams->AdamWAlpha = learningRate;
-        _optimizerParams->SgdAlpha = learningRate;
-        _optimizerParams->AdamWWeightDecay = weightDecay;
-        _optimizerParams->SgdWeightDecay = weightDecay;
+        unsafe
+        {
+            _optimizerParams->AdamWAlpha = learningRate;
+            _optimizerParams->SgdAlpha = learningRate;
+            _optimizerParams->AdamWWeightDecay = weightDecay;
+            _optimizerParams->SgdWeightDecay = weightDecay;
+        }
     }
 
     /// <summary>
@@ -215,14 +218,18 @@ public sealed class LlamaTrainer : IDisposable
         }
     }
 
-    public unsafe void Dispose()
+    public void Dispose()
     {
         if (_disposed)
         {
             return;
         }
         _disposed = true;
+        // The context (and its optimizer) goes first: it reads the parameters block until freed.
         _context.Dispose();
-        NativeMemory.Free(_optimizerParams);
+        unsafe
+        {
+            NativeMemory.Free(_optimizerParams);
+        }
     }
 }

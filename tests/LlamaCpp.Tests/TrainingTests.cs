@@ -10,7 +10,7 @@ public sealed class TrainingTests(TinyModelFixture fixture)
     public void Fine_tuning_lowers_the_loss_and_the_saved_model_loads()
     {
         var path = fixture.NewPath("train.gguf");
-        TinyModelGenerator.Write(path, GgufTestFiles.Smallest with { EmbeddingSize = 32, Heads = 4, FeedForwardSize = 64, ContextLength = 256 });
+        TinyModelGenerator.Write(path, GgufTestFiles.Smallest with { EmbeddingSize = 32, Heads = 4, FeedForwardSize = 64, ContextLength = 512 });
         using var model = LlamaModel.Load(path, new LlamaModelOptions { GpuLayers = 0, UseMmap = false });
         var tokens = model.Vocab.Tokenize(string.Concat(Enumerable.Repeat(Corpus, 24)), addSpecial: false);
 
@@ -23,6 +23,7 @@ public sealed class TrainingTests(TinyModelFixture fixture)
             last = trainer.RunEpoch(tokens, stride: 64, validationFraction: 0.34);
         }
 
+        TestContext.Current.TestOutputHelper?.WriteLine($"first epoch {first}; last epoch {last}");
         Assert.True(first.TrainTokens > 0, $"first epoch: {first}, {tokens.Length} tokens");
         Assert.True(first.ValidationTokens > 0, $"first epoch: {first}, {tokens.Length} tokens");
         Assert.True(last.TrainLoss < first.TrainLoss, $"loss went from {first.TrainLoss} to {last.TrainLoss}");
@@ -33,6 +34,8 @@ public sealed class TrainingTests(TinyModelFixture fixture)
         GgufValidator.ValidateFile(saved);
         using var reloaded = LlamaModel.Load(saved, new LlamaModelOptions { GpuLayers = 0 });
         Assert.Equal(model.ParameterCount, reloaded.ParameterCount);
+        // llama_opt_init sets the model's training context to the window size, and the saved file keeps it.
+        Assert.Equal(options.ContextSize, reloaded.TrainContextLength);
     }
 
     [Fact]
