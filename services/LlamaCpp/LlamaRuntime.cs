@@ -53,6 +53,7 @@ public static class LlamaRuntime
     private static readonly Lock Gate = new();
     private static LlamaRuntimeInfo? _info;
     private static string? _nativeDirectory;
+    private static bool _resolverSet;
     private static ILogger _logger = NullLogger.Instance;
     private static LogLevel _nativeLogLevel = LogLevel.Warning;
     private static readonly Dictionary<string, nint> LoadedLibraries = new(StringComparer.Ordinal);
@@ -83,7 +84,12 @@ public static class LlamaRuntime
 
             var (directory, isCuda) = ResolveNativeDirectory(options);
             _nativeDirectory = directory;
-            NativeLibrary.SetDllImportResolver(typeof(LlamaRuntime).Assembly, Resolve);
+            // The resolver can be set once per assembly; a retry after a failed start reuses it.
+            if (!_resolverSet)
+            {
+                NativeLibrary.SetDllImportResolver(typeof(LlamaRuntime).Assembly, Resolve);
+                _resolverSet = true;
+            }
 
             // Load in dependency order so each library finds the one it needs already mapped.
             foreach (var name in new[] { NativeMethods.GgmlBase, NativeMethods.Ggml, NativeMethods.Llama })
