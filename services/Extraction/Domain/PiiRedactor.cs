@@ -46,7 +46,7 @@ public static partial class PiiRedactor
     [GeneratedRegex(@"(?<![0-9A-Za-z:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Za-z:])")]
     private static partial Regex IPv6Pattern();
 
-    [GeneratedRegex(@"(?<![\w+])(?:\+\d{1,3}[ -]?)?(?:\(\d{1,5}\)[ -]?)?\d{2,15}(?:[ -]\d{2,6}){0,5}(?!\w)")]
+    [GeneratedRegex(@"(?<![\w+])(?:\+\d{1,3}[ -]?)?(?:\(\d{1,5}\)[ -]?)?\d{2,15}(?:[ -]\d{2,8}){0,5}(?!\w)")]
     private static partial Regex PhonePattern();
 
     public static Redaction Redact(string? text)
@@ -107,8 +107,9 @@ public static partial class PiiRedactor
         return sum % 10 == 0;
     }
 
+    // A decimal digit is required so C++-style scopes such as "a::b" (formally an address) survive.
     private static bool IsIPv6(string candidate) =>
-        candidate.Any(char.IsAsciiHexDigit)
+        candidate.Any(char.IsAsciiDigit)
         && IPAddress.TryParse(candidate, out var address)
         && address.AddressFamily == AddressFamily.InterNetworkV6;
 
