@@ -76,12 +76,14 @@ public sealed class JobStore(NpgsqlDataSource db)
 
     public static async Task<Guid> QueueAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, DatasetRecord dataset, string? baseModelPath, int epochs, double learningRate, CancellationToken ct)
     {
-        var id = Guid.CreateVersion7();
+        // Parameter names are distinct ignoring case: Dapper matches them case-insensitively.
+        var jobId = Guid.CreateVersion7();
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO jobs (id, domain, dataset_id, dataset_path, dataset_sha256, base_model_path, epochs, learning_rate, state, message)
-            VALUES (@id, @Domain, @Id, @Path, @Sha256, @baseModelPath, @epochs, @learningRate, 'queued', 'waiting for the runner')
-            """, new { id, dataset.Domain, dataset.Id, dataset.Path, dataset.Sha256, baseModelPath, epochs, learningRate }, tx, cancellationToken: ct));
-        return id;
+            VALUES (@jobId, @domain, @datasetId, @path, @sha256, @baseModelPath, @epochs, @learningRate, 'queued', 'waiting for the runner')
+            """, new { jobId, domain = dataset.Domain, datasetId = dataset.Id, path = dataset.Path, sha256 = dataset.Sha256, baseModelPath, epochs, learningRate },
+            tx, cancellationToken: ct));
+        return jobId;
     }
 
     public async Task<Guid> QueueAsync(DatasetRecord dataset, string? baseModelPath, int epochs, double learningRate, CancellationToken ct)
