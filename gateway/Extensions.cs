@@ -1,4 +1,6 @@
 using DomainPlatform.EventBus;
+using DomainPlatform.Gateway.Auth;
+using DomainPlatform.Gateway.Data;
 using DomainPlatform.Gateway.Routing;
 using DomainPlatform.Persistence;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -17,6 +19,14 @@ internal static class Extensions
         builder.AddPostgresDatabase(DatabaseName, typeof(Extensions).Assembly);
         builder.AddRedisClient();
         builder.AddEventBus(ServiceName);
+
+        builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateOnStart();
+        builder.Services.AddMemoryCache();
+        builder.Services.AddSingleton<ApiKeyStore>();
+        builder.Services.AddHostedService<AdminKeyBootstrap>();
+        builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorization(o => o.AddGatewayPolicies());
 
         var services = ServiceCatalog.Services;
         builder.Services.AddSingleton(new InMemoryConfigProvider(

@@ -1,5 +1,6 @@
 using DomainPlatform.Gateway;
 using DomainPlatform.Gateway.Apis;
+using DomainPlatform.Gateway.Auth;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -9,7 +10,11 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
-app.MapOpenApiIndexApi();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapOpenApiIndexApi().AllowAnonymous();
+app.MapKeysApi().RequireAuthorization(Policies.Admin);
 app.MapGatewayProxy();
 
 app.Run();

@@ -1,3 +1,4 @@
+using DomainPlatform.Gateway.Auth;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Transforms;
 
@@ -7,6 +8,9 @@ namespace DomainPlatform.Gateway.Routing;
 public static class ProxyConfigBuilder
 {
     public const string DestinationId = "primary";
+
+    public static IReadOnlyList<string> ReadMethods { get; } = ["GET", "HEAD"];
+    public static IReadOnlyList<string> WriteMethods { get; } = ["POST", "PUT", "PATCH", "DELETE"];
 
     public static IReadOnlyList<RouteConfig> BuildRoutes(IEnumerable<BackendService> services) =>
         services.SelectMany(RoutesFor).ToList();
@@ -28,19 +32,25 @@ public static class ProxyConfigBuilder
         foreach (var prefix in service.PathPrefixes)
         {
             // The catch-all also matches the bare prefix, so "/api/domains" and "/api/domains/x" both route.
-            yield return new RouteConfig
+            var path = prefix + "/{**rest}";
+            if (service.Kind == ApiKind.Inference)
             {
-                RouteId = $"{service.Name}{prefix}",
-                ClusterId = service.Name,
-                Match = new RouteMatch { Path = prefix + "/{**rest}" },
-            };
+                yield return Route($"{service.Name}{prefix}", service.Name, path, null, Policies.Inference);
+                continue;
+            }
+            yield return Route($"{service.Name}{prefix}:read", service.Name, path, ReadMethods, Policies.ReadApis);
+            yield return Route($"{service.Name}{prefix}:write", service.Name, path, WriteMethods, Policies.ManageApis);
         }
 
-        yield return new RouteConfig
-        {
-            RouteId = $"{service.Name}/openapi",
-            ClusterId = service.Name,
-            Match = new RouteMatch { Path = service.OpenApiPath },
-        }.WithTransformPathSet(ServiceCatalog.ServiceOpenApiPath);
+        yield return Route($"{service.Name}/openapi", service.Name, service.OpenApiPath, ReadMethods, Policies.Anonymous)
+            .WithTransformPathSet(ServiceCatalog.ServiceOpenApiPath);
     }
+
+    private static RouteConfig Route(string id, string cluster, string path, IReadOnlyList<string>? methods, string policy) => new()
+    {
+        RouteId = id,
+        ClusterId = cluster,
+        Match = new RouteMatch { Path = path, Methods = methods },
+        AuthorizationPolicy = policy,
+    };
 }

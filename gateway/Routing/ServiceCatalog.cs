@@ -1,7 +1,10 @@
 namespace DomainPlatform.Gateway.Routing;
 
+/// <summary>Management APIs are read by viewers and changed by operators; inference serves clients.</summary>
+public enum ApiKind { Management, Inference }
+
 /// <summary>A service behind the gateway and the path prefixes whose API it owns.</summary>
-public sealed record BackendService(string Name, IReadOnlyList<string> PathPrefixes)
+public sealed record BackendService(string Name, IReadOnlyList<string> PathPrefixes, ApiKind Kind = ApiKind.Management)
 {
     /// <summary>The service-discovery address of its HTTP endpoint (<c>services__{name}__http__0</c>).</summary>
     public string DiscoveryAddress => $"http://{Name}";
@@ -32,6 +35,6 @@ public static class ServiceCatalog
         new(Experimentation, ["/api/experiments", "/api/alerts", "/api/routing"]),
         new(Extraction, ["/api/sources", "/api/datasets", "/api/extraction"]),
         new(Training, ["/api/training"]),
-        new(Inference, ["/v1"]),
+        new(Inference, ["/v1"], ApiKind.Inference),
     ];
 }

@@ -1,3 +1,5 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using DomainPlatform.TestSupport;
 
 namespace DomainPlatform.Gateway.Tests;
@@ -10,6 +12,8 @@ public sealed class GatewayFactory() : ServiceFactory<Program>("gatewaydb")
 {
     private readonly List<FakeBackend> _backends = [];
     private readonly string _deadTraining = FakeBackend.DeadUrl();
+
+    public string AdminKeyFile { get; } = Path.Combine(Path.GetTempPath(), TestInfrastructure.UniqueName("admin-key"));
 
     public override async ValueTask InitializeAsync()
     {
@@ -24,11 +28,44 @@ public sealed class GatewayFactory() : ServiceFactory<Program>("gatewaydb")
     [
         .. _backends.Select(b => new KeyValuePair<string, string>($"services:{b.Name}:http:0", b.Url)),
         new("services:training:http:0", _deadTraining),
+        new("Gateway:AdminKeyFile", AdminKeyFile),
     ];
+
+    /// <summary>The bootstrap admin key the gateway wrote at start.</summary>
+    public string AdminKey
+    {
+        get
+        {
+            _ = Server; // starts the gateway, which writes the file
+            return File.ReadAllText(AdminKeyFile).Trim();
+        }
+    }
+
+    public HttpClient CreateClient(string apiKey)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        return client;
+    }
+
+    /// <summary>A new key of <paramref name="role"/>, created through the admin API as an operator would.</summary>
+    public async Task<string> CreateKeyAsync(string role, string? name = null)
+    {
+        using var admin = CreateClient(AdminKey);
+        var response = await admin.PostAsJsonAsync("/api/keys", new { name = name ?? $"test {role}", role });
+        response.EnsureSuccessStatusCode();
+        var created = await response.Content.ReadFromJsonAsync<CreatedKeyBody>();
+        return created!.Key;
+    }
+
+    public async Task<HttpClient> CreateClientAsync(string role) => CreateClient(await CreateKeyAsync(role));
+
+    private sealed record CreatedKeyBody(Guid Id, string Key);
 
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
         foreach (var backend in _backends) await backend.DisposeAsync();
+        File.Delete(AdminKeyFile);
     }
 }

@@ -27,7 +27,7 @@ public sealed class ProxyRoutingTests(GatewayFactory factory) : IClassFixture<Ga
     [InlineData("/v1/embeddings", "inference")]
     public async Task Requests_reach_the_service_that_owns_the_prefix_with_path_and_query_intact(string path, string service)
     {
-        var client = factory.CreateClient();
+        var client = await factory.CreateClientAsync("operator");
         var echo = await client.GetFromJsonAsync<Echo>(path + "?page=2", TestContext.Current.CancellationToken);
         Assert.NotNull(echo);
         Assert.Equal(service, echo.Service);
@@ -38,7 +38,7 @@ public sealed class ProxyRoutingTests(GatewayFactory factory) : IClassFixture<Ga
     [Fact]
     public async Task Request_bodies_and_methods_pass_through()
     {
-        var client = factory.CreateClient();
+        var client = await factory.CreateClientAsync("operator");
         var response = await client.PostAsJsonAsync("/api/experiments", new { name = "ab" }, TestContext.Current.CancellationToken);
         var echo = await response.Content.ReadFromJsonAsync<Echo>(TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -48,7 +48,7 @@ public sealed class ProxyRoutingTests(GatewayFactory factory) : IClassFixture<Ga
     [Fact]
     public async Task Paths_outside_every_prefix_are_not_proxied()
     {
-        var client = factory.CreateClient();
+        var client = await factory.CreateClientAsync("operator");
         var ct = TestContext.Current.CancellationToken;
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/domainsx", ct)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/unknown", ct)).StatusCode);
@@ -88,7 +88,7 @@ public sealed class ProxyRoutingTests(GatewayFactory factory) : IClassFixture<Ga
     [Fact]
     public async Task A_service_that_is_down_answers_bad_gateway_as_problem_details()
     {
-        var client = factory.CreateClient();
+        var client = await factory.CreateClientAsync("operator");
         var ct = TestContext.Current.CancellationToken;
         var response = await client.GetAsync("/api/training/jobs", ct);
 
