@@ -10,6 +10,7 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.UseRequestBodyLimit();
 app.UseAuthentication();
 app.UseAuthorization();
 

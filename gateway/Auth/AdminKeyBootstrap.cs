@@ -5,14 +5,6 @@ using Npgsql;
 
 namespace DomainPlatform.Gateway.Auth;
 
-public sealed class GatewayOptions
-{
-    public const string Section = "Gateway";
-
-    /// <summary>Where the bootstrap admin key is written (the launcher sets .platform/run/&lt;profile&gt;/admin-key).</summary>
-    public string? AdminKeyFile { get; set; }
-}
-
 /// <summary>
 /// At start, makes sure an operator can reach the admin API: when the admin key file is missing or no
 /// longer holds an active admin key, a new admin key is created and written there (owner-only).

@@ -41,7 +41,7 @@ public sealed class AuthMatrixTests(GatewayFactory factory) : IClassFixture<Gate
         var client = role == "none" ? factory.CreateClient() : factory.CreateClient(await KeyFor(role));
         var ct = TestContext.Current.CancellationToken;
         var request = new HttpRequestMessage(new HttpMethod(method), path);
-        if (method == "POST") request.Content = JsonContent.Create(new { model = "auto" });
+        if (method == "POST") request.Content = JsonContent.Create(new { model = "sql" });
 
         var response = await Eventually.GetAsync(() => client.SendAsync(Clone(request), ct),
             r => r.StatusCode != HttpStatusCode.ServiceUnavailable || path == "/health", "the gateway to be ready");
@@ -133,5 +133,5 @@ public sealed class AuthMatrixTests(GatewayFactory factory) : IClassFixture<Gate
     }
 
     private static HttpRequestMessage Clone(HttpRequestMessage request) =>
-        new(request.Method, request.RequestUri) { Content = request.Content is null ? null : JsonContent.Create(new { model = "auto" }) };
+        new(request.Method, request.RequestUri) { Content = request.Content is null ? null : JsonContent.Create(new { model = "sql" }) };
 }

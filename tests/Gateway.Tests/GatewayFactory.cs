@@ -6,21 +6,25 @@ namespace DomainPlatform.Gateway.Tests;
 
 /// <summary>
 /// The gateway in-process on real infrastructure, with real loopback backends for deployment,
-/// experimentation, extraction and inference, and training registered at an address where nothing listens.
+/// experimentation, extraction and two inference destinations ("inference", "inference-canary"), deployment's
+/// route registry over gRPC serving <see cref="TestRoutes.Initial"/>, and training registered where nothing listens.
 /// </summary>
 public sealed class GatewayFactory() : ServiceFactory<Program>("gatewaydb")
 {
     private readonly List<FakeBackend> _backends = [];
     private readonly string _deadTraining = FakeBackend.DeadUrl();
 
+    public FakeRouteRegistry Registry { get; private set; } = null!;
+
     public string AdminKeyFile { get; } = Path.Combine(Path.GetTempPath(), TestInfrastructure.UniqueName("admin-key"));
 
     public override async ValueTask InitializeAsync()
     {
-        foreach (var name in new[] { "deployment", "experimentation", "extraction", "inference" })
+        foreach (var name in new[] { "deployment", "experimentation", "extraction", "inference", "inference-canary" })
         {
             _backends.Add(await FakeBackend.StartAsync(name));
         }
+        Registry = await FakeRouteRegistry.StartAsync(TestRoutes.Initial());
         await base.InitializeAsync();
     }
 
@@ -28,6 +32,7 @@ public sealed class GatewayFactory() : ServiceFactory<Program>("gatewaydb")
     [
         .. _backends.Select(b => new KeyValuePair<string, string>($"services:{b.Name}:http:0", b.Url)),
         new("services:training:http:0", _deadTraining),
+        new("services:deployment:grpc:0", Registry.Url),
         new("Gateway:AdminKeyFile", AdminKeyFile),
     ];
 
@@ -66,6 +71,7 @@ public sealed class GatewayFactory() : ServiceFactory<Program>("gatewaydb")
     {
         await base.DisposeAsync();
         foreach (var backend in _backends) await backend.DisposeAsync();
+        await Registry.DisposeAsync();
         File.Delete(AdminKeyFile);
     }
 }
