@@ -1,5 +1,8 @@
 using DomainPlatform.EventBus;
 using DomainPlatform.Gateway.Auth;
+using DomainPlatform.Gateway.Caching;
+using DomainPlatform.Gateway.Limits;
+using DomainPlatform.Gateway.Outcomes;
 using DomainPlatform.Gateway.Data;
 using DomainPlatform.Gateway.Events;
 using DomainPlatform.Gateway.Inference;
@@ -43,13 +46,22 @@ internal static class Extensions
         builder.Services.AddSingleton(new InMemoryConfigProvider(
             ProxyConfigBuilder.BuildRoutes(services), ProxyConfigBuilder.BuildClusters(services)));
         builder.Services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<InMemoryConfigProvider>());
-        builder.Services.AddReverseProxy();
+        builder.Services.AddReverseProxy()
+            // A dead instance is known within seconds, so a retry can go to another before the client notices.
+            .ConfigureHttpClient((_, handler) => handler.ConnectTimeout = TimeSpan.FromSeconds(5));
         builder.Services.Replace(ServiceDescriptor.Singleton<IDestinationResolver, ServiceDiscoveryDestinationResolver>());
 
         builder.Services.AddServiceGrpcClient<ModelRegistry.ModelRegistryClient>(ServiceCatalog.Deployment);
         builder.Services.AddSingleton<RouteTableState>();
         builder.Services.AddHostedService<RouteTableSync>();
         builder.Services.AddSingleton<InferenceRouting>();
+
+        builder.Services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<RedisTokenBucket>();
+        builder.Services.AddOptions<CacheOptions>().BindConfiguration(CacheOptions.Section);
+        builder.Services.AddSingleton<ResponseCache>();
+        builder.Services.AddSingleton<OutcomePublisher>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<OutcomePublisher>());
     }
 
     /// <summary>Refuses bodies over the limit before anything reads them: 413 as problem details.</summary>
@@ -83,6 +95,7 @@ internal static class Extensions
             var inference = proxy.ApplicationServices.GetRequiredService<InferenceRouting>();
             proxy.Use(ProxyErrorProblemDetails.WriteOnErrorAsync);
             proxy.Use(inference.InvokeAsync);
+            proxy.Use(RetryOnAnotherDestination.InvokeAsync);
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();

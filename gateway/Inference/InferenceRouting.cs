@@ -1,5 +1,9 @@
+using System.Diagnostics;
 using System.Security.Claims;
+using DomainPlatform.Contracts.Events;
 using DomainPlatform.Gateway.Auth;
+using DomainPlatform.Gateway.Caching;
+using DomainPlatform.Gateway.Outcomes;
 using DomainPlatform.Gateway.Routing;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy;
@@ -9,9 +13,11 @@ namespace DomainPlatform.Gateway.Inference;
 /// <summary>
 /// The proxy pipeline step for OpenAI completion requests: reads the body (within the size limit),
 /// picks the domain from <c>model</c> and the variant by the assignment key, rewrites <c>model</c> to
-/// the variant's model, sends the request to the variant's destination and names both in the response.
+/// the variant's model, answers deterministic requests from the cache, sends the rest to the variant's
+/// destination, names domain and variant in the response and reports the outcome.
 /// </summary>
-internal sealed class InferenceRouting(RouteTableState routes, IProxyStateLookup proxyState, IOptions<GatewayOptions> options)
+internal sealed class InferenceRouting(
+    RouteTableState routes, IProxyStateLookup proxyState, ResponseCache cache, OutcomePublisher outcomes, IOptions<GatewayOptions> options)
 {
     private static readonly string[] RoutedPaths = ["/v1/chat/completions", "/v1/completions", "/v1/embeddings"];
 
@@ -25,6 +31,7 @@ internal sealed class InferenceRouting(RouteTableState routes, IProxyStateLookup
             await next();
             return;
         }
+        var started = Stopwatch.GetTimestamp();
 
         var body = await RequestBody.ReadAsync(context.Request, options.Value.MaxRequestBodyBytes, context.RequestAborted);
         if (body is null)
@@ -62,7 +69,7 @@ internal sealed class InferenceRouting(RouteTableState routes, IProxyStateLookup
         var assignmentKey = AssignmentKeys.For(request.User, context.Request.Headers[RouteHeaders.UserId],
             context.User.FindFirstValue(ApiKeyAuthenticationHandler.KeyIdClaim), requestId);
         var forced = context.Request.Headers[RouteHeaders.ForceVariant].ToString();
-        Contracts.Events.RouteVariant variant;
+        RouteVariant variant;
         if (forced.Length > 0)
         {
             if (!Policies.MayForceVariant(context.User.FindFirstValue(ClaimTypes.Role)))
@@ -97,9 +104,52 @@ internal sealed class InferenceRouting(RouteTableState routes, IProxyStateLookup
         context.Response.Headers[RouteHeaders.Variant] = variant.Name;
         context.Response.Headers[RouteHeaders.ModelVersion] = variant.ModelVersion;
         context.Response.Headers[RouteHeaders.RequestId] = requestId;
-        context.Features.Set(new InferenceRoute(requestId, domain.Id, variant.Name, variant.ModelVersion, variant.ModelId, assignmentKey, request));
-        await next();
+        var route = new InferenceRoute(requestId, domain.Id, variant.Name, variant.ModelVersion, variant.ModelId, assignmentKey, request);
+        context.Features.Set(route);
+
+        var cacheKey = cache.KeyFor(route, context.Request.Path);
+        if (cacheKey is not null)
+        {
+            if (await cache.GetAsync(cacheKey, route.Domain) is { } hit)
+            {
+                context.Response.Headers[ResponseCache.Header] = "HIT";
+                context.Response.StatusCode = StatusCodes.Status200OK;
+                context.Response.ContentType = hit.ContentType;
+                context.Response.ContentLength = hit.Body.Length;
+                await context.Response.Body.WriteAsync(hit.Body, context.RequestAborted);
+                var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                var (cachedIn, cachedOut) = UsageParser.Parse(System.Text.Encoding.UTF8.GetString(hit.Body));
+                outcomes.Enqueue(Outcome(route, elapsed, elapsed, cachedIn, cachedOut, StatusCodes.Status200OK, cacheHit: true));
+                return;
+            }
+            context.Response.Headers[ResponseCache.Header] = "MISS";
+        }
+
+        var original = context.Response.Body;
+        var recorder = new ResponseRecorder(original, started, cacheKey is null ? 0 : cache.MaxBodyBytes);
+        context.Response.Body = recorder;
+        try
+        {
+            await next();
+        }
+        finally
+        {
+            context.Response.Body = original;
+            var status = context.Response.StatusCode;
+            var (tokensIn, tokensOut) = UsageParser.Parse(recorder.Tail);
+            outcomes.Enqueue(Outcome(route, Stopwatch.GetElapsedTime(started).TotalMilliseconds, recorder.FirstByteMs, tokensIn, tokensOut, status, cacheHit: false));
+        }
+
+        if (cacheKey is not null && context.Response.StatusCode == StatusCodes.Status200OK
+            && context.GetForwarderErrorFeature() is null && recorder.WholeBody is { } answer)
+        {
+            await cache.SetAsync(cacheKey, route.Domain, context.Response.ContentType ?? "application/json", answer);
+        }
     }
+
+    private static InferenceCompleted Outcome(InferenceRoute route, double latencyMs, double? firstByteMs, int tokensIn, int tokensOut, int status, bool cacheHit) =>
+        new(route.RequestId, route.Domain, route.Variant, route.ModelVersion, latencyMs, firstByteMs, tokensIn, tokensOut, status,
+            status is >= 200 and < 400, cacheHit, OutcomePublisher.HashKey(route.AssignmentKey), null);
 }
 
 /// <summary>The request id a caller can quote in feedback: theirs when they sent one, else the trace id.</summary>

@@ -1,5 +1,6 @@
 using DomainPlatform.Gateway.Auth;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Transforms;
 
 namespace DomainPlatform.Gateway.Routing;
@@ -18,12 +19,32 @@ public static class ProxyConfigBuilder
     public static IReadOnlyList<ClusterConfig> BuildClusters(IEnumerable<BackendService> services) =>
         services.Select(ClusterFor).ToList();
 
-    public static ClusterConfig ClusterFor(BackendService service) => new()
+    /// <summary>Longest silence from a management API before the request is given up (504).</summary>
+    public static readonly TimeSpan ManagementTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Longest silence from an inference destination: a long prompt may take a while to its first token.</summary>
+    public static readonly TimeSpan InferenceTimeout = TimeSpan.FromSeconds(120);
+
+    public static ClusterConfig ClusterFor(BackendService service) =>
+        Cluster(service.Name, service.DiscoveryAddress, service.Kind == ApiKind.Inference ? InferenceTimeout : ManagementTimeout);
+
+    /// <summary>
+    /// A cluster whose instances are taken out of rotation when their transport failures pile up (circuit
+    /// breaking) and put back after the reactivation period.
+    /// </summary>
+    public static ClusterConfig Cluster(string id, string address, TimeSpan timeout) => new()
     {
-        ClusterId = service.Name,
-        Destinations = new Dictionary<string, DestinationConfig>
+        ClusterId = id,
+        Destinations = new Dictionary<string, DestinationConfig> { [DestinationId] = new() { Address = address } },
+        HttpRequest = new ForwarderRequestConfig { ActivityTimeout = timeout },
+        HealthCheck = new HealthCheckConfig
         {
-            [DestinationId] = new() { Address = service.DiscoveryAddress },
+            Passive = new PassiveHealthCheckConfig
+            {
+                Enabled = true,
+                Policy = "TransportFailureRate",
+                ReactivationPeriod = TimeSpan.FromSeconds(15),
+            },
         },
     };
 

@@ -21,11 +21,7 @@ public static class DestinationClusters
     {
         var id = IdFor(destination);
         var address = id.StartsWith("url:", StringComparison.Ordinal) ? id["url:".Length..] : $"http://{id}";
-        return new ClusterConfig
-        {
-            ClusterId = id,
-            Destinations = new Dictionary<string, DestinationConfig> { [ProxyConfigBuilder.DestinationId] = new() { Address = address } },
-        };
+        return ProxyConfigBuilder.Cluster(id, address, ProxyConfigBuilder.InferenceTimeout);
     }
 }
 

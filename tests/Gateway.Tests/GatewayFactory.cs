@@ -13,6 +13,9 @@ public sealed class GatewayFactory() : ServiceFactory<Program>("gatewaydb")
 {
     private readonly List<FakeBackend> _backends = [];
     private readonly string _deadTraining = FakeBackend.DeadUrl();
+    private readonly string _deadInference = FakeBackend.DeadUrl();
+
+    public FakeBackend Backend(string name) => _backends.Single(b => b.Name == name);
 
     public FakeRouteRegistry Registry { get; private set; } = null!;
 
@@ -33,6 +36,11 @@ public sealed class GatewayFactory() : ServiceFactory<Program>("gatewaydb")
         .. _backends.Select(b => new KeyValuePair<string, string>($"services:{b.Name}:http:0", b.Url)),
         new("services:training:http:0", _deadTraining),
         new("services:deployment:grpc:0", Registry.Url),
+        // A second inference instance that is down: requests must still succeed, retried on the live one.
+        new("services:inference:http:1", _deadInference),
+        // Generous limits so load tests measure routing; RateLimitTests sets tight ones on its own hosts.
+        new("Gateway:RateLimit:Capacity", "1000000"),
+        new("Gateway:RateLimit:RefillPerSecond", "1000000"),
         new("Gateway:AdminKeyFile", AdminKeyFile),
     ];
 
