@@ -49,7 +49,7 @@ public sealed class GatewayFactory() : ServiceFactory<Program>("gatewaydb")
     {
         get
         {
-            _ = Server; // starts the gateway, which writes the file
+            StartServer(); // the gateway writes the file as it starts
             return File.ReadAllText(AdminKeyFile).Trim();
         }
     }
