@@ -13,6 +13,8 @@ BACKEND=$BASE NGINX=$((BASE + 1)) GATEWAY=$((BASE + 2))
 DURATION=${BENCH_DURATION:-15s}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
 THREADS=${BENCH_THREADS:-2}
+# chat: POST /v1/chat/completions (domain routing, variant, outcome event); models: GET /v1/models (plain proxying)
+MODE=${BENCH_MODE:-chat}
 SUFFIX=$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')
 DB="gwbench_$SUFFIX" VHOST="gwbench_$SUFFIX"
 MGMT=${PLATFORM_TEST_RABBITMQ_MANAGEMENT%/}
@@ -113,14 +115,18 @@ to_ms() { # wrk latency like 812.00us / 1.23ms / 1.01s -> milliseconds
 declare -A RPS P50 P99
 run() { # name url
   local out
-  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$ROOT/gateway/bench/post-chat.lua" \
-    -H "Authorization: Bearer $KEY" "$2/v1/chat/completions")
+  if [ "$MODE" = chat ]; then
+    out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$ROOT/gateway/bench/post-chat.lua" \
+      -H "Authorization: Bearer $KEY" "$2/v1/chat/completions")
+  else
+    out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "Authorization: Bearer $KEY" "$2/v1/models")
+  fi
   if echo "$out" | grep -q "Non-2xx"; then echo "$1: non-2xx responses:" >&2; echo "$out" >&2; exit 1; fi
   RPS[$1]=$(echo "$out" | awk '/^Requests\/sec/ { print $2 }')
   P50[$1]=$(to_ms "$(echo "$out" | awk '$1 == "50%" { print $2 }')")
   P99[$1]=$(to_ms "$(echo "$out" | awk '$1 == "99%" { print $2 }')")
 }
-echo "wrk: $THREADS threads, $CONNECTIONS connections, $DURATION each, POST /v1/chat/completions" >&2
+echo "wrk: $THREADS threads, $CONNECTIONS connections, $DURATION each, mode $MODE" >&2
 run direct "http://127.0.0.1:$BACKEND"
 run nginx "http://127.0.0.1:$NGINX"
 run gateway "http://127.0.0.1:$GATEWAY"
