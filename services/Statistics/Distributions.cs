@@ -148,8 +148,16 @@ public static class Distributions
     public static double BetaQuantile(double p, double a, double b)
     {
         RequireProbability(p, nameof(p));
-        var start = Beta.InvCDF(a, b, p);
-        return Polish(start, x => BetaCdf(x, a, b) - p, x => BetaDensity(x, a, b), lowerBound: 0, upperBound: 1);
+        RequirePositive(a, nameof(a));
+        RequirePositive(b, nameof(b));
+
+        // Start from the normal approximation (excellent for the large posteriors of real experiments), then
+        // safeguarded Newton inside (0, 1): a handful of incomplete beta evaluations.
+        var total = a + b;
+        var mean = a / total;
+        var sd = Math.Sqrt(a * b / (total * total * (total + 1)));
+        var start = mean + NormalQuantile(p) * sd;
+        return SolveBracketed(x => BetaCdf(x, a, b) - p, x => BetaDensity(x, a, b), 0, 1, start);
     }
 
     internal static void RequireProbability(double p, string name)

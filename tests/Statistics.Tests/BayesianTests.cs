@@ -9,6 +9,7 @@ public class BayesianTests
     [InlineData(20, 3, 20, 8)]
     [InlineData(100, 10, 120, 18)]
     [InlineData(500, 60, 480, 45)]
+    [InlineData(20_000, 2000, 20_000, 2100)]
     public void Probability_to_beat_control_matches_the_exact_Beta_sum(int controlTrials, int controlSuccesses, int treatmentTrials, int treatmentSuccesses)
     {
         var control = new BinarySummary(controlTrials, controlSuccesses);

@@ -45,6 +45,17 @@ public class ExperimentDecisionTests
     }
 
     [Fact]
+    public void A_horizon_fixed_at_the_start_replaces_the_computed_one()
+    {
+        var design = RateDesign with { PlannedSamplesPerVariant = 2500 };
+        var result = ExperimentDecision.Decide(design, [Rate("control", 3000, 300), Rate("treatment", 3000, 390)]);
+
+        Assert.Equal(2500, result.RequiredSamplesPerVariant);
+        Assert.Equal(DecisionOutcome.WinnerFound, result.Outcome);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ExperimentDecision.Decide(RateDesign with { PlannedSamplesPerVariant = 1 }, [Rate("a", 10, 1), Rate("b", 10, 1)]));
+    }
+
+    [Fact]
     public void No_significant_difference_at_the_horizon_is_no_difference()
     {
         var result = ExperimentDecision.Decide(RateDesign, [Rate("control", 20_000, 2000), Rate("treatment", 20_000, 2010)]);
@@ -130,6 +141,37 @@ public class ExperimentDecisionTests
 
         Assert.Equal(DecisionOutcome.WinnerFound, result.Outcome);
         Assert.False(Assert.Single(result.Comparisons, c => c.IsGuardrail).Significant);
+    }
+
+    [Fact]
+    public void A_guardrail_without_the_minimum_samples_is_not_judged_yet()
+    {
+        var design = RateDesign with { Guardrails = [new GuardrailSpec("feedback", MetricDirection.HigherIsBetter)] };
+        var sparse = new Dictionary<string, MetricSummary> { ["feedback"] = MetricSummary.Rate(40, 10) };
+
+        var result = ExperimentDecision.Decide(design, [Rate("control", 20_000, 2000, sparse), Rate("treatment", 20_000, 2300, sparse)]);
+
+        Assert.Equal(DecisionOutcome.WinnerFound, result.Outcome);
+        Assert.DoesNotContain(result.Comparisons, c => c.IsGuardrail);
+    }
+
+    [Fact]
+    public void Sequential_guardrails_are_tracked_under_their_own_key()
+    {
+        var design = RateDesign with
+        {
+            Method = AnalysisMethod.Sequential,
+            MixingVariance = 0.0001,
+            Guardrails = [new GuardrailSpec("latency_ms", MetricDirection.LowerIsBetter)],
+        };
+        var control = new Dictionary<string, MetricSummary> { ["latency_ms"] = MetricSummary.Mean(ContinuousSummary.FromMoments(5000, 500, 10_000)) };
+        var slower = new Dictionary<string, MetricSummary> { ["latency_ms"] = MetricSummary.Mean(ContinuousSummary.FromMoments(5000, 560, 10_000)) };
+
+        var result = ExperimentDecision.Decide(design, [Rate("control", 5000, 500, control), Rate("treatment", 5000, 510, slower)]);
+
+        Assert.Equal(DecisionOutcome.GuardrailBreached, result.Outcome);
+        Assert.True(result.SequentialStates["treatment/latency_ms"].AlwaysValidPValue < 0.05);
+        Assert.True(result.SequentialStates.ContainsKey("treatment/primary"));
     }
 
     [Fact]
