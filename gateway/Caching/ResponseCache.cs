@@ -1,0 +1,92 @@
+using System.Diagnostics.Metrics;
+using System.Security.Cryptography;
+using System.Text;
+using DomainPlatform.Gateway.Inference;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace DomainPlatform.Gateway.Caching;
+
+public sealed class CacheOptions
+{
+    public const string Section = "Gateway:Cache";
+
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>How long an answer stays cached unless its domain has its own TTL.</summary>
+    public TimeSpan DefaultTtl { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Per-domain TTLs (<c>Gateway__Cache__DomainTtl__&lt;domain&gt;=00:30:00</c>); zero turns caching off for a domain.</summary>
+    public Dictionary<string, TimeSpan> DomainTtl { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Largest response body stored.</summary>
+    public int MaxBodyBytes { get; set; } = 256 * 1024;
+
+    public TimeSpan TtlFor(string domain) => DomainTtl.TryGetValue(domain, out var ttl) ? ttl : DefaultTtl;
+}
+
+public sealed record CachedResponse(string ContentType, byte[] Body);
+
+/// <summary>
+/// Answers of deterministic requests (temperature 0 or a fixed seed) per domain and model version in
+/// Redis: the same question to the same model version gets the stored answer. A Redis failure is a miss.
+/// </summary>
+public sealed partial class ResponseCache(IConnectionMultiplexer redis, IOptionsMonitor<CacheOptions> options, IMeterFactory meters, ILogger<ResponseCache> logger)
+{
+    public const string Header = "X-Cache";
+
+    private readonly Counter<long> _lookups = meters.Create("DomainPlatform.Gateway").CreateCounter<long>(
+        "gateway.cache.lookups", description: "Response cache lookups, tagged result=hit|miss and domain");
+
+    /// <summary>The cache key, or null when the request must not be cached.</summary>
+    public string? KeyFor(InferenceRoute route, string path)
+    {
+        var current = options.CurrentValue;
+        if (!current.Enabled || !route.Request.IsDeterministic || current.TtlFor(route.Domain) <= TimeSpan.Zero) return null;
+        return CacheKey(route.Domain, route.ModelVersion, path, route.Request.CanonicalWithoutModel());
+    }
+
+    public static string CacheKey(string domain, string modelVersion, string path, string canonicalRequest)
+    {
+        var digest = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(path.ToLowerInvariant() + "\n" + canonicalRequest)));
+        return $"cache:{domain}:{modelVersion}:{digest}";
+    }
+
+    public async Task<CachedResponse?> GetAsync(string key, string domain)
+    {
+        CachedResponse? found = null;
+        try
+        {
+            var fields = await redis.GetDatabase().HashGetAsync(key, ["type", "body"]);
+            if (!fields[0].IsNull && !fields[1].IsNull) found = new CachedResponse(fields[0]!, (byte[])fields[1]!);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            LogRedisFailed(ex.Message);
+        }
+        _lookups.Add(1, new("result", found is null ? "miss" : "hit"), new("domain", domain));
+        return found;
+    }
+
+    public async Task SetAsync(string key, string domain, string contentType, byte[] body)
+    {
+        if (body.Length > options.CurrentValue.MaxBodyBytes) return;
+        try
+        {
+            var db = redis.GetDatabase();
+            var tx = db.CreateTransaction();
+            _ = tx.HashSetAsync(key, [new("type", contentType), new("body", body)]);
+            _ = tx.KeyExpireAsync(key, options.CurrentValue.TtlFor(domain));
+            await tx.ExecuteAsync();
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            LogRedisFailed(ex.Message);
+        }
+    }
+
+    public int MaxBodyBytes => options.CurrentValue.MaxBodyBytes;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Response cache unavailable, serving without it: {Reason}")]
+    private partial void LogRedisFailed(string reason);
+}

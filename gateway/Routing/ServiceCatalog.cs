@@ -1,0 +1,40 @@
+namespace DomainPlatform.Gateway.Routing;
+
+/// <summary>Management APIs are read by viewers and changed by operators; inference serves clients.</summary>
+public enum ApiKind { Management, Inference }
+
+/// <summary>A service behind the gateway and the path prefixes whose API it owns.</summary>
+public sealed record BackendService(string Name, IReadOnlyList<string> PathPrefixes, ApiKind Kind = ApiKind.Management)
+{
+    /// <summary>The service-discovery address of its HTTP endpoint (<c>services__{name}__http__0</c>).</summary>
+    public string DiscoveryAddress => $"http://{Name}";
+
+    /// <summary>Where the gateway serves this service's OpenAPI document.</summary>
+    public string OpenApiPath => $"/openapi/{Name}/v1.json";
+}
+
+/// <summary>
+/// The one table of which service owns which path: every management API and inference's
+/// OpenAI-compatible surface. The gateway's own endpoints (health, /api/openapi, /api/keys,
+/// /v1/feedback) are literal routes and win over these prefixes.
+/// </summary>
+public static class ServiceCatalog
+{
+    public const string Deployment = "deployment";
+    public const string Experimentation = "experimentation";
+    public const string Extraction = "extraction";
+    public const string Training = "training";
+    public const string Inference = "inference";
+
+    /// <summary>Where every service serves its own OpenAPI document (ASP.NET Core's default).</summary>
+    public const string ServiceOpenApiPath = "/openapi/v1.json";
+
+    public static IReadOnlyList<BackendService> Services { get; } =
+    [
+        new(Deployment, ["/api/domains", "/api/models", "/api/deployments", "/api/rollouts", "/api/audit"]),
+        new(Experimentation, ["/api/experiments", "/api/alerts", "/api/routing"]),
+        new(Extraction, ["/api/sources", "/api/datasets", "/api/extraction"]),
+        new(Training, ["/api/training"]),
+        new(Inference, ["/v1"], ApiKind.Inference),
+    ];
+}

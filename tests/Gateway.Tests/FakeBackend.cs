@@ -1,0 +1,85 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace DomainPlatform.Gateway.Tests;
+
+/// <summary>A real HTTP server on a loopback port standing in for one service: it echoes who it is and what it got.</summary>
+public sealed class FakeBackend : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private FakeBackend(string name, WebApplication app)
+    {
+        Name = name;
+        _app = app;
+    }
+
+    public string Name { get; }
+
+    private int _requests;
+
+    /// <summary>How many requests reached this backend (besides its OpenAPI document).</summary>
+    public int Requests => Volatile.Read(ref _requests);
+
+    /// <summary>A streamed answer sends its first chunk, then waits for the test to release the rest.</summary>
+    public SemaphoreSlim StreamGate { get; } = new(0);
+
+    public string Url => _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+
+    public static async Task<FakeBackend> StartAsync(string name, Action<WebApplication>? extraRoutes = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        FakeBackend? self = null;
+        extraRoutes?.Invoke(app);
+        app.MapGet("/openapi/v1.json", () => Results.Json(new { openapi = "3.1.1", info = new { title = name } }));
+        app.Map("/{**path}", async (HttpContext ctx) =>
+        {
+            Interlocked.Increment(ref self!._requests);
+            using var reader = new StreamReader(ctx.Request.Body);
+            var body = await reader.ReadToEndAsync();
+            if (body.Contains("\"stream\":true", StringComparison.Ordinal))
+            {
+                ctx.Response.ContentType = "text/event-stream";
+                await ctx.Response.WriteAsync("data: {\"choices\":[{\"delta\":{\"content\":\"first\"}}]}\n\n");
+                await ctx.Response.Body.FlushAsync();
+                await self.StreamGate.WaitAsync(ctx.RequestAborted);
+                await ctx.Response.WriteAsync("data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2}}\n\ndata: [DONE]\n\n");
+                return Results.Empty;
+            }
+            return Results.Json(new
+            {
+                service = name, path = ctx.Request.Path.Value, query = ctx.Request.QueryString.Value, method = ctx.Request.Method, body,
+                usage = new { prompt_tokens = 11, completion_tokens = 7, total_tokens = 18 },
+            });
+        });
+        await app.StartAsync();
+        self = new FakeBackend(name, app);
+        return self;
+    }
+
+    /// <summary>A loopback URL where nothing listens: a service that is down.</summary>
+    public static string DeadUrl()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return $"http://127.0.0.1:{port}";
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
