@@ -33,7 +33,7 @@ public static class ServiceCatalog
     [
         new(Deployment, ["/api/domains", "/api/models", "/api/deployments", "/api/rollouts", "/api/audit"]),
         new(Experimentation, ["/api/experiments", "/api/alerts", "/api/routing"]),
-        new(Extraction, ["/api/sources", "/api/datasets", "/api/extraction"]),
+        new(Extraction, ["/api/sources", "/api/datasets", "/api/extraction", "/api/privacy"]),
         new(Training, ["/api/training"]),
         new(Inference, ["/v1"], ApiKind.Inference),
     ];
