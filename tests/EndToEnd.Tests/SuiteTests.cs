@@ -53,7 +53,7 @@ public sealed class SuiteTests(PlatformFixture platform)
         {
             name = $"orders-{domain}",
             kind = "document",
-            content = "SELECT customer_id, SUM(total) FROM orders GROUP BY customer_id; contact ops@example.com for the orders table.",
+            text = "SELECT customer_id, SUM(total) FROM orders GROUP BY customer_id; contact ops@example.com for the orders table.",
             domain,
         }, ct);
         Assert.True(source.IsSuccessStatusCode, await source.Content.ReadAsStringAsync(ct));
