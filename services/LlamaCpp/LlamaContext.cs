@@ -235,7 +235,7 @@ public sealed class LlamaContext : IDisposable
     /// <summary>Frees every KV cell of a sequence.</summary>
     public void RemoveSequence(int sequenceId) => RemoveTokens(sequenceId);
 
-    /// <summary>Shares a sequence's cells [from, to) with another sequence (a prefix copy costs no memory).</summary>
+    /// <summary>Gives another sequence the cells [from, to) of this one: shared cells in a unified cache, a copy between per-sequence streams otherwise.</summary>
     public void CopySequence(int sourceSequenceId, int destinationSequenceId, int fromPosition = -1, int toPosition = -1)
     {
         CheckSequence(sourceSequenceId, allowAny: false);
@@ -244,7 +244,7 @@ public sealed class LlamaContext : IDisposable
         NativeMethods.llama_memory_seq_cp(_memory, sourceSequenceId, destinationSequenceId, fromPosition, toPosition);
     }
 
-    /// <summary>Removes every sequence except this one.</summary>
+    /// <summary>Removes every sequence except this one (with a per-sequence cache, only from this sequence's own stream).</summary>
     public void KeepSequence(int sequenceId)
     {
         CheckSequence(sequenceId, allowAny: false);

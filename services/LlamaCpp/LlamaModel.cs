@@ -31,6 +31,7 @@ public sealed class LlamaModel : IDisposable
     public const string FallbackChatTemplate = "chatml";
 
     private readonly SafeLlamaModelHandle _handle;
+    private static int _nativeLoadAttempts;
 
     private LlamaModel(SafeLlamaModelHandle handle, string path, int gpuLayersRequested, int gpuLayersPlaced)
     {
@@ -65,6 +66,9 @@ public sealed class LlamaModel : IDisposable
     public int GpuLayersPlaced { get; }
 
     internal SafeLlamaModelHandle Handle => _handle;
+
+    /// <summary>How many times this process handed a file to llama_model_load_from_file (tests prove refused files never get there).</summary>
+    internal static int NativeLoadAttempts => Volatile.Read(ref _nativeLoadAttempts);
 
     public string Description
     {
@@ -116,6 +120,7 @@ public sealed class LlamaModel : IDisposable
                 parameters.ProgressCallbackUserData = GCHandle.ToIntPtr(progress);
             }
             LlamaRuntime.ClearLastError();
+            Interlocked.Increment(ref _nativeLoadAttempts);
             handle = NativeMethods.llama_model_load_from_file(fullPath, parameters);
         }
         finally

@@ -17,6 +17,8 @@ public sealed record TinyModelOptions
     public GgmlType TensorType { get; init; } = GgmlType.F32;
     public ulong Seed { get; init; } = 1;
     public string Name { get; init; } = "tiny-llama";
+    /// <summary>Write the ChatML template into tokenizer.chat_template (off to test the fallback).</summary>
+    public bool IncludeChatTemplate { get; init; } = true;
     /// <summary>Standard deviation of the random weights.</summary>
     public float WeightScale { get; init; } = 0.08f;
 
@@ -106,8 +108,11 @@ public static class TinyModelGenerator
             .Add("tokenizer.ggml.eot_token_id", (uint)TinyVocabulary.ImEnd)
             .Add("tokenizer.ggml.add_bos_token", true)
             .Add("tokenizer.ggml.add_eos_token", false)
-            .Add("tokenizer.ggml.add_space_prefix", false)
-            .Add("tokenizer.chat_template", ChatTemplate);
+            .Add("tokenizer.ggml.add_space_prefix", false);
+        if (options.IncludeChatTemplate)
+        {
+            writer.Add("tokenizer.chat_template", ChatTemplate);
+        }
 
         var random = new SplitMix64(options.Seed);
         var embd = (ulong)options.EmbeddingSize;
