@@ -2,6 +2,7 @@ using System.Text;
 using DomainPlatform.Inference.Data;
 using DomainPlatform.LlamaCpp.Gguf;
 using DomainPlatform.Protos.Inference;
+using DomainPlatform.TestSupport;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -100,6 +101,14 @@ public sealed class ModelManagementTests(BudgetedInferenceFactory factory) : ICl
         Assert.Contains(listed.Models, m => m.ModelId == InferenceFactory.ModelId);
         var remembered = await factory.Services.GetRequiredService<ModelStore>().ListAsync(ct);
         Assert.Contains(remembered, row => row.Id == "second" && row.Sha256 == loaded.Model.Sha256);
+
+        // A restart (a second host on the same database) loads it again.
+        await using (var restarted = factory.WithWebHostBuilder(_ => { }))
+        {
+            var restartedClient = restarted.CreateClient();
+            await Eventually.GetAsync(() => restartedClient.GetStringAsync("/v1/models", ct), models => models.Contains("\"second\""),
+                "the restarted service to load 'second' again");
+        }
 
         // A long request is running when the unload is asked for; it still finishes in full.
         using var stream = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/v1/completions")

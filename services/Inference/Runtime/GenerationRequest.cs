@@ -51,6 +51,8 @@ public sealed class GenerationRequest
     internal bool IgnoreEos { get; }
     internal CancellationToken Cancellation { get; }
     internal long EnqueuedAt { get; set; }
+    /// <summary>Wakes the scheduler when the caller cancels; released when the request completes.</summary>
+    internal CancellationTokenRegistration CancellationWakeup { get; set; }
     internal long AdmittedAt { get; set; }
     internal long FirstTokenAt { get; set; }
 
@@ -77,5 +79,6 @@ public sealed class GenerationRequest
     {
         _updates.Writer.TryWrite(new GenerationUpdate("", finishReason, Prompt.Length, CompletionTokens, error));
         _updates.Writer.TryComplete();
+        CancellationWakeup.Dispose();
     }
 }

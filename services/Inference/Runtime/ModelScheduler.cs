@@ -63,16 +63,18 @@ public sealed class ModelScheduler : IDisposable
     /// <summary>Queues a request; false when every slot is busy and the queue is full.</summary>
     public bool TryEnqueue(GenerationRequest request)
     {
+        // Registered before the request is visible to the decode thread, so completing it always releases the registration.
+        request.CancellationWakeup = request.Cancellation.UnsafeRegister(static state => ((ModelScheduler)state!).Wake(), this);
         lock (_gate)
         {
             if (_stopping || _queue.Count + _active >= _slots.Length + _maxQueue)
             {
+                request.CancellationWakeup.Dispose();
                 return false;
             }
             request.EnqueuedAt = Stopwatch.GetTimestamp();
             _queue.AddLast(request);
         }
-        request.Cancellation.UnsafeRegister(static state => ((ModelScheduler)state!).Wake(), this);
         Wake();
         return true;
     }
