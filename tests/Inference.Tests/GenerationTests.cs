@@ -1,4 +1,6 @@
+using System.Diagnostics.Metrics;
 using System.Net;
+using DomainPlatform.Inference.Runtime;
 using System.Text;
 using System.Text.Json;
 using DomainPlatform.Protos.Inference;
@@ -39,11 +41,41 @@ public sealed class GenerationTests(InferenceFactory factory) : IClassFixture<In
         {
             alone.Add(await client.CompleteAsync(prompt, 48, ct));
         }
-        var together = await Task.WhenAll(Prompts.Select(prompt => client.CompleteAsync(prompt, 48, ct)));
-        for (var i = 0; i < Prompts.Length; i++)
+        var occupancy = new List<double>();
+        var timesToFirstToken = new List<double>();
+        using (var listener = new MeterListener())
         {
-            Assert.True(alone[i] == together[i], $"Prompt '{Prompts[i]}': alone '{alone[i]}', batched '{together[i]}'");
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == InferenceMetrics.MeterName)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            listener.SetMeasurementEventCallback<double>((instrument, value, _, _) =>
+            {
+                var list = instrument.Name switch
+                {
+                    "inference.batch.occupancy" => occupancy,
+                    "inference.time_to_first_token" => timesToFirstToken,
+                    _ => null,
+                };
+                if (list is not null)
+                {
+                    lock (list) { list.Add(value); }
+                }
+            });
+            listener.Start();
+
+            var together = await Task.WhenAll(Prompts.Select(prompt => client.CompleteAsync(prompt, 48, ct)));
+            for (var i = 0; i < Prompts.Length; i++)
+            {
+                Assert.True(alone[i] == together[i], $"Prompt '{Prompts[i]}': alone '{alone[i]}', batched '{together[i]}'");
+            }
         }
+        // The requests really shared decode calls (several of the 8 slots in one llama_decode), and each reported its TTFT.
+        lock (occupancy) { Assert.Contains(occupancy, share => share >= 2.0 / 8); }
+        lock (timesToFirstToken) { Assert.True(timesToFirstToken.Count >= Prompts.Length, $"{timesToFirstToken.Count} TTFT measurements"); }
     }
 
     [Fact]

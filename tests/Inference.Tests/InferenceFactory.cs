@@ -50,6 +50,13 @@ public class InferenceFactory() : ServiceFactory<Program>("inferencedb")
 public sealed class SingleSlotFactory : InferenceFactory
 {
     protected override int ParallelSlots => 1;
-    protected override int ContextSize => 8192;
+    protected override int ContextSize => 32768;
     protected override int MaxQueueLength => 0;
+}
+
+/// <summary>No configured models, only Inference:DemoModel pointing at the tiny model.</summary>
+public sealed class DemoModelFactory() : DomainPlatform.TestSupport.ServiceFactory<Program>("inferencedb")
+{
+    protected override IEnumerable<KeyValuePair<string, string>> Settings =>
+        [new("Inference:DemoModel", TinyModels.Default), new("Inference:Threads", "1")];
 }

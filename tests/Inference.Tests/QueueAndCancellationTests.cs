@@ -18,7 +18,7 @@ public sealed class QueueAndCancellationTests(SingleSlotFactory factory) : IClas
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
         {
-            Content = Http.Json(new { model = InferenceFactory.ModelId, prompt = "Forever", max_tokens = 8000, ignore_eos = true, stream = true }),
+            Content = Http.Json(new { model = InferenceFactory.ModelId, prompt = "Forever", max_tokens = 30000, ignore_eos = true, stream = true }),
         };
         var stream = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, abort.Token);
         var reader = new StreamReader(await stream.Content.ReadAsStreamAsync(abort.Token), Encoding.UTF8);
