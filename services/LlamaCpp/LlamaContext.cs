@@ -22,6 +22,8 @@ public sealed record LlamaContextOptions
     public bool UnifiedKvCache { get; init; }
     public bool? FlashAttention { get; init; }
     public bool OffloadKqv { get; init; } = true;
+    /// <summary>F32 KV cache: training needs it (ggml has no F16 OUT_PROD for the backward pass).</summary>
+    internal bool F32KvCache { get; init; }
 
     internal void Validate()
     {
@@ -117,6 +119,13 @@ public sealed class LlamaContext : IDisposable
         parameters.NThreadsBatch = options.BatchThreads ?? threads;
         parameters.KvUnified = options.UnifiedKvCache ? (byte)1 : (byte)0;
         parameters.OffloadKqv = options.OffloadKqv ? (byte)1 : (byte)0;
+        // Timings are a few clock reads per decode and feed GetPerformance.
+        parameters.NoPerf = 0;
+        if (options.F32KvCache)
+        {
+            parameters.TypeK = Gguf.GgmlType.F32;
+            parameters.TypeV = Gguf.GgmlType.F32;
+        }
         parameters.FlashAttentionType = options.FlashAttention switch
         {
             true => LlamaFlashAttentionType.Enabled,

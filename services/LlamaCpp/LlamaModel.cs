@@ -33,9 +33,10 @@ public sealed class LlamaModel : IDisposable
     private readonly SafeLlamaModelHandle _handle;
     private static int _nativeLoadAttempts;
 
-    private LlamaModel(SafeLlamaModelHandle handle, string path, int gpuLayersRequested, int gpuLayersPlaced)
+    private LlamaModel(SafeLlamaModelHandle handle, string path, int gpuLayersRequested, int gpuLayersPlaced, bool memoryMapped)
     {
         _handle = handle;
+        IsMemoryMapped = memoryMapped;
         Path = path;
         GpuLayersRequested = gpuLayersRequested;
         GpuLayersPlaced = gpuLayersPlaced;
@@ -62,6 +63,8 @@ public sealed class LlamaModel : IDisposable
     /// <summary>The GGUF's own chat template, or null when it has none.</summary>
     public string? ChatTemplate { get; }
     public int GpuLayersRequested { get; }
+    /// <summary>Weights mapped read-only from the file; training needs a model loaded with UseMmap = false.</summary>
+    public bool IsMemoryMapped { get; }
     /// <summary>Layers (including the output layer) llama.cpp offloads to a GPU: 0 without a GPU device.</summary>
     public int GpuLayersPlaced { get; }
 
@@ -139,7 +142,7 @@ public sealed class LlamaModel : IDisposable
         var layers = NativeMethods.llama_model_n_layer(handle);
         // llama.cpp offloads the repeating layers plus the output layer, so "all" is n_layer + 1.
         var placed = !runtime.HasGpu ? 0 : options.GpuLayers < 0 ? layers + 1 : Math.Min(options.GpuLayers, layers + 1);
-        var model = new LlamaModel(handle, fullPath, options.GpuLayers, placed);
+        var model = new LlamaModel(handle, fullPath, options.GpuLayers, placed, options.UseMmap);
         var gpus = string.Join(", ", runtime.Devices.Where(d => d.Kind is LlamaDeviceKind.Gpu or LlamaDeviceKind.IntegratedGpu).Select(d => d.Name));
         LlamaRuntime.Logger.LogInformation(
             "Loaded {Path}: {Description}, {Layers} layers, {Params} parameters, {MiB} MiB; {Placed}/{Total} layers on GPU{Devices}",

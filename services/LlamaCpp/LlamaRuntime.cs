@@ -53,6 +53,7 @@ public static class LlamaRuntime
     private static readonly Lock Gate = new();
     private static LlamaRuntimeInfo? _info;
     private static string? _nativeDirectory;
+    private static bool _resolverSet;
     private static ILogger _logger = NullLogger.Instance;
     private static LogLevel _nativeLogLevel = LogLevel.Warning;
     private static readonly Dictionary<string, nint> LoadedLibraries = new(StringComparer.Ordinal);
@@ -83,7 +84,12 @@ public static class LlamaRuntime
 
             var (directory, isCuda) = ResolveNativeDirectory(options);
             _nativeDirectory = directory;
-            NativeLibrary.SetDllImportResolver(typeof(LlamaRuntime).Assembly, Resolve);
+            // The resolver can be set once per assembly; a retry after a failed start reuses it.
+            if (!_resolverSet)
+            {
+                NativeLibrary.SetDllImportResolver(typeof(LlamaRuntime).Assembly, Resolve);
+                _resolverSet = true;
+            }
 
             // Load in dependency order so each library finds the one it needs already mapped.
             foreach (var name in new[] { NativeMethods.GgmlBase, NativeMethods.Ggml, NativeMethods.Llama })
@@ -142,7 +148,7 @@ public static class LlamaRuntime
         if (root is not null)
         {
             var cuda = Path.Combine(root, ".native", CudaFolder);
-            if (options.PreferCuda && FindLibrary(cuda, NativeMethods.Llama) is not null && CudaDriverUsable())
+            if (options.PreferCuda && FindLibrary(cuda, NativeMethods.Llama) is not null && CudaDriverUsable(cuda))
             {
                 return (cuda, true);
             }
@@ -174,7 +180,10 @@ public static class LlamaRuntime
         return null;
     }
 
-    /// <summary>Finds lib{name}.so, a versioned lib{name}.v*.so (node-llama-cpp's naming) or lib{name}.so.*.</summary>
+    /// <summary>
+    /// Finds lib{name}.so, then a tagged or versioned lib{name}.*.so (node-llama-cpp ships
+    /// libllama.v0.5.0.so and libllama.cuda.v0.5.0.so), then lib{name}.so.* (a CMake install).
+    /// </summary>
     internal static string? FindLibrary(string directory, string name)
     {
         if (!Directory.Exists(directory))
@@ -186,24 +195,33 @@ public static class LlamaRuntime
         {
             return exact;
         }
-        return Directory.EnumerateFiles(directory, $"lib{name}.v*.so")
+        return Directory.EnumerateFiles(directory, $"lib{name}.*.so")
             .Concat(Directory.EnumerateFiles(directory, $"lib{name}.so.*"))
             .Order(StringComparer.Ordinal)
             .FirstOrDefault();
     }
 
-    /// <summary>A CUDA build is only worth loading when the kernel driver and libcuda are both there.</summary>
-    internal static bool CudaDriverUsable()
+    /// <summary>
+    /// A CUDA build is only worth loading when the kernel driver, libcuda and the CUDA 13 runtime
+    /// libraries libggml-cuda links against (libcudart, libcublas: from the system or dropped into the
+    /// CUDA folder) are all there; otherwise ggml would silently fall back to the CPU.
+    /// </summary>
+    internal static bool CudaDriverUsable(string cudaDirectory)
     {
         if (!File.Exists("/dev/nvidiactl") && !File.Exists("/proc/driver/nvidia/version"))
         {
             return false;
         }
-        if (!NativeLibrary.TryLoad("libcuda.so.1", out var handle))
+        foreach (var library in new[] { "libcuda.so.1", "libcudart.so.13", "libcublas.so.13" })
         {
-            return false;
+            var local = Path.Combine(cudaDirectory, library);
+            if (!NativeLibrary.TryLoad(File.Exists(local) ? local : library, out var handle))
+            {
+                _logger.LogWarning("NVIDIA driver present but {Library} cannot be loaded; using the CPU build of llama.cpp", library);
+                return false;
+            }
+            NativeLibrary.Free(handle);
         }
-        NativeLibrary.Free(handle);
         return true;
     }
 

@@ -116,16 +116,18 @@ public sealed class GenerationTests(TinyModelFixture fixture)
     /// <summary>
     /// Eight sequences share every decode: their prompts go in as one multi-sequence batch, then each
     /// step decodes one token per sequence. Each must produce exactly the greedy tokens it produces alone
-    /// in a single-sequence context.
+    /// in a single-sequence context, with one KV stream per sequence and with a unified KV buffer.
     /// </summary>
-    [Fact]
-    public void Eight_sequences_in_one_batch_match_each_sequence_alone()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Eight_sequences_in_one_batch_match_each_sequence_alone(bool unifiedKvCache)
     {
         const int steps = 24;
         var expected = Prompts.Select(prompt => GreedyAlone(prompt, steps)).ToArray();
 
         var vocab = fixture.Model.Vocab;
-        using var context = NewContext(maxSequences: Prompts.Length, contextSize: Prompts.Length * 256);
+        using var context = NewContext(maxSequences: Prompts.Length, contextSize: Prompts.Length * 256, unified: unifiedKvCache);
         var samplers = Prompts.Select(_ => LlamaSampler.Create(SamplingOptions.Greedy, vocab.Count)).ToArray();
         try
         {

@@ -1,12 +1,16 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
+using DomainPlatform.LlamaCpp;
 using DomainPlatform.LlamaCpp.Gguf;
+using Microsoft.Extensions.Logging;
 
 namespace DomainPlatform.ModelGen;
 
 /// <summary>
 /// modelgen generate --out .models/demo.gguf [--layers 2 --embd 64 --heads 4 --ctx 512 --type f32 --seed 1]
 /// modelgen inspect FILE
+/// modelgen run FILE [--prompt TEXT --tokens 32 --gpu-layers 0 --threads N]
 /// </summary>
 public static class Program
 {
@@ -54,7 +58,19 @@ public static class Program
         var inspect = new Command("inspect", "Print a GGUF file's header summary, or why it cannot be loaded.") { file };
         inspect.SetAction(result => Run(() => Inspect(result.GetValue(file)!.FullName)));
 
-        var root = new RootCommand("Generates and inspects GGUF models for DomainPlatform.") { generate, inspect };
+        var model = new Argument<FileInfo>("file") { Description = "GGUF model to run." };
+        var prompt = new Option<string>("--prompt") { Description = "Prompt text.", DefaultValueFactory = _ => "hello world" };
+        var tokens = new Option<int>("--tokens") { Description = "Tokens to generate (greedy).", DefaultValueFactory = _ => 32 };
+        var gpuLayers = new Option<int>("--gpu-layers") { Description = "Layers on the GPU; -1 for all.", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int?>("--threads") { Description = "Decode threads; default: all cores." };
+        var run = new Command("run", "Load a model with llama.cpp and generate greedily, printing the text and decode speed.")
+        {
+            model, prompt, tokens, gpuLayers, threads,
+        };
+        run.SetAction(result => Run(() => Generate(
+            result.GetValue(model)!.FullName, result.GetValue(prompt)!, result.GetValue(tokens), result.GetValue(gpuLayers), result.GetValue(threads))));
+
+        var root = new RootCommand("Generates, inspects and runs GGUF models for DomainPlatform.") { generate, inspect, run };
         return root.Parse(args).Invoke();
     }
 
@@ -65,11 +81,28 @@ public static class Program
             action();
             return 0;
         }
-        catch (Exception exception) when (exception is GgufFormatException or ArgumentException or IOException or UnauthorizedAccessException)
+        catch (Exception exception) when (exception is GgufFormatException or LlamaException or ArgumentException or IOException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine($"error: {exception.Message}");
             return 1;
         }
+    }
+
+    private static void Generate(string path, string prompt, int maxTokens, int gpuLayers, int? threads)
+    {
+        LlamaRuntime.Initialize(new LlamaRuntimeOptions { Logger = new ConsoleLogger(LogLevel.Information) });
+        using var model = LlamaModel.Load(path, new LlamaModelOptions { GpuLayers = gpuLayers });
+        using var context = model.CreateContext(new LlamaContextOptions { ContextSize = Math.Min(model.TrainContextLength, 4096), Threads = threads });
+        using var sampler = LlamaSampler.Create(SamplingOptions.Greedy, model.Vocab.Count);
+        var stopwatch = Stopwatch.StartNew();
+        var result = LlamaGenerator.Generate(context, sampler, prompt, maxTokens, stopAtEndOfGeneration: false);
+        stopwatch.Stop();
+        var performance = context.GetPerformance();
+        Console.WriteLine(result.Text);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{result.PromptTokens.Length} prompt tokens, {result.Tokens.Length} generated in {stopwatch.Elapsed.TotalMilliseconds:F0} ms; " +
+            $"llama.cpp: prompt {performance.PromptEvalMs:F1} ms, decode {performance.EvalTokens} tokens in {performance.EvalMs:F1} ms " +
+            $"({(performance.EvalMs > 0 ? performance.EvalTokens * 1000 / performance.EvalMs : 0):F1} tokens/s)"));
     }
 
     private static void Inspect(string path)
