@@ -1,0 +1,74 @@
+using DomainPlatform.LlamaCpp.Gguf;
+
+namespace DomainPlatform.Inference.Domain;
+
+/// <summary>The figures of a GGUF model that decide how much memory it needs.</summary>
+public sealed record ModelShape(long TensorBytes, int Layers, int EmbeddingSize, int Heads, int KvHeads, int FeedForwardSize, int VocabularySize)
+{
+    /// <summary>Reads the shape from a validated GGUF header.</summary>
+    public static ModelShape FromGguf(GgufFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var architecture = file.Architecture ?? throw new GgufFormatException("general.architecture is missing.");
+        int Integer(string key, int fallback) => (int)Math.Clamp(file.GetInteger($"{architecture}.{key}") ?? fallback, 0, int.MaxValue);
+        var heads = Integer("attention.head_count", 1);
+        var vocabulary = file.Metadata.TryGetValue("tokenizer.ggml.tokens", out var tokens) ? tokens.ArrayLength : 0;
+        return new ModelShape(
+            (long)file.TensorDataBytes,
+            Integer("block_count", 0),
+            Integer("embedding_length", 0),
+            heads,
+            Integer("attention.head_count_kv", heads),
+            Integer("feed_forward_length", 0),
+            vocabulary);
+    }
+}
+
+/// <summary>Bytes a loaded model takes: its weights, its KV cache (F16) and the compute buffers of one batch.</summary>
+public sealed record MemoryEstimate(long WeightsBytes, long KvCacheBytes, long ComputeBytes)
+{
+    public long TotalBytes => WeightsBytes + KvCacheBytes + ComputeBytes;
+}
+
+public static class MemoryEstimator
+{
+    private const long F16Bytes = 2;
+    private const long F32Bytes = 4;
+
+    public static MemoryEstimate Estimate(ModelShape shape, int contextSize, int parallelSlots, int batchSize)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        ArgumentOutOfRangeException.ThrowIfLessThan(contextSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(parallelSlots, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        var headSize = shape.Heads == 0 ? 0L : shape.EmbeddingSize / shape.Heads;
+        var kvWidth = headSize * shape.KvHeads;
+        // K and V, per layer, per cell.
+        var kv = 2L * shape.Layers * contextSize * kvWidth * F16Bytes;
+        var contextPerSlot = Math.Max(1, contextSize / parallelSlots);
+        // One batch's activations, its attention scores over one slot's context, and its logits.
+        var activations = (long)batchSize * (4L * shape.EmbeddingSize + 2L * shape.FeedForwardSize) * F32Bytes;
+        var scores = (long)batchSize * contextPerSlot * shape.Heads * F32Bytes;
+        var logits = (long)batchSize * shape.VocabularySize * F32Bytes;
+        return new MemoryEstimate(shape.TensorBytes, kv, activations + scores + logits);
+    }
+
+    /// <summary>80% of what the machine has free: room is left for the process itself and the OS.</summary>
+    public static long DefaultBudget(long availableBytes) => Math.Max(0, availableBytes / 10 * 8);
+
+    /// <summary>Null when the model fits beside what is loaded; otherwise the refusal with the figures.</summary>
+    public static string? Refusal(string modelId, MemoryEstimate estimate, long reservedBytes, long budgetBytes)
+    {
+        ArgumentNullException.ThrowIfNull(estimate);
+        if (reservedBytes + estimate.TotalBytes <= budgetBytes)
+        {
+            return null;
+        }
+        return $"Model '{modelId}' needs about {MiB(estimate.TotalBytes)} MiB (weights {MiB(estimate.WeightsBytes)}, " +
+               $"KV cache {MiB(estimate.KvCacheBytes)}, compute {MiB(estimate.ComputeBytes)}) but only " +
+               $"{MiB(Math.Max(0, budgetBytes - reservedBytes))} MiB of the {MiB(budgetBytes)} MiB budget is free " +
+               $"({MiB(reservedBytes)} MiB held by loaded models). Unload a model, lower ContextSize or raise Inference:MemoryBudgetBytes.";
+    }
+
+    private static string MiB(long bytes) => (bytes / (1024.0 * 1024.0)).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,84 @@
+using System.Text;
+using System.Threading.Channels;
+using DomainPlatform.Inference.Domain;
+using DomainPlatform.LlamaCpp;
+
+namespace DomainPlatform.Inference.Runtime;
+
+public static class FinishReasons
+{
+    public const string Stop = "stop";
+    public const string Length = "length";
+    public const string Cancelled = "cancelled";
+    public const string Error = "error";
+}
+
+/// <summary>A piece of generated text; the last update of a request carries the finish reason and the token counts.</summary>
+public sealed record GenerationUpdate(string Text, string? FinishReason = null, int PromptTokens = 0, int CompletionTokens = 0, string? Error = null)
+{
+    public bool IsFinal => FinishReason is not null;
+}
+
+/// <summary>
+/// One request on its way through a model's scheduler. The caller reads <see cref="Updates"/>; the
+/// scheduler thread alone touches the sequence state below.
+/// </summary>
+public sealed class GenerationRequest
+{
+    private readonly Channel<GenerationUpdate> _updates =
+        Channel.CreateUnbounded<GenerationUpdate>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+
+    internal GenerationRequest(string modelId, int[] promptTokens, SamplingOptions sampling, int maxTokens, IReadOnlyList<string> stop,
+        bool ignoreEos, CancellationToken cancellation)
+    {
+        ModelId = modelId;
+        Prompt = promptTokens;
+        Sampling = sampling;
+        MaxTokens = maxTokens;
+        Matcher = new StopSequenceMatcher(stop);
+        IgnoreEos = ignoreEos;
+        Cancellation = cancellation;
+    }
+
+    public string ModelId { get; }
+    public ChannelReader<GenerationUpdate> Updates => _updates.Reader;
+    public int PromptTokenCount => Prompt.Length;
+
+    internal int[] Prompt { get; }
+    internal SamplingOptions Sampling { get; }
+    internal int MaxTokens { get; }
+    internal StopSequenceMatcher Matcher { get; }
+    internal bool IgnoreEos { get; }
+    internal CancellationToken Cancellation { get; }
+    internal long EnqueuedAt { get; set; }
+    /// <summary>Wakes the scheduler when the caller cancels; released when the request completes.</summary>
+    internal CancellationTokenRegistration CancellationWakeup { get; set; }
+    internal long AdmittedAt { get; set; }
+    internal long FirstTokenAt { get; set; }
+
+    // Sequence state, owned by the scheduler thread.
+    internal int Slot { get; set; } = -1;
+    internal LlamaSampler? Sampler { get; set; }
+    internal int Prefilled { get; set; }
+    internal int Position { get; set; }
+    internal int NextToken { get; set; }
+    internal int CompletionTokens { get; set; }
+    internal int BatchIndex { get; set; } = -1;
+    internal Decoder Utf8 { get; } = Encoding.UTF8.GetDecoder();
+    internal bool IsPrefilling => Prefilled < Prompt.Length;
+
+    internal void Emit(string text)
+    {
+        if (text.Length > 0)
+        {
+            _updates.Writer.TryWrite(new GenerationUpdate(text));
+        }
+    }
+
+    internal void Complete(string finishReason, string? error = null)
+    {
+        _updates.Writer.TryWrite(new GenerationUpdate("", finishReason, Prompt.Length, CompletionTokens, error));
+        _updates.Writer.TryComplete();
+        CancellationWakeup.Dispose();
+    }
+}

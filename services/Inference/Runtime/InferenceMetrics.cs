@@ -1,0 +1,58 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace DomainPlatform.Inference.Runtime;
+
+/// <summary>The service's OpenTelemetry instruments and its activity source (exported by ServiceDefaults' DomainPlatform.* rule).</summary>
+public sealed class InferenceMetrics
+{
+    public const string MeterName = "DomainPlatform.Inference";
+    public const string ModelTag = "gen_ai.request.model";
+    public const string VariantTag = "inference.variant";
+    public const string FinishReasonTag = "gen_ai.response.finish_reason";
+
+    public static readonly ActivitySource ActivitySource = new(MeterName);
+
+    private readonly ConcurrentDictionary<string, ModelScheduler> _schedulers = new(StringComparer.Ordinal);
+
+    public InferenceMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        TimeToFirstToken = meter.CreateHistogram<double>("inference.time_to_first_token", "s", "From arrival to the first generated token.");
+        TokensPerSecond = meter.CreateHistogram<double>("inference.decode.tokens_per_second", "{token}/s", "Completion tokens per second of generation, per request.");
+        QueueWait = meter.CreateHistogram<double>("inference.queue.wait", "s", "Time a request waited for a free slot.");
+        BatchOccupancy = meter.CreateHistogram<double>("inference.batch.occupancy", "1", "Share of a model's slots that took part in one decode step.");
+        BatchTokens = meter.CreateHistogram<int>("inference.batch.tokens", "{token}", "Tokens in one llama_decode call.");
+        PromptTokens = meter.CreateCounter<long>("inference.prompt_tokens", "{token}", "Prompt tokens processed.");
+        CompletionTokens = meter.CreateCounter<long>("inference.completion_tokens", "{token}", "Tokens generated.");
+        Requests = meter.CreateCounter<long>("inference.requests", "{request}", "Finished requests by finish reason.");
+        Rejected = meter.CreateCounter<long>("inference.requests.rejected", "{request}", "Requests refused because the model's queue was full.");
+        meter.CreateObservableGauge("inference.kv_cache.usage", ObserveKvUsage, "1", "Share of a model's KV cache cells holding tokens.");
+        meter.CreateObservableGauge("inference.queue.depth", ObserveQueueDepth, "{request}", "Requests waiting for a slot.");
+        meter.CreateObservableGauge("inference.slots.active", ObserveActiveSlots, "{sequence}", "Slots holding a sequence.");
+    }
+
+    public Histogram<double> TimeToFirstToken { get; }
+    public Histogram<double> TokensPerSecond { get; }
+    public Histogram<double> QueueWait { get; }
+    public Histogram<double> BatchOccupancy { get; }
+    public Histogram<int> BatchTokens { get; }
+    public Counter<long> PromptTokens { get; }
+    public Counter<long> CompletionTokens { get; }
+    public Counter<long> Requests { get; }
+    public Counter<long> Rejected { get; }
+
+    internal void Track(ModelScheduler scheduler) => _schedulers[scheduler.ModelId] = scheduler;
+
+    internal void Untrack(ModelScheduler scheduler) => _schedulers.TryRemove(new KeyValuePair<string, ModelScheduler>(scheduler.ModelId, scheduler));
+
+    private IEnumerable<Measurement<double>> ObserveKvUsage() =>
+        _schedulers.Values.Select(s => new Measurement<double>(s.KvUsage, new KeyValuePair<string, object?>(ModelTag, s.ModelId)));
+
+    private IEnumerable<Measurement<int>> ObserveQueueDepth() =>
+        _schedulers.Values.Select(s => new Measurement<int>(s.QueuedCount, new KeyValuePair<string, object?>(ModelTag, s.ModelId)));
+
+    private IEnumerable<Measurement<int>> ObserveActiveSlots() =>
+        _schedulers.Values.Select(s => new Measurement<int>(s.ActiveCount, new KeyValuePair<string, object?>(ModelTag, s.ModelId)));
+}

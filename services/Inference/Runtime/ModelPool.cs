@@ -1,0 +1,308 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using DomainPlatform.Inference.Domain;
+using DomainPlatform.LlamaCpp;
+using DomainPlatform.LlamaCpp.Gguf;
+using Microsoft.Extensions.Options;
+
+namespace DomainPlatform.Inference.Runtime;
+
+public enum ModelLoadFailure
+{
+    InvalidRequest,
+    FileNotFound,
+    ChecksumMismatch,
+    InvalidFile,
+    InsufficientMemory,
+    AlreadyLoaded,
+    RuntimeFailure,
+}
+
+/// <summary>A model could not be loaded; the message says why with the figures.</summary>
+public sealed class ModelLoadException(ModelLoadFailure failure, string message) : Exception(message)
+{
+    public ModelLoadFailure Failure { get; } = failure;
+}
+
+public enum GenerationFailure
+{
+    ModelNotFound,
+    ModelUnloading,
+    InvalidRequest,
+    ContextLengthExceeded,
+    QueueFull,
+}
+
+/// <summary>A generation request was refused before it reached a slot.</summary>
+public sealed class GenerationRefusedException(GenerationFailure failure, string message, string? param = null) : Exception(message)
+{
+    public GenerationFailure Failure { get; } = failure;
+    public string? Param { get; } = param;
+}
+
+/// <summary>What <see cref="ModelPool.List"/> reports about a model.</summary>
+public sealed record LoadedModelInfo(
+    string Id, string Path, string Sha256, long SizeBytes, string State, int GpuLayers, int ContextSize, int ParallelSlots,
+    int ActiveRequests, int QueuedRequests, long EstimatedBytes, DateTimeOffset LoadedAt);
+
+/// <summary>
+/// The models this process serves. Loads check the file (sha256, then the managed GGUF validator, then
+/// the memory budget) before llama.cpp opens it, so a bad file is refused and the process stays up.
+/// </summary>
+public sealed class ModelPool : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, LoadedModel> _models = new(StringComparer.Ordinal);
+    // Loads and unloads run one at a time so the memory accounting sees a settled sum.
+    private readonly SemaphoreSlim _changes = new(1, 1);
+    private readonly InferenceOptions _options;
+    private readonly InferenceMetrics _metrics;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger<ModelPool> _logger;
+
+    public ModelPool(IOptions<InferenceOptions> options, InferenceMetrics metrics, ILoggerFactory loggerFactory)
+    {
+        _options = options.Value;
+        _metrics = metrics;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<ModelPool>();
+        BudgetBytes = _options.MemoryBudgetBytes ?? MemoryEstimator.DefaultBudget(AvailableMemoryBytes());
+    }
+
+    public long BudgetBytes { get; }
+
+    public int RetryAfterSeconds => _options.RetryAfterSeconds;
+
+    public long ReservedBytes => _models.Values.Sum(m => m.Estimate.TotalBytes);
+
+    public IReadOnlyList<LoadedModelInfo> List() => _models.Values.OrderBy(m => m.Spec.Id, StringComparer.Ordinal).Select(m => m.Describe()).ToList();
+
+    public LoadedModelInfo? Find(string id) => _models.TryGetValue(id, out var model) ? model.Describe() : null;
+
+    /// <summary>Loads a model; an identical spec already loaded is returned as is. Throws <see cref="ModelLoadException"/>.</summary>
+    public async Task<LoadedModelInfo> LoadAsync(ModelSpec spec, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var errors = ModelSpecRules.Validate(spec);
+        if (errors.Count > 0)
+        {
+            throw new ModelLoadException(ModelLoadFailure.InvalidRequest, ModelSpecRules.Describe(errors));
+        }
+        var path = Path.GetFullPath(spec.Path);
+        await _changes.WaitAsync(ct);
+        try
+        {
+            if (!File.Exists(path))
+            {
+                throw new ModelLoadException(ModelLoadFailure.FileNotFound, $"Model file '{path}' does not exist.");
+            }
+            var sha256 = await ComputeSha256Async(path, ct);
+            if (spec.Sha256 is not null && !string.Equals(sha256, spec.Sha256, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ModelLoadException(ModelLoadFailure.ChecksumMismatch,
+                    $"Model file '{path}' has sha256 {sha256}, not the expected {spec.Sha256.ToLowerInvariant()}.");
+            }
+            if (_models.TryGetValue(spec.Id, out var existing))
+            {
+                if (existing.Spec with { Sha256 = null } == spec with { Path = path, Sha256 = null } && existing.Sha256 == sha256)
+                {
+                    return existing.Describe();
+                }
+                throw new ModelLoadException(ModelLoadFailure.AlreadyLoaded,
+                    $"Model id '{spec.Id}' is already loaded from '{existing.Spec.Path}' with other settings; unload it first.");
+            }
+
+            GgufFile header;
+            try
+            {
+                header = GgufValidator.ValidateFile(path);
+            }
+            catch (GgufFormatException exception)
+            {
+                throw new ModelLoadException(ModelLoadFailure.InvalidFile, exception.Message);
+            }
+            var estimate = MemoryEstimator.Estimate(ModelShape.FromGguf(header), spec.ContextSize, spec.ParallelSlots, _options.BatchSize);
+            if (MemoryEstimator.Refusal(spec.Id, estimate, ReservedBytes, BudgetBytes) is { } refusal)
+            {
+                throw new ModelLoadException(ModelLoadFailure.InsufficientMemory, refusal);
+            }
+
+            var loaded = await Task.Run(() => Open(spec with { Path = path }, sha256, estimate), ct);
+            _models[spec.Id] = loaded;
+            loaded.Scheduler.Start();
+            _logger.LogInformation(
+                "Model {Model} loaded from {Path}: {Slots} slots of {PerSlot} tokens, about {MiB} MiB of the {BudgetMiB} MiB budget",
+                spec.Id, path, spec.ParallelSlots, loaded.Context.SequenceContextSize, estimate.TotalBytes >> 20, BudgetBytes >> 20);
+            return loaded.Describe();
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    /// <summary>Refuses new requests for the model, waits for its in-flight ones, then frees it. False when it is not loaded.</summary>
+    public async Task<bool> UnloadAsync(string id, CancellationToken ct)
+    {
+        await _changes.WaitAsync(ct);
+        try
+        {
+            if (!_models.TryGetValue(id, out var model))
+            {
+                return false;
+            }
+            model.Unloading = true;
+            await model.Scheduler.StopAsync().WaitAsync(ct);
+            _models.TryRemove(id, out _);
+            model.Dispose();
+            _logger.LogInformation("Model {Model} unloaded", id);
+            return true;
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    /// <summary>Tokenizes the request and queues it on the model's scheduler. Throws <see cref="GenerationRefusedException"/>.</summary>
+    public GenerationRequest Submit(GenerationSpec spec, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (!_models.TryGetValue(spec.Model, out var model))
+        {
+            throw new GenerationRefusedException(GenerationFailure.ModelNotFound, $"The model '{spec.Model}' does not exist or is not loaded.", "model");
+        }
+        if (model.Unloading)
+        {
+            throw new GenerationRefusedException(GenerationFailure.ModelUnloading, $"The model '{spec.Model}' is being unloaded.", "model");
+        }
+        var isChat = spec.Messages is not null;
+        string text;
+        try
+        {
+            text = isChat ? model.Model.ApplyChatTemplate(spec.Messages!) : spec.Prompt ?? "";
+        }
+        catch (LlamaException exception)
+        {
+            throw new GenerationRefusedException(GenerationFailure.InvalidRequest, exception.Message, "messages");
+        }
+        // Chat templates emit control tokens as text; a raw prompt's "<|...|>" stays plain text.
+        var tokens = model.Model.Vocab.Tokenize(text, addSpecial: true, parseSpecial: isChat);
+        if (tokens.Length == 0)
+        {
+            throw new GenerationRefusedException(GenerationFailure.InvalidRequest, "The prompt is empty.", isChat ? "messages" : "prompt");
+        }
+        var perSlot = model.Context.SequenceContextSize;
+        if (tokens.Length >= perSlot)
+        {
+            throw new GenerationRefusedException(GenerationFailure.ContextLengthExceeded,
+                $"The prompt has {tokens.Length} tokens; model '{spec.Model}' holds {perSlot} per request (prompt plus completion).",
+                isChat ? "messages" : "prompt");
+        }
+        var maxTokens = Math.Min(spec.MaxTokens ?? int.MaxValue, perSlot - tokens.Length);
+        var request = new GenerationRequest(spec.Model, tokens, spec.Sampling, maxTokens, spec.Stop, spec.IgnoreEos, ct);
+        if (!model.Scheduler.TryEnqueue(request))
+        {
+            _metrics.Rejected.Add(1, new KeyValuePair<string, object?>(InferenceMetrics.ModelTag, spec.Model));
+            throw new GenerationRefusedException(GenerationFailure.QueueFull,
+                $"Model '{spec.Model}' is at capacity ({model.Scheduler.Slots} slots busy, {_options.MaxQueueLength} requests queued); retry shortly.");
+        }
+        return request;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var model in _models.Values)
+        {
+            model.Unloading = true;
+            await model.Scheduler.StopAsync();
+            model.Dispose();
+        }
+        _models.Clear();
+        _changes.Dispose();
+    }
+
+    private LoadedModel Open(ModelSpec spec, string sha256, MemoryEstimate estimate)
+    {
+        LlamaModel? model = null;
+        LlamaContext? context = null;
+        try
+        {
+            // The managed validator has already read the file; llama.cpp loads it next.
+            model = LlamaModel.Load(spec.Path, new LlamaModelOptions { GpuLayers = spec.GpuLayers, ValidateGguf = false });
+            context = model.CreateContext(new LlamaContextOptions
+            {
+                ContextSize = spec.ContextSize,
+                BatchSize = _options.BatchSize,
+                MicroBatchSize = _options.BatchSize,
+                MaxSequences = spec.ParallelSlots,
+                Threads = _options.Threads,
+            });
+            var scheduler = new ModelScheduler(spec.Id, context, _options.MaxQueueLength, _options.PrefillChunkTokens, _metrics,
+                _loggerFactory.CreateLogger($"{typeof(ModelScheduler).FullName}.{spec.Id}"));
+            return new LoadedModel(spec, sha256, estimate, model, context, scheduler);
+        }
+        catch (Exception exception) when (exception is LlamaException or ArgumentException)
+        {
+            context?.Dispose();
+            model?.Dispose();
+            throw new ModelLoadException(ModelLoadFailure.RuntimeFailure, $"llama.cpp could not load model '{spec.Id}': {exception.Message}");
+        }
+    }
+
+    private static async Task<string> ComputeSha256Async(string path, CancellationToken ct)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct));
+    }
+
+    /// <summary>Free memory of the GPUs when one is present, else of the machine (MemAvailable).</summary>
+    private static long AvailableMemoryBytes()
+    {
+        var runtime = LlamaRuntime.Info;
+        var gpuFree = runtime.Devices.Where(d => d.Kind is LlamaDeviceKind.Gpu).Sum(d => (long)d.FreeBytes);
+        if (gpuFree > 0)
+        {
+            return gpuFree;
+        }
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/meminfo"))
+            {
+                if (line.StartsWith("MemAvailable:", StringComparison.Ordinal)
+                    && long.TryParse(line["MemAvailable:".Length..].Trim().Split(' ')[0], out var kib))
+                {
+                    return kib * 1024;
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // Not Linux: fall back to what the GC sees.
+        }
+        return GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+    }
+
+    private sealed class LoadedModel(ModelSpec spec, string sha256, MemoryEstimate estimate, LlamaModel model, LlamaContext context, ModelScheduler scheduler)
+        : IDisposable
+    {
+        public ModelSpec Spec { get; } = spec;
+        public string Sha256 { get; } = sha256;
+        public MemoryEstimate Estimate { get; } = estimate;
+        public LlamaModel Model { get; } = model;
+        public LlamaContext Context { get; } = context;
+        public ModelScheduler Scheduler { get; } = scheduler;
+        public DateTimeOffset LoadedAt { get; } = DateTimeOffset.UtcNow;
+        public volatile bool Unloading;
+
+        public LoadedModelInfo Describe() => new(
+            Spec.Id, Spec.Path, Sha256, (long)Model.SizeBytes, Unloading ? "unloading" : "ready", Model.GpuLayersPlaced,
+            Spec.ContextSize, Spec.ParallelSlots, Scheduler.ActiveCount, Scheduler.QueuedCount, Estimate.TotalBytes, LoadedAt);
+
+        public void Dispose()
+        {
+            Scheduler.Dispose();
+            Context.Dispose();
+            Model.Dispose();
+        }
+    }
+}

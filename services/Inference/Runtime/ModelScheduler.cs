@@ -1,0 +1,369 @@
+using System.Diagnostics;
+using DomainPlatform.Inference.Domain;
+using DomainPlatform.LlamaCpp;
+
+namespace DomainPlatform.Inference.Runtime;
+
+/// <summary>
+/// Continuous batching for one model: a dedicated thread owns the llama.cpp context and runs the decode
+/// loop. Each step puts one token of every generating sequence plus a bounded chunk of pending prompts
+/// into ONE batch, calls llama_decode once and samples each sequence with its own sampler chain. Queued
+/// requests take free slots between steps; a finished or cancelled sequence frees its slot and KV cells
+/// at once.
+/// </summary>
+public sealed class ModelScheduler : IDisposable
+{
+    private readonly LlamaContext _context;
+    private readonly InferenceMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly int _prefillChunk;
+    private readonly int _maxQueue;
+    private readonly Lock _gate = new();
+    private readonly LinkedList<GenerationRequest> _queue = new();
+    private readonly GenerationRequest?[] _slots;
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Thread _thread;
+    private readonly KeyValuePair<string, object?> _modelTag;
+    private int _active;
+    private int _kvCells;
+    private bool _stopping;
+
+    public ModelScheduler(string modelId, LlamaContext context, int maxQueue, int prefillChunk, InferenceMetrics metrics, ILogger logger)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxQueue);
+        ArgumentOutOfRangeException.ThrowIfLessThan(prefillChunk, 1);
+        ModelId = modelId;
+        _context = context;
+        _maxQueue = maxQueue;
+        _prefillChunk = prefillChunk;
+        _metrics = metrics;
+        _logger = logger;
+        _slots = new GenerationRequest?[context.MaxSequences];
+        _modelTag = new KeyValuePair<string, object?>(InferenceMetrics.ModelTag, modelId);
+        _thread = new Thread(Run) { IsBackground = true, Name = $"decode {modelId}" };
+    }
+
+    public string ModelId { get; }
+    public int Slots => _slots.Length;
+    public int ActiveCount => Volatile.Read(ref _active);
+    public int QueuedCount { get { lock (_gate) { return _queue.Count; } } }
+    /// <summary>Requests queued or generating.</summary>
+    public int InFlight { get { lock (_gate) { return _queue.Count + _active; } } }
+    public double KvUsage => (double)Volatile.Read(ref _kvCells) / _context.ContextSize;
+    /// <summary>Completes when the decode thread has ended (after <see cref="StopAsync"/>).</summary>
+    public Task Stopped => _stopped.Task;
+
+    public void Start()
+    {
+        _metrics.Track(this);
+        _thread.Start();
+    }
+
+    /// <summary>Queues a request; false when every slot is busy and the queue is full.</summary>
+    public bool TryEnqueue(GenerationRequest request)
+    {
+        // Registered before the request is visible to the decode thread, so completing it always releases the registration.
+        request.CancellationWakeup = request.Cancellation.UnsafeRegister(static state => ((ModelScheduler)state!).Wake(), this);
+        lock (_gate)
+        {
+            if (_stopping || _queue.Count + _active >= _slots.Length + _maxQueue)
+            {
+                request.CancellationWakeup.Dispose();
+                return false;
+            }
+            request.EnqueuedAt = Stopwatch.GetTimestamp();
+            _queue.AddLast(request);
+        }
+        Wake();
+        return true;
+    }
+
+    /// <summary>Refuses new requests, lets queued and running ones finish, then ends the decode thread.</summary>
+    public Task StopAsync()
+    {
+        lock (_gate)
+        {
+            _stopping = true;
+        }
+        Wake();
+        return _stopped.Task;
+    }
+
+    public void Dispose()
+    {
+        _metrics.Untrack(this);
+        _wake.Dispose();
+    }
+
+    private void Wake()
+    {
+        try
+        {
+            _wake.Release();
+        }
+        catch (ObjectDisposedException)
+        {
+            // A cancellation after shutdown has nothing left to wake.
+        }
+    }
+
+    private void Run()
+    {
+        try
+        {
+            using var batch = new LlamaBatch(_context.BatchSize);
+            while (true)
+            {
+                if (!Admit())
+                {
+                    break;
+                }
+                ReapCancelled();
+                if (Volatile.Read(ref _active) == 0)
+                {
+                    _wake.Wait();
+                    continue;
+                }
+                Step(batch);
+            }
+        }
+        catch (Exception exception)
+        {
+            _logger.LogError(exception, "The decode loop of model {Model} failed; its requests end with an error", ModelId);
+            FailEverything(exception.Message);
+        }
+        finally
+        {
+            _stopped.TrySetResult();
+        }
+    }
+
+    /// <summary>Moves queued requests into free slots; false once stopping and nothing is left.</summary>
+    private bool Admit()
+    {
+        List<GenerationRequest> admitted = [];
+        List<GenerationRequest> cancelled = [];
+        lock (_gate)
+        {
+            for (var node = _queue.First; node is not null;)
+            {
+                var next = node.Next;
+                if (node.Value.Cancellation.IsCancellationRequested)
+                {
+                    cancelled.Add(node.Value);
+                    _queue.Remove(node);
+                }
+                node = next;
+            }
+            for (var slot = 0; slot < _slots.Length && _queue.First is not null; slot++)
+            {
+                if (_slots[slot] is not null)
+                {
+                    continue;
+                }
+                var request = _queue.First.Value;
+                _queue.RemoveFirst();
+                request.Slot = slot;
+                _slots[slot] = request;
+                _active++;
+                admitted.Add(request);
+            }
+            if (_stopping && _active == 0 && _queue.Count == 0)
+            {
+                return false;
+            }
+        }
+        foreach (var request in cancelled)
+        {
+            request.Complete(FinishReasons.Cancelled);
+            _metrics.Requests.Add(1, _modelTag, new(InferenceMetrics.FinishReasonTag, FinishReasons.Cancelled));
+        }
+        foreach (var request in admitted)
+        {
+            request.AdmittedAt = Stopwatch.GetTimestamp();
+            _metrics.QueueWait.Record(Stopwatch.GetElapsedTime(request.EnqueuedAt, request.AdmittedAt).TotalSeconds, _modelTag);
+            _metrics.PromptTokens.Add(request.Prompt.Length, _modelTag);
+            // The slot may still hold cells of an earlier sequence that ended abnormally.
+            _context.RemoveSequence(request.Slot);
+            try
+            {
+                request.Sampler = LlamaSampler.Create(request.Sampling, _context.Model.Vocab.Count);
+            }
+            catch (Exception exception) when (exception is ArgumentException or LlamaException)
+            {
+                Finish(request, FinishReasons.Error, $"The sampler could not be built: {exception.Message}");
+            }
+        }
+        return true;
+    }
+
+    private void ReapCancelled()
+    {
+        foreach (var request in _slots)
+        {
+            if (request is not null && request.Cancellation.IsCancellationRequested)
+            {
+                Finish(request, FinishReasons.Cancelled);
+            }
+        }
+    }
+
+    private void Step(LlamaBatch batch)
+    {
+        batch.Clear();
+        var generating = 0;
+        List<GenerationRequest> prefilling = [];
+        foreach (var request in _slots)
+        {
+            if (request is null)
+            {
+                continue;
+            }
+            if (request.IsPrefilling)
+            {
+                prefilling.Add(request);
+                continue;
+            }
+            request.BatchIndex = batch.Add(request.NextToken, request.Position, request.Slot, computeLogits: true);
+            request.Position++;
+            generating++;
+        }
+        // Prompts are served in arrival order so an early long prompt is not overtaken forever.
+        prefilling.Sort((a, b) => a.AdmittedAt.CompareTo(b.AdmittedAt));
+        var plan = BatchPlanner.PlanPrefill(batch.Capacity, generating, _prefillChunk, prefilling.Select(r => r.Prompt.Length - r.Prefilled).ToList());
+        var participants = generating;
+        for (var i = 0; i < prefilling.Count; i++)
+        {
+            var request = prefilling[i];
+            request.BatchIndex = -1;
+            if (plan[i] == 0)
+            {
+                continue;
+            }
+            var finishing = request.Prefilled + plan[i] == request.Prompt.Length;
+            var last = batch.AddSequence(request.Prompt.AsSpan(request.Prefilled, plan[i]), request.Prefilled, request.Slot, logitsForLast: finishing);
+            request.Prefilled += plan[i];
+            participants++;
+            if (finishing)
+            {
+                request.BatchIndex = last;
+                request.Position = request.Prompt.Length;
+            }
+        }
+
+        var status = _context.TryDecode(batch, out var code);
+        _metrics.BatchTokens.Record(batch.Count, _modelTag);
+        _metrics.BatchOccupancy.Record((double)participants / _slots.Length, _modelTag);
+        if (status != LlamaDecodeStatus.Success)
+        {
+            _logger.LogError("llama_decode returned {Status} ({Code}) for model {Model}; failing the {Count} sequences of the batch",
+                status, code, ModelId, participants);
+            foreach (var request in _slots.ToArray())
+            {
+                if (request is not null)
+                {
+                    Finish(request, FinishReasons.Error, $"llama_decode failed ({status}).");
+                }
+            }
+            return;
+        }
+
+        var vocab = _context.Model.Vocab;
+        var cells = 0;
+        foreach (var request in _slots)
+        {
+            if (request is null)
+            {
+                continue;
+            }
+            if (request.BatchIndex < 0)
+            {
+                cells += request.Prefilled;
+                continue;
+            }
+            var token = request.Sampler!.Sample(_context, request.BatchIndex);
+            request.BatchIndex = -1;
+            if (request.FirstTokenAt == 0)
+            {
+                request.FirstTokenAt = Stopwatch.GetTimestamp();
+                _metrics.TimeToFirstToken.Record(Stopwatch.GetElapsedTime(request.EnqueuedAt, request.FirstTokenAt).TotalSeconds, _modelTag);
+            }
+            if (!request.IgnoreEos && vocab.IsEndOfGeneration(token))
+            {
+                Finish(request, FinishReasons.Stop);
+                continue;
+            }
+            request.CompletionTokens++;
+            var bytes = vocab.TokenToBytes(token);
+            var text = DecodeUtf8(request, bytes, flush: false);
+            request.Emit(request.Matcher.Append(text));
+            if (request.Matcher.Stopped)
+            {
+                Finish(request, FinishReasons.Stop);
+            }
+            else if (request.CompletionTokens >= request.MaxTokens || request.Position >= _context.SequenceContextSize)
+            {
+                Finish(request, FinishReasons.Length);
+            }
+            else
+            {
+                request.NextToken = token;
+                cells += request.Position + 1;
+            }
+        }
+        Volatile.Write(ref _kvCells, cells);
+    }
+
+    private static string DecodeUtf8(GenerationRequest request, byte[] bytes, bool flush)
+    {
+        var chars = new char[request.Utf8.GetCharCount(bytes, flush)];
+        request.Utf8.GetChars(bytes, chars, flush);
+        return new string(chars);
+    }
+
+    private void Finish(GenerationRequest request, string reason, string? error = null)
+    {
+        if (reason != FinishReasons.Cancelled && reason != FinishReasons.Error && !request.Matcher.Stopped)
+        {
+            request.Emit(request.Matcher.Append(DecodeUtf8(request, [], flush: true)));
+            request.Emit(request.Matcher.Flush());
+        }
+        _context.RemoveSequence(request.Slot);
+        request.Sampler?.Dispose();
+        request.Sampler = null;
+        lock (_gate)
+        {
+            _slots[request.Slot] = null;
+            _active--;
+        }
+        request.Complete(reason, error);
+        _metrics.Requests.Add(1, _modelTag, new(InferenceMetrics.FinishReasonTag, reason));
+        _metrics.CompletionTokens.Add(request.CompletionTokens, _modelTag);
+        if (request.CompletionTokens > 1 && request.FirstTokenAt != 0)
+        {
+            var seconds = Stopwatch.GetElapsedTime(request.FirstTokenAt).TotalSeconds;
+            if (seconds > 0)
+            {
+                _metrics.TokensPerSecond.Record((request.CompletionTokens - 1) / seconds, _modelTag);
+            }
+        }
+    }
+
+    private void FailEverything(string message)
+    {
+        List<GenerationRequest> orphans;
+        lock (_gate)
+        {
+            _stopping = true;
+            orphans = [.. _queue, .. _slots.OfType<GenerationRequest>()];
+            _queue.Clear();
+            Array.Clear(_slots);
+            _active = 0;
+        }
+        foreach (var request in orphans)
+        {
+            request.Complete(FinishReasons.Error, message);
+        }
+    }
+}

@@ -1,0 +1,48 @@
+// Drives the service with the official OpenAI client: node openai-client.mjs <baseURL> <model> <openai package dir>
+import { createRequire } from 'node:module';
+
+const [baseURL, model, packageDir] = process.argv.slice(2);
+const require = createRequire(packageDir.endsWith('/') ? packageDir : packageDir + '/');
+const OpenAIModule = require('openai');
+const OpenAI = OpenAIModule.OpenAI ?? OpenAIModule.default ?? OpenAIModule;
+
+const client = new OpenAI({ baseURL, apiKey: 'not-needed', maxRetries: 0 });
+const messages = [{ role: 'user', content: 'Tell me about llamas' }];
+// ignore_eos is a llama.cpp server extension the client passes through untouched.
+const common = { model, messages, max_tokens: 16, temperature: 0, seed: 3, ignore_eos: true };
+
+const models = await client.models.list();
+const chat = await client.chat.completions.create(common);
+
+let streamText = '';
+let streamFinish = null;
+let streamUsage = null;
+const stream = await client.chat.completions.create({ ...common, stream: true, stream_options: { include_usage: true } });
+for await (const chunk of stream) {
+  const choice = chunk.choices[0];
+  if (choice?.delta?.content) streamText += choice.delta.content;
+  if (choice?.finish_reason) streamFinish = choice.finish_reason;
+  if (chunk.usage) streamUsage = chunk.usage;
+}
+
+const completion = await client.completions.create({ model, prompt: 'Once upon a time', max_tokens: 8, temperature: 0, ignore_eos: true });
+
+let apiError = null;
+try {
+  await client.chat.completions.create({ ...common, top_p: 7 });
+} catch (error) {
+  apiError = { status: error.status, param: error.param ?? error.error?.param, type: error.type ?? error.error?.type };
+}
+
+console.log(JSON.stringify({
+  models: models.data.map(m => m.id),
+  chatText: chat.choices[0].message.content,
+  chatFinish: chat.choices[0].finish_reason,
+  chatUsage: chat.usage,
+  streamText,
+  streamFinish,
+  streamUsage,
+  completionText: completion.choices[0].text,
+  completionFinish: completion.choices[0].finish_reason,
+  apiError,
+}));
