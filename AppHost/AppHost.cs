@@ -25,7 +25,7 @@ deployment.WithReference(inference.GetEndpoint("grpc")).WithReference(experiment
 training.WithReference(deployment.GetEndpoint("grpc")).WithReference(inference.GetEndpoint("grpc"));
 
 var gatewayDb = Database("gatewaydb");
-builder.AddProject<Projects.Gateway>("gateway")
+builder.AddProject<Projects.Gateway>("gateway", launchProfileName: null)
     .WithReference(gatewayDb).WaitFor(gatewayDb)
     .WithReference(redis).WaitFor(redis)
     .WithReference(eventbus).WaitFor(eventbus)
@@ -42,8 +42,9 @@ IResourceBuilder<ProjectResource> Service<TProject>(string name, string database
 {
     var database = Database(databaseName);
     // Each service declares Kestrel:Endpoints "http" and "grpc" (Protocols Http2) in its appsettings.json;
-    // Aspire turns them into endpoints of those names and injects Kestrel__Endpoints__<name>__Url.
-    return builder.AddProject<TProject>(name)
+    // Aspire turns them into endpoints of those names and injects Kestrel__Endpoints__<name>__Url. The launch
+    // profiles (settings for `dotnet run` against `./platform infra up`) are not used here.
+    return builder.AddProject<TProject>(name, launchProfileName: null)
         .WithReference(database).WaitFor(database)
         .WithReference(redis).WaitFor(redis)
         .WithReference(eventbus).WaitFor(eventbus);
