@@ -43,6 +43,8 @@ public sealed class FakeRemotes : IAsyncDisposable
     public static async Task<FakeRemotes> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
+        // The service's appsettings.json (copied beside the tests) names fixed Kestrel endpoints: ignore it.
+        builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();

@@ -38,8 +38,9 @@ public sealed partial class RolloutController(
             {
                 return;
             }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
+            catch (Exception ex)
             {
+                // A failed pass (database down, a bad row) must not stop the controller: the next pass retries.
                 LogTickFailed(ex.Message);
             }
             await Task.Delay(options.Value.RolloutPollInterval, clock, stoppingToken);
