@@ -32,6 +32,7 @@ public sealed class TrainingCompletedConsumer(NpgsqlDataSource db, OutboxSignal 
     public const string GatesFailed = "gates-failed";
     public const string Rejected = "rejected";
     public const string TrainingFailed = "training-failed";
+    public const string Duplicate = "duplicate";
 
     protected override async Task HandleAsync(TrainingCompleted message, EventTransaction transaction, CancellationToken ct)
     {
@@ -49,6 +50,10 @@ public sealed class TrainingCompletedConsumer(NpgsqlDataSource db, OutboxSignal 
     private async Task<(string Outcome, string Reason, string? Version, Guid? RolloutId)> DecideAsync(UnitOfWork uow, TrainingCompleted message, CancellationToken ct)
     {
         if (!message.Succeeded) return (TrainingFailed, $"training failed: {message.Error ?? "no error given"}", null, null);
+        // The same job announced twice (a new event id) must not register a second version.
+        var earlier = await uow.QuerySingleOrDefaultAsync<string>(
+            "SELECT version FROM model_versions WHERE domain_id = @Domain AND training_run_id = @job", new { message.Domain, job = message.JobId.ToString() }, ct);
+        if (earlier is not null) return (Duplicate, $"job {message.JobId} was already registered as {earlier}", earlier, null);
 
         var metrics = message.Metrics is { } m
             ? new Dictionary<string, double>

@@ -54,7 +54,7 @@ public sealed partial class RolloutController(
         foreach (var id in await AcquireDueAsync(ct))
         {
             var rollout = await deployments.GetRolloutAsync(id, ct);
-            if (rollout is null || rollout.State.Status != RolloutStatus.Running) continue;
+            if (rollout is null || !CanaryStateMachine.IsDue(rollout.Policy, rollout.State, clock.GetUtcNow().UtcDateTime)) continue;
             if (await AnalyzeAsync(rollout, ct) is not { } outcome) continue;
             var (reply, samples) = outcome;
             var verdict = CanaryStateMachine.ParseVerdict(reply.Verdict);
