@@ -26,8 +26,14 @@ public class DeploymentFactory() : ServiceFactory<Program>("deploymentdb")
 
     public override async ValueTask DisposeAsync()
     {
-        await base.DisposeAsync();
-        await Remotes.DisposeAsync();
+        try
+        {
+            await base.DisposeAsync();
+        }
+        finally
+        {
+            await Remotes.DisposeAsync();
+        }
     }
 }
 

@@ -29,6 +29,9 @@ public sealed class FakeRemotes : IAsyncDisposable
     /// <summary>The scripted analysis; default: continue with plenty of samples.</summary>
     public Func<AnalyzeRequest, AnalyzeReply> Verdict { get; set; } = _ => Reply("continue", 500);
 
+    /// <summary>Model ids whose LoadModel fails, as an inference out of memory would.</summary>
+    public ConcurrentDictionary<string, bool> RefuseToLoad { get; } = new();
+
     public ConcurrentQueue<AnalyzeRequest> AnalyzeCalls { get; } = new();
     public ConcurrentQueue<string> Loaded { get; } = new();
     public ConcurrentQueue<string> Unloaded { get; } = new();
@@ -74,6 +77,7 @@ public sealed class FakeRemotes : IAsyncDisposable
     {
         public override Task<LoadModelReply> LoadModel(LoadModelRequest request, ServerCallContext context)
         {
+            if (remotes.RefuseToLoad.ContainsKey(request.ModelId)) throw new RpcException(new Status(StatusCode.ResourceExhausted, "no memory for another model"));
             remotes.Loaded.Enqueue(request.ModelId);
             return Task.FromResult(new LoadModelReply { Model = new ModelInfo { ModelId = request.ModelId, Path = request.Path, Sha256 = request.Sha256, State = "loaded" } });
         }

@@ -103,6 +103,24 @@ public sealed class RolloutTests(DeploymentFactory factory) : IClassFixture<Depl
     }
 
     [Fact]
+    public async Task When_inference_cannot_load_the_candidate_no_traffic_moves_and_nothing_is_written()
+    {
+        var (client, domain) = await DomainWithStableAsync();
+        factory.Remotes.RefuseToLoad[$"{domain}@1.1.0"] = true;
+
+        var refused = await client.PostAsJsonAsync("/api/rollouts", new { domain, version = "1.1.0" }, Ct);
+        await AssertProblemAsync(refused, HttpStatusCode.BadGateway, "no memory for another model");
+
+        Assert.Equal(0, (await GetJsonAsync(client, $"/api/rollouts?domain={domain}")).GetArrayLength());
+        var deployment = await GetJsonAsync(client, $"/api/deployments/{domain}");
+        Assert.Equal(JsonValueKind.Null, deployment.GetProperty("canaryVersion").ValueKind);
+        var audited = await GetJsonAsync(client, $"/api/audit?entityType=deployment&entityId={domain}");
+        Assert.Equal(["deploy"], audited.EnumerateArray().Select(e => e.GetProperty("action").GetString()));
+        var version = await GetJsonAsync(client, $"/api/models/{domain}/versions/1.1.0");
+        Assert.Empty(version.GetProperty("aliases").EnumerateArray());
+    }
+
+    [Fact]
     public async Task Manual_pause_resume_promote_and_abort()
     {
         var (client, domain) = await DomainWithStableAsync();
