@@ -1,6 +1,10 @@
 using DomainPlatform.Deployment.Data;
+using DomainPlatform.Deployment.Events;
+using DomainPlatform.Deployment.Rollouts;
 using DomainPlatform.EventBus;
 using DomainPlatform.Persistence;
+using DomainPlatform.Protos.Experimentation;
+using DomainPlatform.Protos.Inference;
 
 namespace DomainPlatform.Deployment;
 
@@ -13,8 +17,22 @@ internal static class Extensions
     {
         builder.AddPostgresDatabase(DatabaseName, typeof(Extensions).Assembly);
         builder.AddRedisClient();
-        builder.AddEventBus(ServiceName);
+        builder.AddEventBus(ServiceName, bus => bus.AddConsumer<TrainingCompletedConsumer>());
         builder.Services.AddGrpcDefaults();
-        builder.Services.AddSingleton<DomainStore>();
+
+        builder.Services.AddOptions<DeploymentOptions>().BindConfiguration(DeploymentOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddServiceGrpcClient<InferenceRuntime.InferenceRuntimeClient>("inference");
+        builder.Services.AddServiceGrpcClient<CanaryAnalysis.CanaryAnalysisClient>("experimentation");
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<DomainCache>();
+        builder.Services.AddSingleton<AuditLog>();
+        builder.Services.AddSingleton<RouteTables>();
+        builder.Services.AddSingleton<DomainService>();
+        builder.Services.AddSingleton<VersionRegistry>();
+        builder.Services.AddSingleton<InferenceControl>();
+        builder.Services.AddSingleton<DeploymentService>();
+        builder.Services.AddSingleton<RolloutController>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RolloutController>());
     }
 }

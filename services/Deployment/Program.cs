@@ -13,5 +13,9 @@ app.MapDefaultEndpoints();
 app.MapGrpcDefaults();
 app.MapGrpcService<ModelRegistryGrpcService>();
 app.MapDomainsApi();
+app.MapModelsApi();
+app.MapDeploymentsApi();
+app.MapRolloutsApi();
+app.MapAuditApi();
 
 app.Run();

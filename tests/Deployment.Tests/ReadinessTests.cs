@@ -27,6 +27,7 @@ public sealed class ReadinessTests(DeploymentFactory factory) : IClassFixture<De
     {
         var client = factory.CreateClient();
         var document = await client.GetStringAsync("/openapi/v1.json", TestContext.Current.CancellationToken);
-        Assert.Contains("/api/domains", document);
+        foreach (var path in new[] { "/api/domains", "/api/models", "/api/deployments", "/api/rollouts", "/api/audit" }) Assert.Contains(path, document);
+        Assert.Contains("Start a canary rollout", document);
     }
 }

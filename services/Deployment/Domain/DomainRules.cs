@@ -2,22 +2,133 @@ using System.Text.RegularExpressions;
 
 namespace DomainPlatform.Deployment.Domain;
 
-/// <summary>Validation of domain configuration, kept pure so every rule is unit-tested.</summary>
+/// <summary>What a new model version must reach before it may take traffic.</summary>
+public sealed record DeploymentGates
+{
+    public double MinAccuracy { get; init; } = 0.85;
+    public double MaxLatencyMs { get; init; } = 500;
+    public double MaxTrainingLoss { get; init; } = 0.3;
+    public double MaxValidationLoss { get; init; } = 0.35;
+}
+
+/// <summary>When a canary is rolled back, relative to the stable version.</summary>
+public sealed record RollbackThresholds
+{
+    public double MaxAccuracyDrop { get; init; } = 0.05;
+    public double MaxLatencyRatio { get; init; } = 1.5;
+    public double MaxErrorRate { get; init; } = 0.10;
+    public int MinSamples { get; init; } = 50;
+}
+
+/// <summary>The gateway's response cache for the domain.</summary>
+public sealed record CacheSettings
+{
+    public bool Enabled { get; init; } = true;
+    public int TtlSeconds { get; init; } = 300;
+}
+
+/// <summary>Everything about a domain that a revision records.</summary>
+public sealed record DomainConfig
+{
+    public string Name { get; init; } = "";
+    public string? AgentId { get; init; }
+    public string? Layer { get; init; }
+    public string? Team { get; init; }
+    public IReadOnlyList<string> Keywords { get; init; } = [];
+    public string? BaseModel { get; init; }
+    public int MaxTokens { get; init; } = 512;
+    public DeploymentGates Gates { get; init; } = new();
+    public RollbackThresholds Rollback { get; init; } = new();
+    public CacheSettings Cache { get; init; } = new();
+}
+
+public sealed record DeploymentGatesPatch(double? MinAccuracy, double? MaxLatencyMs, double? MaxTrainingLoss, double? MaxValidationLoss);
+public sealed record RollbackThresholdsPatch(double? MaxAccuracyDrop, double? MaxLatencyRatio, double? MaxErrorRate, int? MinSamples);
+public sealed record CacheSettingsPatch(bool? Enabled, int? TtlSeconds);
+
+/// <summary>A partial change: absent (null) fields keep their value.</summary>
+public sealed record DomainPatch(
+    string? Name, string? AgentId, string? Layer, string? Team, IReadOnlyList<string>? Keywords, string? BaseModel, int? MaxTokens,
+    DeploymentGatesPatch? Gates, RollbackThresholdsPatch? Rollback, CacheSettingsPatch? Cache);
+
+/// <summary>Validation and patching of domain configuration, kept pure so every rule is unit-tested.</summary>
 public static partial class DomainRules
 {
     public const int MaxTokensLimit = 32_768;
+    public const int MaxCacheTtlSeconds = 7 * 24 * 3600;
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     private static partial Regex IdPattern();
 
-    public static Dictionary<string, string[]> Validate(string? id, string? name, int? maxTokens, IReadOnlyList<string>? keywords)
+    public static Dictionary<string, string[]> ValidateId(string? id)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(id)) errors["id"] = ["An id is required, like \"0x5678-SQLAgent\"."];
         else if (!IdPattern().IsMatch(id)) errors["id"] = ["An id is 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit."];
-        if (string.IsNullOrWhiteSpace(name)) errors["name"] = ["A name is required."];
-        if (maxTokens is < 1 or > MaxTokensLimit) errors["maxTokens"] = [$"maxTokens must be between 1 and {MaxTokensLimit}."];
-        if (keywords?.Any(string.IsNullOrWhiteSpace) == true) errors["keywords"] = ["Keywords cannot be blank."];
         return errors;
     }
+
+    public static Dictionary<string, string[]> Validate(DomainConfig config)
+    {
+        var errors = new Dictionary<string, string[]>();
+        void Add(string field, string message) =>
+            errors[field] = errors.TryGetValue(field, out var existing) ? [.. existing, message] : [message];
+
+        if (string.IsNullOrWhiteSpace(config.Name)) Add("name", "A name is required.");
+        else if (config.Name.Length > 200) Add("name", "A name has at most 200 characters.");
+        if (config.MaxTokens is < 1 or > MaxTokensLimit) Add("maxTokens", $"maxTokens must be between 1 and {MaxTokensLimit}.");
+        if (config.Keywords.Any(string.IsNullOrWhiteSpace)) Add("keywords", "Keywords cannot be blank.");
+        if (config.Keywords.Count > 100) Add("keywords", "At most 100 keywords.");
+
+        var gates = config.Gates;
+        if (!IsFraction(gates.MinAccuracy)) Add("gates.minAccuracy", "minAccuracy is a fraction between 0 and 1.");
+        if (!(gates.MaxLatencyMs > 0) || double.IsInfinity(gates.MaxLatencyMs)) Add("gates.maxLatencyMs", "maxLatencyMs must be above 0.");
+        if (!(gates.MaxTrainingLoss >= 0) || double.IsInfinity(gates.MaxTrainingLoss)) Add("gates.maxTrainingLoss", "maxTrainingLoss cannot be negative.");
+        if (!(gates.MaxValidationLoss >= 0) || double.IsInfinity(gates.MaxValidationLoss)) Add("gates.maxValidationLoss", "maxValidationLoss cannot be negative.");
+
+        var rollback = config.Rollback;
+        if (!IsFraction(rollback.MaxAccuracyDrop)) Add("rollback.maxAccuracyDrop", "maxAccuracyDrop is a fraction between 0 and 1.");
+        if (!(rollback.MaxLatencyRatio >= 1) || double.IsInfinity(rollback.MaxLatencyRatio)) Add("rollback.maxLatencyRatio", "maxLatencyRatio must be at least 1.");
+        if (!IsFraction(rollback.MaxErrorRate)) Add("rollback.maxErrorRate", "maxErrorRate is a fraction between 0 and 1.");
+        if (rollback.MinSamples < 1) Add("rollback.minSamples", "minSamples must be at least 1.");
+
+        if (config.Cache.TtlSeconds is < 0 or > MaxCacheTtlSeconds) Add("cache.ttlSeconds", $"ttlSeconds must be between 0 and {MaxCacheTtlSeconds}.");
+        return errors;
+    }
+
+    private static bool IsFraction(double value) => value is >= 0 and <= 1;
+
+    public static DomainConfig Apply(DomainConfig config, DomainPatch patch) => config with
+    {
+        Name = patch.Name ?? config.Name,
+        AgentId = patch.AgentId ?? config.AgentId,
+        Layer = patch.Layer ?? config.Layer,
+        Team = patch.Team ?? config.Team,
+        Keywords = patch.Keywords ?? config.Keywords,
+        BaseModel = patch.BaseModel ?? config.BaseModel,
+        MaxTokens = patch.MaxTokens ?? config.MaxTokens,
+        Gates = patch.Gates is not { } g ? config.Gates : config.Gates with
+        {
+            MinAccuracy = g.MinAccuracy ?? config.Gates.MinAccuracy,
+            MaxLatencyMs = g.MaxLatencyMs ?? config.Gates.MaxLatencyMs,
+            MaxTrainingLoss = g.MaxTrainingLoss ?? config.Gates.MaxTrainingLoss,
+            MaxValidationLoss = g.MaxValidationLoss ?? config.Gates.MaxValidationLoss,
+        },
+        Rollback = patch.Rollback is not { } r ? config.Rollback : config.Rollback with
+        {
+            MaxAccuracyDrop = r.MaxAccuracyDrop ?? config.Rollback.MaxAccuracyDrop,
+            MaxLatencyRatio = r.MaxLatencyRatio ?? config.Rollback.MaxLatencyRatio,
+            MaxErrorRate = r.MaxErrorRate ?? config.Rollback.MaxErrorRate,
+            MinSamples = r.MinSamples ?? config.Rollback.MinSamples,
+        },
+        Cache = patch.Cache is not { } c ? config.Cache : config.Cache with
+        {
+            Enabled = c.Enabled ?? config.Cache.Enabled,
+            TtlSeconds = c.TtlSeconds ?? config.Cache.TtlSeconds,
+        },
+    };
+
+    /// <summary>Whether two configs are the same value (lists compared by content), so a no-op patch makes no revision.</summary>
+    public static bool SameConfig(DomainConfig a, DomainConfig b) =>
+        a with { Keywords = [] } == b with { Keywords = [] } && a.Keywords.SequenceEqual(b.Keywords, StringComparer.Ordinal);
 }

@@ -1,0 +1,50 @@
+using DomainPlatform.Deployment.Data;
+using DomainPlatform.Deployment.Events;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace DomainPlatform.Deployment.Apis;
+
+public sealed record DeployRequest(string? Version);
+public sealed record RollbackRequest(string? Version, string? Reason);
+
+public static class DeploymentsApi
+{
+    public static RouteGroupBuilder MapDeploymentsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/deployments").WithTags("Deployments").WithProblemDetails();
+
+        api.MapGet("/", List).Documented("ListDeployments", "What serves each domain", "Stable version, canary version and weight, and the running rollout, per domain.");
+        api.MapGet("/route-table", RouteTable).Documented("GetRouteTable", "The current route table",
+            "The table the gateway follows (also on gRPC GetRouteTable and in RouteTableChanged events), with its revision.");
+        api.MapGet("/automatic", Automatic).Documented("ListAutomaticDeployments", "Outcomes of automatic deployment",
+            "For each TrainingCompleted event: registered version, whether a canary started, and if not, why.");
+        api.MapGet("/{domain}", Get).Documented("GetDeployment", "What serves one domain", "Stable, canary and weight for one domain.", 404);
+        api.MapPost("/{domain}/stable", Deploy).Documented("DeployStable", "Deploy a version as stable",
+            "Puts a registered version on all of the domain's traffic at once (inference loads it first). Refused while a rollout runs; use a rollout to move traffic gradually.", 400, 404, 409, 502);
+        api.MapPost("/{domain}/rollback", Rollback).Documented("RollbackToVersion", "Roll back to an earlier version",
+            "Makes a registered version stable at once, publishing RollbackPerformed with the reason. Refused while a rollout runs (abort it instead).", 400, 404, 409, 502);
+        return api;
+    }
+
+    public static async Task<Ok<IReadOnlyList<DeploymentView>>> List(DeploymentService deployments, CancellationToken ct) =>
+        TypedResults.Ok(await deployments.ListAsync(ct));
+
+    public static async Task<Ok<RouteTableSnapshot>> RouteTable(RouteTables routeTables, CancellationToken ct) =>
+        TypedResults.Ok(await routeTables.CurrentAsync(ct) ?? new RouteTableSnapshot());
+
+    public static async Task<Ok<IReadOnlyList<AutoDeployment>>> Automatic(string? domain, NpgsqlDataSource db, CancellationToken ct) =>
+        TypedResults.Ok(await TrainingCompletedConsumer.ListAsync(db, domain, ct));
+
+    public static async Task<Ok<DeploymentView>> Get(string domain, DeploymentService deployments, CancellationToken ct) =>
+        TypedResults.Ok(await deployments.GetAsync(domain, ct) ?? throw DeploymentProblem.NotFound("Deployment", $"Nothing is deployed for '{domain}'."));
+
+    public static async Task<Ok<DeploymentView>> Deploy(string domain, DeployRequest request, DeploymentService deployments, HttpContext http, CancellationToken ct) =>
+        TypedResults.Ok(await deployments.SetStableAsync(domain, request.Version, null, ApiSupport.ActorOf(http), ct));
+
+    public static async Task<Ok<DeploymentView>> Rollback(string domain, RollbackRequest request, DeploymentService deployments, HttpContext http, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(request.Reason)) throw DeploymentProblem.Invalid("reason", "A rollback needs a reason.");
+        return TypedResults.Ok(await deployments.SetStableAsync(domain, request.Version, request.Reason, ApiSupport.ActorOf(http), ct));
+    }
+}

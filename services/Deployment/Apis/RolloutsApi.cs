@@ -1,0 +1,47 @@
+using DomainPlatform.Deployment.Data;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace DomainPlatform.Deployment.Apis;
+
+public sealed record StartRolloutRequest(string? Domain, string? Version, IReadOnlyList<double>? Steps, double? MinStepSeconds, long? MinSamples);
+public sealed record RolloutCommandRequest(string? Reason);
+
+public static class RolloutsApi
+{
+    public static RouteGroupBuilder MapRolloutsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/rollouts").WithTags("Rollouts").WithProblemDetails();
+
+        api.MapPost("/", Start).Documented("StartRollout", "Start a canary rollout",
+            "Moves traffic to a registered version step by step (default 1, 10, 50, 100 percent). Each step lasts at least minStepSeconds and needs minSamples candidate samples (default: the domain's rollback minSamples); experimentation's Analyze decides continue, hold or rollback.", 400, 404, 409, 502);
+        api.MapGet("/", List).Documented("ListRollouts", "List rollouts", "Rollouts, newest first, optionally by domain and status (Running, Paused, Succeeded, RolledBack, Aborted).");
+        api.MapGet("/{id:guid}", Get).Documented("GetRollout", "Get a rollout with its decisions", "The rollout's state and every decision with the verdict and figures behind it.", 404);
+        api.MapPost("/{id:guid}/promote", (Guid id, RolloutCommandRequest? r, DeploymentService d, HttpContext h, CancellationToken ct) => Command(id, DeploymentService.ManualCommand.Promote, r, d, h, ct))
+            .Documented("PromoteRollout", "Promote to the next step now", "Moves the canary to its next step (or completes it) without waiting for analysis.", 404, 409);
+        api.MapPost("/{id:guid}/pause", (Guid id, RolloutCommandRequest? r, DeploymentService d, HttpContext h, CancellationToken ct) => Command(id, DeploymentService.ManualCommand.Pause, r, d, h, ct))
+            .Documented("PauseRollout", "Pause a rollout", "Keeps the current weights; the controller stops analysing it.", 404, 409);
+        api.MapPost("/{id:guid}/resume", (Guid id, RolloutCommandRequest? r, DeploymentService d, HttpContext h, CancellationToken ct) => Command(id, DeploymentService.ManualCommand.Resume, r, d, h, ct))
+            .Documented("ResumeRollout", "Resume a paused rollout", "The current step starts over (its minimum duration counts from now).", 404, 409);
+        api.MapPost("/{id:guid}/abort", (Guid id, RolloutCommandRequest? r, DeploymentService d, HttpContext h, CancellationToken ct) => Command(id, DeploymentService.ManualCommand.Abort, r, d, h, ct))
+            .Documented("AbortRollout", "Abort a rollout", "Sends all traffic back to the stable version and publishes RollbackPerformed.", 404, 409);
+        return api;
+    }
+
+    public static async Task<Created<RolloutView>> Start(StartRolloutRequest request, DeploymentService deployments, HttpContext http, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(request.Domain)) throw DeploymentProblem.Invalid("domain", "The domain is required.");
+        var rollout = await deployments.StartRolloutAsync(
+            new StartRolloutCommand(request.Domain, request.Version, request.Steps, request.MinStepSeconds, request.MinSamples), ApiSupport.ActorOf(http), ct);
+        return TypedResults.Created($"/api/rollouts/{rollout.Id}", rollout);
+    }
+
+    public static async Task<Ok<IReadOnlyList<RolloutView>>> List(string? domain, string? status, DeploymentService deployments, CancellationToken ct) =>
+        TypedResults.Ok(await deployments.ListRolloutsAsync(domain, status, ct));
+
+    public static async Task<Ok<RolloutView>> Get(Guid id, DeploymentService deployments, CancellationToken ct) =>
+        TypedResults.Ok(await deployments.GetRolloutAsync(id, ct) ?? throw DeploymentProblem.NotFound("Rollout", $"No rollout has the id {id}."));
+
+    private static async Task<Ok<RolloutView>> Command(
+        Guid id, DeploymentService.ManualCommand command, RolloutCommandRequest? request, DeploymentService deployments, HttpContext http, CancellationToken ct) =>
+        TypedResults.Ok(await deployments.CommandAsync(id, command, request?.Reason, ApiSupport.ActorOf(http), ct));
+}

@@ -1,0 +1,56 @@
+using DomainPlatform.Contracts.Events;
+using DomainPlatform.Deployment.Domain;
+using Npgsql;
+using Dapper;
+
+namespace DomainPlatform.Deployment.Data;
+
+public sealed record RouteTableSnapshot
+{
+    public long Revision { get; init; }
+    public IReadOnlyList<DomainRoute> Domains { get; init; } = [];
+}
+
+/// <summary>Builds, versions and publishes the route table; every change that moves traffic calls <see cref="PublishAsync"/>.</summary>
+public sealed class RouteTables(NpgsqlDataSource db, DomainCache cache)
+{
+    private const string ServingQuery = """
+        SELECT d.id AS Domain, d.keywords AS Keywords, p.stable_version AS StableVersion, p.canary_version AS CanaryVersion,
+               COALESCE(p.canary_weight, 0) AS CanaryWeight, p.rollout_id AS RolloutId
+        FROM domains d LEFT JOIN deployments p ON p.domain_id = d.id
+        WHERE d.status = 'active'
+        """;
+
+    /// <summary>Bumps the revision (the row lock orders concurrent changes) and writes RouteTableChanged to the outbox.</summary>
+    public static async Task<RouteTableChanged> PublishAsync(UnitOfWork uow, DomainCache cache, CancellationToken ct)
+    {
+        var revision = await uow.ExecuteScalarAsync<long>("UPDATE route_table_state SET revision = revision + 1 WHERE id = 1 RETURNING revision", null, ct);
+        var rows = await uow.QueryAsync<ServingRow>(ServingQuery, null, ct);
+        var evt = new RouteTableChanged(revision, RouteTableBuilder.Build(rows.Select(r => r.ToServing())));
+        await uow.PublishAsync(evt, ct);
+        uow.AfterCommit(cache.InvalidateAsync);
+        return evt;
+    }
+
+    public Task<RouteTableSnapshot?> CurrentAsync(CancellationToken ct) =>
+        cache.GetOrLoadAsync<RouteTableSnapshot>("route-table", async () =>
+        {
+            await using var connection = await db.OpenConnectionAsync(ct);
+            await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+            var revision = await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT revision FROM route_table_state WHERE id = 1", transaction: tx, cancellationToken: ct));
+            var rows = await connection.QueryAsync<ServingRow>(new CommandDefinition(ServingQuery, transaction: tx, cancellationToken: ct));
+            return new RouteTableSnapshot { Revision = revision, Domains = RouteTableBuilder.Build(rows.Select(r => r.ToServing())) };
+        });
+
+    private sealed record ServingRow
+    {
+        public string Domain { get; init; } = "";
+        public string[] Keywords { get; init; } = [];
+        public string? StableVersion { get; init; }
+        public string? CanaryVersion { get; init; }
+        public double CanaryWeight { get; init; }
+        public Guid? RolloutId { get; init; }
+
+        public DomainServing ToServing() => new(Domain, Keywords, StableVersion, CanaryVersion, CanaryWeight, RolloutId);
+    }
+}

@@ -1,0 +1,34 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace DomainPlatform.Deployment;
+
+/// <summary>Settings under "Deployment", validated at start.</summary>
+public sealed class DeploymentOptions
+{
+    public const string Section = "Deployment";
+
+    /// <summary>How often the rollout controller looks for rollouts to analyse.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
+    public TimeSpan RolloutPollInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long a replica owns a rollout it is analysing; another replica takes over after it expires.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan RolloutLease { get; set; } = TimeSpan.FromSeconds(60);
+
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan AnalysisTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Loading a large GGUF file can take minutes.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan LoadModelTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Default minimum duration of a canary step for rollouts that do not name one.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00")]
+    public TimeSpan DefaultMinStepDuration { get; set; } = TimeSpan.FromMinutes(5);
+
+    public bool RolloutControllerEnabled { get; set; } = true;
+
+    /// <summary>Prefix of the Redis cache keys; replicas of one deployment share it, separate deployments (or test runs) on one Redis do not.</summary>
+    [Required, RegularExpression("^[A-Za-z0-9:_-]{1,64}$")]
+    public string CacheKeyPrefix { get; set; } = "deployment";
+}

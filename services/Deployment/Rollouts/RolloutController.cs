@@ -1,0 +1,136 @@
+using Dapper;
+using DomainPlatform.Deployment.Data;
+using DomainPlatform.Deployment.Domain;
+using DomainPlatform.Protos.Experimentation;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace DomainPlatform.Deployment.Rollouts;
+
+/// <summary>
+/// Drives running canaries: for each rollout whose step has run its minimum duration it takes a lease (so no
+/// other replica analyses it meanwhile), asks experimentation's CanaryAnalysis.Analyze for candidate versus
+/// baseline, and applies the state machine's decision. All state is in Postgres, so a restarted replica
+/// resumes every rollout at the step it had reached.
+/// </summary>
+public sealed partial class RolloutController(
+    NpgsqlDataSource db,
+    DeploymentService deployments,
+    CanaryAnalysis.CanaryAnalysisClient analysis,
+    TimeProvider clock,
+    IOptions<DeploymentOptions> options,
+    ILogger<RolloutController> logger) : BackgroundService
+{
+    /// <summary>This replica's name in lease rows.</summary>
+    public string Owner { get; } = $"{Environment.MachineName}/{Guid.NewGuid():N}";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.RolloutControllerEnabled) return;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await TickAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // A failed pass (database down, a bad row) must not stop the controller: the next pass retries.
+                LogTickFailed(ex.Message);
+            }
+            await Task.Delay(options.Value.RolloutPollInterval, clock, stoppingToken);
+        }
+    }
+
+    /// <summary>One pass over the rollouts that are due; returns how many decisions it recorded.</summary>
+    public async Task<int> TickAsync(CancellationToken ct)
+    {
+        var decided = 0;
+        foreach (var id in await AcquireDueAsync(ct))
+        {
+            var rollout = await deployments.GetRolloutAsync(id, ct);
+            if (rollout is null || !CanaryStateMachine.IsDue(rollout.Policy, rollout.State, clock.GetUtcNow().UtcDateTime)) continue;
+            if (await AnalyzeAsync(rollout, ct) is not { } outcome) continue;
+            var (reply, samples) = outcome;
+            var verdict = CanaryStateMachine.ParseVerdict(reply.Verdict);
+            var transition = CanaryStateMachine.OnVerdict(rollout.Policy, rollout.State, verdict, samples, clock.GetUtcNow().UtcDateTime,
+                string.IsNullOrWhiteSpace(reply.Reason) ? reply.Verdict : reply.Reason);
+            var record = new AnalysisRecord(reply.Verdict, reply.Reason, reply.Metrics.Select(m => new
+            {
+                m.Metric, m.Baseline, m.Candidate, m.BaselineSamples, m.CandidateSamples, m.PValue, m.Breached, m.Note,
+            }).ToList());
+            if (await deployments.ApplyVerdictAsync(rollout, transition, record, Owner, ct) is not null) decided++;
+        }
+        return decided;
+    }
+
+    /// <summary>Leases the running rollouts whose step is old enough to be analysed and that no live lease holds.</summary>
+    private async Task<IReadOnlyList<Guid>> AcquireDueAsync(CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var ids = await connection.QueryAsync<Guid>(new CommandDefinition("""
+            UPDATE rollouts SET lease_owner = @Owner, lease_expires_at = @now + make_interval(secs => @lease)
+            WHERE id IN (
+                SELECT id FROM rollouts
+                WHERE status = 'Running'
+                  AND step_started_at + make_interval(secs => min_step_seconds) <= @now
+                  AND (lease_owner IS NULL OR lease_expires_at < @now OR lease_owner = @Owner)
+                ORDER BY updated_at LIMIT 20
+                FOR UPDATE SKIP LOCKED)
+            RETURNING id
+            """, new { Owner, now, lease = options.Value.RolloutLease.TotalSeconds }, cancellationToken: ct));
+        return ids.AsList();
+    }
+
+    private async Task<(AnalyzeReply Reply, long CandidateSamples)?> AnalyzeAsync(RolloutView rollout, CancellationToken ct)
+    {
+        var thresholds = await ThresholdsOfAsync(rollout.Domain, ct);
+        var request = new AnalyzeRequest
+        {
+            Domain = rollout.Domain,
+            BaselineVersion = rollout.BaselineVersion,
+            CandidateVersion = rollout.CandidateVersion,
+            Thresholds = new Thresholds
+            {
+                MaxAccuracyDrop = thresholds.MaxAccuracyDrop,
+                MaxLatencyRatio = thresholds.MaxLatencyRatio,
+                MaxErrorRate = thresholds.MaxErrorRate,
+                MinSamples = thresholds.MinSamples,
+            },
+            PhaseStartedAtUnixMs = new DateTimeOffset(rollout.State.StepStartedAt).ToUnixTimeMilliseconds(),
+        };
+        request.Metrics.AddRange(["accuracy", "latency_ms", "error_rate"]);
+        try
+        {
+            var reply = await analysis.AnalyzeAsync(request, deadline: DateTime.UtcNow + options.Value.AnalysisTimeout, cancellationToken: ct);
+            var samples = reply.Metrics.Count == 0 ? 0 : reply.Metrics.Min(m => m.CandidateSamples);
+            return (reply, samples);
+        }
+        catch (RpcException ex)
+        {
+            // Without an analysis the step stays where it is; the lease expires and the next pass asks again.
+            LogAnalysisFailed(rollout.Id, ex.Status.StatusCode, ex.Status.Detail);
+            return null;
+        }
+    }
+
+    private async Task<RollbackThresholds> ThresholdsOfAsync(string domain, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var json = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT rollback::text FROM domains WHERE id = @domain", new { domain }, cancellationToken: ct));
+        return Json.Deserialize<RollbackThresholds>(json);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rollout controller pass failed: {Reason}")]
+    private partial void LogTickFailed(string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Canary analysis of rollout {RolloutId} failed: {Code} {Detail}")]
+    private partial void LogAnalysisFailed(Guid rolloutId, StatusCode code, string detail);
+}

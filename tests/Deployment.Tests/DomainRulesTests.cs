@@ -1,0 +1,116 @@
+using DomainPlatform.Contracts.Events;
+using DomainPlatform.Deployment.Domain;
+
+namespace DomainPlatform.Deployment.Tests;
+
+public sealed class DomainRulesTests
+{
+    private static readonly DomainConfig Valid = new() { Name = "SQL agent", Keywords = ["sql"] };
+
+    [Theory]
+    [InlineData("0x5678-SQLAgent", true)]
+    [InlineData("docs.qa_v2", true)]
+    [InlineData("", false)]
+    [InlineData("-lead", false)]
+    [InlineData("has space", false)]
+    [InlineData("a/b", false)]
+    public void Ids(string id, bool valid) => Assert.Equal(valid, DomainRules.ValidateId(id).Count == 0);
+
+    [Fact]
+    public void The_defaults_are_valid_and_match_the_seeds()
+    {
+        Assert.Empty(DomainRules.Validate(Valid));
+        Assert.Equal((0.85, 500.0, 0.3, 0.35), (Valid.Gates.MinAccuracy, Valid.Gates.MaxLatencyMs, Valid.Gates.MaxTrainingLoss, Valid.Gates.MaxValidationLoss));
+        Assert.Equal((0.05, 1.5, 0.10, 50), (Valid.Rollback.MaxAccuracyDrop, Valid.Rollback.MaxLatencyRatio, Valid.Rollback.MaxErrorRate, Valid.Rollback.MinSamples));
+    }
+
+    public static TheoryData<DomainConfig, string> Invalid => new()
+    {
+        { Valid with { Name = " " }, "name" },
+        { Valid with { MaxTokens = 0 }, "maxTokens" },
+        { Valid with { MaxTokens = DomainRules.MaxTokensLimit + 1 }, "maxTokens" },
+        { Valid with { Keywords = ["ok", ""] }, "keywords" },
+        { Valid with { Gates = new DeploymentGates { MinAccuracy = 1.2 } }, "gates.minAccuracy" },
+        { Valid with { Gates = new DeploymentGates { MaxLatencyMs = 0 } }, "gates.maxLatencyMs" },
+        { Valid with { Gates = new DeploymentGates { MaxTrainingLoss = -0.1 } }, "gates.maxTrainingLoss" },
+        { Valid with { Gates = new DeploymentGates { MaxValidationLoss = double.NaN } }, "gates.maxValidationLoss" },
+        { Valid with { Rollback = new RollbackThresholds { MaxAccuracyDrop = -0.01 } }, "rollback.maxAccuracyDrop" },
+        { Valid with { Rollback = new RollbackThresholds { MaxLatencyRatio = 0.9 } }, "rollback.maxLatencyRatio" },
+        { Valid with { Rollback = new RollbackThresholds { MaxErrorRate = 1.5 } }, "rollback.maxErrorRate" },
+        { Valid with { Rollback = new RollbackThresholds { MinSamples = 0 } }, "rollback.minSamples" },
+        { Valid with { Cache = new CacheSettings { TtlSeconds = -1 } }, "cache.ttlSeconds" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Invalid))]
+    public void Each_rule_names_its_field(DomainConfig config, string field) => Assert.Equal([field], DomainRules.Validate(config).Keys);
+
+    [Fact]
+    public void A_patch_changes_only_the_fields_it_names()
+    {
+        var patch = new DomainPatch(null, null, null, "platform", null, null, 1024,
+            new DeploymentGatesPatch(0.9, null, null, null), null, new CacheSettingsPatch(false, null));
+        var patched = DomainRules.Apply(Valid, patch);
+        Assert.Equal(Valid with
+        {
+            Team = "platform", MaxTokens = 1024, Gates = Valid.Gates with { MinAccuracy = 0.9 }, Cache = Valid.Cache with { Enabled = false }, Keywords = patched.Keywords,
+        }, patched);
+        Assert.Same(Valid.Keywords, patched.Keywords);
+        Assert.False(DomainRules.SameConfig(Valid, patched));
+        Assert.True(DomainRules.SameConfig(Valid, DomainRules.Apply(Valid, new DomainPatch(null, null, null, null, ["sql"], null, null, null, null, null))));
+    }
+
+    [Fact]
+    public void Gates_pass_only_when_every_metric_is_present_and_within_bounds()
+    {
+        var gates = new DeploymentGates();
+        var good = new Dictionary<string, double> { ["accuracy"] = 0.85, ["latency_ms"] = 500, ["training_loss"] = 0.3, ["validation_loss"] = 0.35 };
+        Assert.True(DeploymentGateCheck.Evaluate(gates, good).Passed);
+
+        var failed = DeploymentGateCheck.Evaluate(gates, new Dictionary<string, double>(good) { ["accuracy"] = 0.84, ["validation_loss"] = 0.36 });
+        Assert.False(failed.Passed);
+        Assert.Equal(2, failed.Failures.Count);
+
+        var missing = DeploymentGateCheck.Evaluate(gates, new Dictionary<string, double> { ["accuracy"] = 0.9, ["latency_ms"] = double.NaN });
+        Assert.Equal(3, missing.Failures.Count);
+        Assert.Contains(missing.Failures, f => f.StartsWith("latency_ms missing", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Route_table_splits_traffic_between_stable_and_canary()
+    {
+        var rollout = Guid.NewGuid();
+        var routes = RouteTableBuilder.Build([
+            new DomainServing("b-domain", ["docs"], "1.0.0", "1.1.0", 10, rollout),
+            new DomainServing("a-domain", ["sql"], "2.0.0", null, 0, null),
+            new DomainServing("c-domain", [], null, null, 0, null),
+        ]);
+        Assert.Equal(["a-domain", "b-domain", "c-domain"], routes.Select(r => r.Domain));
+        Assert.Equal([new RouteVariant("stable", "2.0.0", "a-domain@2.0.0", 100, "inference")], routes[0].Variants);
+        Assert.Equal([new RouteVariant("stable", "1.0.0", "b-domain@1.0.0", 90, "inference"), new RouteVariant("canary", "1.1.0", "b-domain@1.1.0", 10, "inference")], routes[1].Variants);
+        Assert.Equal($"rollout-{rollout}", routes[1].Salt);
+        Assert.Equal("a-domain", routes[0].Salt);
+        Assert.Empty(routes[2].Variants);
+    }
+
+    [Fact]
+    public void Comparison_lists_every_metric_with_its_change()
+    {
+        var deltas = ModelComparison.Compare(
+            new Dictionary<string, double> { ["accuracy"] = 0.8, ["latency_ms"] = 200 },
+            new Dictionary<string, double> { ["accuracy"] = 0.9, ["error_rate"] = 0.01 });
+        Assert.Equal(["accuracy", "error_rate", "latency_ms"], deltas.Select(d => d.Metric));
+        Assert.Equal(0.1, deltas[0].Delta!.Value, 9);
+        Assert.Equal(0.125, deltas[0].RelativeChange!.Value, 9);
+        Assert.Null(deltas[1].A);
+        Assert.Null(deltas[2].Delta);
+    }
+
+    [Theory]
+    [InlineData("champion", true)]
+    [InlineData("team-a_best", true)]
+    [InlineData("Champion", false)]
+    [InlineData("1st", false)]
+    [InlineData("", false)]
+    public void Alias_names(string alias, bool valid) => Assert.Equal(valid, AliasRules.IsValidName(alias));
+}
