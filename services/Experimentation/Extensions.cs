@@ -1,0 +1,20 @@
+using DomainPlatform.EventBus;
+using DomainPlatform.Experimentation.Data;
+using DomainPlatform.Persistence;
+
+namespace DomainPlatform.Experimentation;
+
+internal static class Extensions
+{
+    public const string ServiceName = "experimentation";
+    public const string DatabaseName = "experimentationdb";
+
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddPostgresDatabase(DatabaseName, typeof(Extensions).Assembly);
+        builder.AddRedisClient();
+        builder.AddEventBus(ServiceName);
+        builder.Services.AddGrpcDefaults();
+        builder.Services.AddSingleton<ExperimentStore>();
+    }
+}
