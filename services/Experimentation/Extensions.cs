@@ -1,5 +1,6 @@
 using DomainPlatform.EventBus;
 using DomainPlatform.Experimentation.Data;
+using DomainPlatform.Experimentation.Events;
 using DomainPlatform.Persistence;
 
 namespace DomainPlatform.Experimentation;
@@ -13,8 +14,13 @@ internal static class Extensions
     {
         builder.AddPostgresDatabase(DatabaseName, typeof(Extensions).Assembly);
         builder.AddRedisClient();
-        builder.AddEventBus(ServiceName);
+        builder.AddEventBus(ServiceName, bus =>
+        {
+            bus.AddConsumer<InferenceCompletedConsumer>();
+            bus.AddConsumer<FeedbackReceivedConsumer>();
+        });
         builder.Services.AddGrpcDefaults();
         builder.Services.AddSingleton<ExperimentStore>();
+        builder.Services.AddSingleton<MetricStore>();
     }
 }

@@ -11,5 +11,6 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapGrpcDefaults();
 app.MapExperimentsApi();
+app.MapMetricsApi();
 
 app.Run();

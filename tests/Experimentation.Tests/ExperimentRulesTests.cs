@@ -1,3 +1,4 @@
+using DomainPlatform.Contracts.Events;
 using DomainPlatform.Experimentation.Domain;
 
 namespace DomainPlatform.Experimentation.Tests;
@@ -114,4 +115,55 @@ public sealed class ExperimentRulesTests
     [InlineData("dance", ExperimentStatus.Running, false)]
     public void Lifecycle_allows_each_action_only_in_its_states(string action, string status, bool allowed) =>
         Assert.Equal(allowed, ExperimentRules.Refusal(status, action) is null);
+}
+
+public sealed class OutcomeMetricsTests
+{
+    private static InferenceCompleted Evt(bool ok = true, bool cacheHit = false, double? ttft = 12) =>
+        new("r1", "d", "v", "1", 150, ttft, 10, 30, ok ? 200 : 500, ok, cacheHit, "h", null);
+
+    [Fact]
+    public void A_served_request_yields_error_latency_ttft_and_tokens()
+    {
+        var observations = OutcomeMetrics.FromInference(Evt());
+        Assert.Equal(
+            [new(MetricCatalog.ErrorRate, 0, false), new(MetricCatalog.LatencyMs, 150, false), new(MetricCatalog.TimeToFirstTokenMs, 12, false),
+             new(MetricCatalog.TokensIn, 10, false), new(MetricCatalog.TokensOut, 30, false)],
+            observations);
+    }
+
+    [Fact]
+    public void Failures_and_cache_hits_count_only_towards_the_error_rate()
+    {
+        Assert.Equal([new Observation(MetricCatalog.ErrorRate, 1, true)], OutcomeMetrics.FromInference(Evt(ok: false)));
+        Assert.Equal([new Observation(MetricCatalog.ErrorRate, 0, false)], OutcomeMetrics.FromInference(Evt(cacheHit: true)));
+        Assert.DoesNotContain(OutcomeMetrics.FromInference(Evt(ttft: null)), o => o.Metric == MetricCatalog.TimeToFirstTokenMs);
+    }
+
+    [Theory]
+    [InlineData(0.9, null, 0.9, true)]
+    [InlineData(0.2, null, 0.2, false)]
+    [InlineData(null, true, 1.0, true)]
+    [InlineData(null, false, 0.0, false)]
+    [InlineData(1.7, null, 1.0, true)]
+    [InlineData(0.3, true, 0.3, true)]
+    public void Feedback_becomes_a_score_and_a_right_or_wrong(double? score, bool? thumbsUp, double expectedScore, bool correct)
+    {
+        var observations = OutcomeMetrics.FromFeedback(new FeedbackReceived("r1", null, null, score, thumbsUp, null));
+        Assert.Equal([new(MetricCatalog.FeedbackScore, expectedScore, correct), new(MetricCatalog.Accuracy, correct ? 1 : 0, correct)], observations);
+    }
+
+    [Fact]
+    public void Feedback_without_a_judgement_yields_nothing() =>
+        Assert.Empty(OutcomeMetrics.FromFeedback(new FeedbackReceived("r1", "d", "v", null, null, "meh")));
+
+    [Fact]
+    public void Buckets_are_ten_seconds_and_a_phase_start_skips_a_partial_bucket()
+    {
+        var at = new DateTimeOffset(2026, 11, 23, 12, 0, 17, 250, TimeSpan.Zero);
+        Assert.Equal(new DateTime(2026, 11, 23, 12, 0, 10, DateTimeKind.Utc), OutcomeMetrics.BucketOf(at));
+        Assert.Equal(new DateTime(2026, 11, 23, 12, 0, 20, DateTimeKind.Utc), OutcomeMetrics.FirstBucketFrom(at));
+        var exact = new DateTimeOffset(2026, 11, 23, 12, 0, 20, TimeSpan.Zero);
+        Assert.Equal(exact.UtcDateTime, OutcomeMetrics.FirstBucketFrom(exact));
+    }
 }
