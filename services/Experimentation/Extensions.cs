@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using DomainPlatform.EventBus;
 using DomainPlatform.Experimentation.Data;
 using DomainPlatform.Experimentation.Events;
@@ -22,5 +23,9 @@ internal static class Extensions
         builder.Services.AddGrpcDefaults();
         builder.Services.AddSingleton<ExperimentStore>();
         builder.Services.AddSingleton<MetricStore>();
+        builder.Services.AddSingleton<ExperimentAnalyzer>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        // Statistics can be NaN or infinite (an interval before any data): write them rather than fail the response.
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals);
     }
 }

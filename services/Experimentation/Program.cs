@@ -12,5 +12,6 @@ app.MapDefaultEndpoints();
 app.MapGrpcDefaults();
 app.MapExperimentsApi();
 app.MapMetricsApi();
+app.MapAnalysisApi();
 
 app.Run();

@@ -58,5 +58,24 @@ public sealed class BrokerPublisher : IDisposable
         return 0;
     }
 
+    /// <summary>A queue of the test's own bound to an event's exchange, to see what the service publishes.</summary>
+    public async Task<string> ListenAsync(string exchange)
+    {
+        var queue = TestInfrastructure.UniqueName("probe");
+        (await _http.PutAsJsonAsync($"api/exchanges/{_vhost}/{exchange}", new { type = "fanout", durable = true })).EnsureSuccessStatusCode();
+        (await _http.PutAsJsonAsync($"api/queues/{_vhost}/{queue}", new { durable = true })).EnsureSuccessStatusCode();
+        (await _http.PostAsJsonAsync($"api/bindings/{_vhost}/e/{exchange}/q/{queue}", new { routing_key = "" })).EnsureSuccessStatusCode();
+        return queue;
+    }
+
+    /// <summary>Takes the messages waiting in a probe queue, as JSON bodies.</summary>
+    public async Task<IReadOnlyList<JsonElement>> TakeAsync(string queue)
+    {
+        var response = await _http.PostAsJsonAsync($"api/queues/{_vhost}/{queue}/get", new { count = 100, ackmode = "ack_requeue_false", encoding = "auto" });
+        response.EnsureSuccessStatusCode();
+        var messages = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return messages.EnumerateArray().Select(m => JsonSerializer.Deserialize<JsonElement>(m.GetProperty("payload").GetString()!)).ToArray();
+    }
+
     public void Dispose() => _http.Dispose();
 }
