@@ -93,7 +93,11 @@ public static class Distributions
             low *= 2;
         }
 
-        var root = SolveBracketed(x => StudentTCdf(x, degreesOfFreedom) - lower, x => StudentTDensity(x, degreesOfFreedom), low, high);
+        // Cornish-Fisher start: t ≈ z + (z³ + z)/(4ν) + (5z⁵ + 16z³ + 3z)/(96ν²), close enough for Newton to finish in a few steps.
+        var z = NormalQuantile(lower);
+        var nu = degreesOfFreedom;
+        var start = z + (z * z * z + z) / (4 * nu) + (5 * Math.Pow(z, 5) + 16 * z * z * z + 3 * z) / (96 * nu * nu);
+        var root = SolveBracketed(x => StudentTCdf(x, degreesOfFreedom) - lower, x => StudentTDensity(x, degreesOfFreedom), low, high, start);
         return p < 0.5 ? root : -root;
     }
 
@@ -144,8 +148,16 @@ public static class Distributions
     public static double BetaQuantile(double p, double a, double b)
     {
         RequireProbability(p, nameof(p));
-        var start = Beta.InvCDF(a, b, p);
-        return Polish(start, x => BetaCdf(x, a, b) - p, x => BetaDensity(x, a, b), lowerBound: 0, upperBound: 1);
+        RequirePositive(a, nameof(a));
+        RequirePositive(b, nameof(b));
+
+        // Start from the normal approximation (excellent for the large posteriors of real experiments), then
+        // safeguarded Newton inside (0, 1): a handful of incomplete beta evaluations.
+        var total = a + b;
+        var mean = a / total;
+        var sd = Math.Sqrt(a * b / (total * total * (total + 1)));
+        var start = mean + NormalQuantile(p) * sd;
+        return SolveBracketed(x => BetaCdf(x, a, b) - p, x => BetaDensity(x, a, b), 0, 1, start);
     }
 
     internal static void RequireProbability(double p, string name)
@@ -165,9 +177,9 @@ public static class Distributions
     }
 
     // Newton steps kept inside a shrinking bracket [low, high] with f(low) < 0 < f(high); bisection when Newton leaves it.
-    private static double SolveBracketed(Func<double, double> residual, Func<double, double> derivative, double low, double high)
+    private static double SolveBracketed(Func<double, double> residual, Func<double, double> derivative, double low, double high, double start)
     {
-        var x = (low + high) / 2;
+        var x = start > low && start < high ? start : (low + high) / 2;
         for (var step = 0; step < 200; step++)
         {
             var value = residual(x);

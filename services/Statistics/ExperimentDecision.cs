@@ -61,8 +61,17 @@ public sealed record ExperimentDesign
 
     public double SampleRatioThreshold { get; init; } = 0.001;
 
-    /// <summary>mSPRT mixing variance τ² on the scale of the difference; by default (MDE × |control|)². Keep it fixed for an experiment.</summary>
+    /// <summary>
+    /// mSPRT mixing variance τ² for the primary metric, on the scale of the difference; by default (MDE × |control|)²,
+    /// which moves slightly as the control's estimate settles. Set it to keep it fixed for the whole experiment.
+    /// </summary>
     public double? MixingVariance { get; init; }
+
+    /// <summary>
+    /// The fixed-horizon sample size per variant, when the service fixed it at the start; otherwise it is computed at
+    /// each analysis from the control's current estimate (see <see cref="ExperimentDecision.RequiredSamples"/>).
+    /// </summary>
+    public long? PlannedSamplesPerVariant { get; init; }
 
     /// <summary>Sequential and Bayesian runs stop with no difference here; by default the fixed-horizon sample size.</summary>
     public long? MaximumSamplesPerVariant { get; init; }
@@ -115,7 +124,7 @@ public static class ExperimentDecision
         Validate(design, variants);
         var control = variants[0];
         var treatments = variants.Skip(1).ToArray();
-        var required = RequiredSamples(design, control.Primary, treatments.Length);
+        var required = design.PlannedSamplesPerVariant ?? RequiredSamples(design, control.Primary, treatments.Length);
         var states = new Dictionary<string, SequentialState>(previousSequentialStates ?? new Dictionary<string, SequentialState>());
 
         var shortest = variants.MinBy(v => v.Primary.Count)!;
@@ -133,7 +142,11 @@ public static class ExperimentDecision
             drafts.Add(PrimaryDraft(design, control, treatment, states));
             foreach (var guardrail in design.Guardrails)
             {
-                drafts.Add(GuardrailDraft(design, control, treatment, guardrail, states));
+                // A guardrail is judged once both sides have the minimum samples (its metric may lag the primary).
+                if (Guardrail(control, guardrail.Metric).Count >= minimum && Guardrail(treatment, guardrail.Metric).Count >= minimum)
+                {
+                    drafts.Add(GuardrailDraft(design, control, treatment, guardrail, states));
+                }
             }
         }
 
@@ -354,15 +367,18 @@ public static class ExperimentDecision
         var key = $"{draft.Variant}/{draft.Metric}";
         var previous = states.GetValueOrDefault(key) ?? SequentialState.Initial;
         var estimateVariance = control.EstimateVariance + treatment.EstimateVariance;
-        var look = SequentialTest.Update(previous, treatment.Estimate - control.Estimate, estimateVariance, MixingVariance(design, control), design.Alpha, nullValue);
+        var look = SequentialTest.Update(previous, treatment.Estimate - control.Estimate, estimateVariance, MixingVariance(design, control, draft.IsGuardrail), design.Alpha, nullValue);
         states[key] = look.State;
         return draft with { PValue = look.AlwaysValidPValue, AlwaysValidInterval = look.AlwaysValidInterval };
     }
 
-    /// <summary>τ² = (MDE × |control|)², or (MDE × control sd)² when the control's value is 0, unless the design sets it.</summary>
-    private static double MixingVariance(ExperimentDesign design, MetricSummary control)
+    /// <summary>
+    /// τ² = (MDE × |control|)², or (MDE × control sd)² when the control's value is 0; the design's own τ² applies to
+    /// the primary metric only, since guardrails are on other scales.
+    /// </summary>
+    private static double MixingVariance(ExperimentDesign design, MetricSummary control, bool isGuardrail)
     {
-        if (design.MixingVariance is { } tau2)
+        if (!isGuardrail && design.MixingVariance is { } tau2)
         {
             return tau2;
         }
@@ -439,6 +455,11 @@ public static class ExperimentDecision
         if (!(design.MinimumDetectableEffect > 0) || !double.IsFinite(design.MinimumDetectableEffect))
         {
             throw new ArgumentOutOfRangeException(nameof(design), design.MinimumDetectableEffect, "The minimum detectable effect must be a positive fraction.");
+        }
+
+        if (design.PlannedSamplesPerVariant is < 2 || design.MaximumSamplesPerVariant is < 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(design), "Planned and maximum sample sizes must be at least 2 per variant.");
         }
 
         if (design.MixingVariance is { } tau2 && !(tau2 > 0 && double.IsFinite(tau2)))

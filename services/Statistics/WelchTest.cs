@@ -30,8 +30,10 @@ public static class WelchTest
                 controlMeanVariance * controlMeanVariance / (control.Count - 1) +
                 treatmentMeanVariance * treatmentMeanVariance / (treatment.Count - 1));
             statistic = (difference - nullDifference) / standardError;
-            pGreater = Distributions.StudentTSurvival(statistic, degreesOfFreedom);
-            pLess = Distributions.StudentTCdf(statistic, degreesOfFreedom);
+            // One tail evaluation, taken on the small side so tiny p-values keep their digits.
+            var smallTail = Distributions.StudentTCdf(-Math.Abs(statistic), degreesOfFreedom);
+            pGreater = statistic > 0 ? smallTail : 1 - smallTail;
+            pLess = statistic > 0 ? 1 - smallTail : smallTail;
             halfWidth = Distributions.StudentTQuantile(0.5 + confidenceLevel / 2, degreesOfFreedom) * standardError;
         }
         else

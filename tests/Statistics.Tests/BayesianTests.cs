@@ -9,6 +9,7 @@ public class BayesianTests
     [InlineData(20, 3, 20, 8)]
     [InlineData(100, 10, 120, 18)]
     [InlineData(500, 60, 480, 45)]
+    [InlineData(20_000, 2000, 20_000, 2100)]
     public void Probability_to_beat_control_matches_the_exact_Beta_sum(int controlTrials, int controlSuccesses, int treatmentTrials, int treatmentSuccesses)
     {
         var control = new BinarySummary(controlTrials, controlSuccesses);
@@ -42,8 +43,8 @@ public class BayesianTests
         BinarySummary[] arms = [new(1000, 100), new(1000, 115), new(1000, 108)];
         var results = BayesianComparison.CompareRates(arms);
 
-        // 400,000 draws: Monte Carlo standard error about 0.0008 on the probabilities.
-        const int draws = 400_000;
+        // 200,000 draws: Monte Carlo standard error at most 0.0011 on the probabilities, 0.00003 on the losses.
+        const int draws = 200_000;
         var random = new Random(2024);
         var betas = arms.Select(a => new Beta(1 + a.Successes, 1 + a.Failures, random)).ToArray();
         var best = new int[3];
@@ -65,11 +66,11 @@ public class BayesianTests
 
         for (var a = 0; a < 3; a++)
         {
-            Assert.Equal(best[a] / (double)draws, results[a].ProbabilityToBeBest, 0.004);
+            Assert.Equal(best[a] / (double)draws, results[a].ProbabilityToBeBest, 0.005);
             Assert.Equal(loss[a] / draws, results[a].ExpectedLoss, 0.0003);
             if (a > 0)
             {
-                Assert.Equal(beat[a] / (double)draws, results[a].ProbabilityToBeatControl, 0.004);
+                Assert.Equal(beat[a] / (double)draws, results[a].ProbabilityToBeatControl, 0.005);
                 Assert.Equal(lossVersusControl[a] / draws, results[a].ExpectedLossVersusControl, 0.0003);
             }
         }

@@ -49,6 +49,19 @@ public class DistributionTests
         }
     }
 
+    [Theory]
+    [InlineData(1.0, 1.0)]
+    [InlineData(0.5, 0.5)]
+    [InlineData(2.0, 200.0)]
+    [InlineData(1_000_001.0, 9_000_001.0)]
+    public void Beta_quantiles_invert_the_cdf_from_flat_to_ten_million_observation_posteriors(double a, double b)
+    {
+        foreach (var p in new[] { 0.001, 0.025, 0.5, 0.975, 0.999 })
+        {
+            Assert.Equal(p, Distributions.BetaCdf(Distributions.BetaQuantile(p, a, b), a, b), 1e-9);
+        }
+    }
+
     [Fact]
     public void Normal_cdf_and_tails_match_known_values()
     {
