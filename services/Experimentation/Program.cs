@@ -1,5 +1,6 @@
 using DomainPlatform.Experimentation;
 using DomainPlatform.Experimentation.Apis;
+using DomainPlatform.Experimentation.Grpc;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -10,6 +11,7 @@ var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.MapGrpcDefaults();
+app.MapGrpcService<CanaryAnalysisGrpcService>();
 app.MapExperimentsApi();
 app.MapMetricsApi();
 app.MapAnalysisApi();

@@ -96,3 +96,34 @@ public sealed class ExperimentAnalysisTests
         Assert.True(result.Decision.Comparisons.Single(c => !c.IsGuardrail).ProbabilityToBeatControl > 0.99);
     }
 }
+
+public sealed class CanaryInputsTests
+{
+    [Fact]
+    public void No_metrics_asked_means_all_and_names_are_normalised()
+    {
+        Assert.Equal((CanaryInputs.Known, false), (CanaryInputs.Select([]).Metrics, CanaryInputs.Select([]).Explicit));
+        var (metrics, unknown, explicitly) = CanaryInputs.Select(["Latency_ms", "error-rate", "mood"]);
+        Assert.Equal(["latency", "error_rate"], metrics);
+        Assert.Equal(["mood"], unknown);
+        Assert.True(explicitly);
+    }
+
+    [Fact]
+    public void Unset_thresholds_keep_the_platform_defaults()
+    {
+        var thresholds = CanaryInputs.Thresholds(0, 2.0, 0, 25);
+        Assert.Equal((0.05, 2.0, 0.10, 25L), (thresholds.MaxAccuracyRelativeDrop, thresholds.MaxLatencyRatio, thresholds.MaxErrorRate, thresholds.MinimumSamples));
+    }
+
+    [Fact]
+    public void Accuracy_is_judged_when_asked_for_or_once_the_candidate_has_feedback()
+    {
+        AggregateRow[] rows = [new() { ModelVersion = "2", Metric = MetricCatalog.ErrorRate, Count = 10, Successes = 1 }];
+        Assert.Null(CanaryInputs.Metrics(rows, "2", CanaryInputs.Known, accuracyRequired: false, candidateHasAccuracy: false).Accuracy);
+        Assert.Equal(0, CanaryInputs.Metrics(rows, "2", CanaryInputs.Known, accuracyRequired: true, candidateHasAccuracy: false).Accuracy!.Count);
+        var side = CanaryInputs.Metrics(rows, "2", [CanaryInputs.ErrorRate], false, true);
+        Assert.Equal((10L, 1L), (side.Errors!.Value.Trials, side.Errors.Value.Successes));
+        Assert.Null(side.Latency);
+    }
+}
