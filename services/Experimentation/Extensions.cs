@@ -1,7 +1,9 @@
 using System.Text.Json.Serialization;
 using DomainPlatform.EventBus;
 using DomainPlatform.Experimentation.Data;
+using DomainPlatform.Experimentation.Domain;
 using DomainPlatform.Experimentation.Events;
+using DomainPlatform.Experimentation.Monitoring;
 using DomainPlatform.Persistence;
 
 namespace DomainPlatform.Experimentation;
@@ -19,12 +21,19 @@ internal static class Extensions
         {
             bus.AddConsumer<InferenceCompletedConsumer>();
             bus.AddConsumer<FeedbackReceivedConsumer>();
+            bus.AddConsumer<AlertWebhookConsumer>();
         });
         builder.Services.AddGrpcDefaults();
         builder.Services.AddSingleton<ExperimentStore>();
         builder.Services.AddSingleton<MetricStore>();
         builder.Services.AddSingleton<ExperimentAnalyzer>();
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<AlertStore>();
+        builder.Services.AddSingleton<MonitorControl>();
+        builder.Services.AddOptions<MonitoringOptions>().BindConfiguration("Monitoring")
+            .Validate(o => o.IsValid(), "Monitoring thresholds must be positive and ordered warning <= critical <= emergency.").ValidateOnStart();
+        builder.Services.AddHostedService<AlertMonitor>();
+        builder.Services.AddHttpClient(AlertWebhookConsumer.ClientName);
         // Statistics can be NaN or infinite (an interval before any data): write them rather than fail the response.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals);
     }

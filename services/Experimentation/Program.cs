@@ -15,5 +15,6 @@ app.MapGrpcService<CanaryAnalysisGrpcService>();
 app.MapExperimentsApi();
 app.MapMetricsApi();
 app.MapAnalysisApi();
+app.MapAlertsApi();
 
 app.Run();

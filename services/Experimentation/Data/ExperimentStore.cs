@@ -195,10 +195,7 @@ public sealed class ExperimentStore(NpgsqlDataSource db, OutboxSignal outboxSign
             return new MutationResult(MutationStatus.Refused, row, $"Another experiment is already running in domain '{row.Domain}'; stop it first.");
         }
 
-        if (change.Action != "analysed")
-        {
-            await AddHistoryAsync(connection, tx, id, change.Action, change.Detail, ct);
-        }
+        await AddHistoryAsync(connection, tx, id, change.Action, change.Detail, ct);
         var publish = change.Events.ToList();
         if (starting || reweighted || ending)
         {
@@ -206,6 +203,7 @@ public sealed class ExperimentStore(NpgsqlDataSource db, OutboxSignal outboxSign
                 variants.Select(v => new ExperimentVariantWeight(v.Name, v.ModelVersion, v.Weight)).ToArray()));
         }
         foreach (var evt in publish) await Outbox.AddAsync(connection, tx, evt, ct);
+        foreach (var alert in publish.OfType<AlertRaised>()) await AlertStore.RecordAsync(connection, tx, alert, null, ct);
         await tx.CommitAsync(ct);
         if (publish.Count > 0) outboxSignal.Notify();
         return new MutationResult(MutationStatus.Done, await FindAsync(id, ct), null);
