@@ -34,6 +34,10 @@ internal static class Extensions
             .Validate(o => o.IsValid(), "Monitoring thresholds must be positive and ordered warning <= critical <= emergency.").ValidateOnStart();
         builder.Services.AddHostedService<AlertMonitor>();
         builder.Services.AddHttpClient(AlertWebhookConsumer.ClientName);
+        builder.Services.AddSingleton<RoutingStore>();
+        builder.Services.AddOptions<RoutingOptions>().BindConfiguration("Routing")
+            .Validate(o => o.IsValid(), "Routing: PublishIntervalSeconds > 0, LatencyPenaltyPerSecond >= 0, Draws 100..1,000,000.").ValidateOnStart();
+        builder.Services.AddHostedService<RoutingPublisher>();
         // Statistics can be NaN or infinite (an interval before any data): write them rather than fail the response.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals);
     }

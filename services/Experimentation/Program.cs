@@ -16,5 +16,6 @@ app.MapExperimentsApi();
 app.MapMetricsApi();
 app.MapAnalysisApi();
 app.MapAlertsApi();
+app.MapRoutingApi();
 
 app.Run();

@@ -2,6 +2,7 @@ using DomainPlatform.Contracts.Events;
 using DomainPlatform.EventBus;
 using DomainPlatform.Experimentation.Data;
 using DomainPlatform.Experimentation.Domain;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace DomainPlatform.Experimentation.Events;
@@ -12,7 +13,7 @@ namespace DomainPlatform.Experimentation.Events;
 /// request arrives; older feedback for a request never seen counts for the domain and variant it names, outside any
 /// experiment, or is dropped when it names none.
 /// </summary>
-public sealed class FeedbackReceivedConsumer(NpgsqlDataSource dataSource, OutboxSignal outboxSignal)
+public sealed class FeedbackReceivedConsumer(NpgsqlDataSource dataSource, OutboxSignal outboxSignal, IOptions<RoutingOptions> routing)
     : IdempotentConsumer<FeedbackReceived>(dataSource, outboxSignal)
 {
     /// <summary>How long feedback waits (through the bus's retries) for its request's outcome event.</summary>
@@ -44,6 +45,9 @@ public sealed class FeedbackReceivedConsumer(NpgsqlDataSource dataSource, Outbox
             return;
         }
         await MetricStore.RecordAsync(tx.Connection, tx.Transaction, where, bucket, observations, ct);
+        var score = OutcomeMetrics.ScoreOf(evt)!.Value;
+        var reward = RoutingOptimizer.Reward(score, request?.LatencyMs, routing.Value.LatencyPenaltyPerSecond);
+        await RoutingStore.AddRewardAsync(tx.Connection, tx.Transaction, where.Domain, score, reward, ct);
     }
 }
 
