@@ -93,6 +93,26 @@ public sealed class CanaryAnalysisTests(ExperimentationFactory factory) : IClass
         Assert.Equal(80, step.Metrics.Single(m => m.Metric == "error_rate").CandidateSamples);
     }
 
+    [Fact]
+    public async Task A_verdict_for_a_rollout_is_published_as_a_canary_verdict_event()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        factory.CreateClient();
+        using var broker = new BrokerPublisher(factory.VirtualHost.Name);
+        var probe = await broker.ListenAsync("domainplatform.canary-verdict");
+        var rollout = Guid.NewGuid();
+        var request = Request(ExperimentsApiTests.NewDomain());
+        request.RolloutId = rollout.ToString();
+        var reply = await Client().AnalyzeAsync(request, cancellationToken: ct);
+        Assert.Equal("hold", reply.Verdict);
+
+        var seen = new List<System.Text.Json.JsonElement>();
+        await Eventually.GetAsync(async () => { seen.AddRange(await broker.TakeAsync(probe)); return seen; },
+            m => m.Any(e => e.GetProperty("rolloutId").GetGuid() == rollout), "CanaryVerdict for the rollout");
+        var evt = seen.Single(e => e.GetProperty("rolloutId").GetGuid() == rollout);
+        Assert.Equal(("hold", "1.1.0"), (evt.GetProperty("verdict").GetString(), evt.GetProperty("candidateVersion").GetString()));
+    }
+
     [Theory]
     [InlineData("", "1.1.0", "error_rate")]
     [InlineData("d", "1.0.0", "error_rate")]
