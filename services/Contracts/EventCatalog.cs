@@ -37,6 +37,8 @@ public static class EventCatalog
             nameof(InferenceCompleted) => new InferenceCompleted("req-7f3a", "0x5678-SQLAgent", "canary", "1.3.0", 182.5, 41.0, 57, 128, 200, true, false, "9c1d0e7a4b2f6e11", null),
             nameof(FeedbackReceived) => new FeedbackReceived("req-7f3a", "0x5678-SQLAgent", "canary", 0.9, true, "correct"),
             nameof(ExperimentConcluded) => new ExperimentConcluded(ExampleId, "0x5678-SQLAgent", "winner", "treatment", "1.3.0", true, "treatment beats control on accuracy: +4.1% (95% CI +1.2% to +7.0%), p = 0.006"),
+            nameof(ExperimentTrafficChanged) => new ExperimentTrafficChanged(ExampleId, "0x5678-SQLAgent", "running", 2,
+                [new ExperimentVariantWeight("control", "1.2.0", 50), new ExperimentVariantWeight("treatment-a", "1.3.0", 25), new ExperimentVariantWeight("treatment-b", "1.3.1", 25)]),
             nameof(CanaryVerdict) => new CanaryVerdict(ExampleId, "0x5678-SQLAgent", "1.2.0", "1.3.0", "continue", "all metrics within thresholds over 640 samples"),
             nameof(AlertRaised) => new AlertRaised(ExampleId, "CRITICAL", "0x5678-SQLAgent", null, "error_rate", 0.142, 0.10, "error rate 14.2% above the critical threshold 10%"),
             nameof(RoutingWeightsUpdated) => new RoutingWeightsUpdated(new Dictionary<string, double> { ["0x5678-SQLAgent"] = 0.62, ["0x1234-DocsQA"] = 0.38 }),

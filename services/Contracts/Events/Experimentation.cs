@@ -36,3 +36,17 @@ public sealed record AlertRaised(
 /// <summary>Learned weights the gateway's "auto" router blends with keyword scores.</summary>
 [EventName("domainplatform.routing-weights-updated")]
 public sealed record RoutingWeightsUpdated(IReadOnlyDictionary<string, double> Weights) : IntegrationEvent;
+
+/// <summary>
+/// The traffic split of an experiment changed (start, weight change, emergency rollback, end). The gateway splits the
+/// domain's traffic by these weights while <see cref="Status"/> is "running" and drops the split otherwise.
+/// </summary>
+[EventName("domainplatform.experiment-traffic-changed")]
+public sealed record ExperimentTrafficChanged(
+    Guid ExperimentId,
+    string Domain,
+    string Status,
+    int Phase,
+    IReadOnlyList<ExperimentVariantWeight> Variants) : IntegrationEvent;
+
+public sealed record ExperimentVariantWeight(string Name, string ModelVersion, double WeightPercent);

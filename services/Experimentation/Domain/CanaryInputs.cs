@@ -1,0 +1,77 @@
+using DomainPlatform.Experimentation.Data;
+using DomainPlatform.Statistics;
+
+namespace DomainPlatform.Experimentation.Domain;
+
+/// <summary>Builds the canary engine's inputs from aggregates by model version; pure so the choices are tested.</summary>
+public static class CanaryInputs
+{
+    public const string Accuracy = "accuracy";
+    public const string Latency = "latency";
+    public const string ErrorRate = "error_rate";
+    public static readonly IReadOnlyList<string> Known = [Accuracy, Latency, ErrorRate];
+
+    /// <summary>The metrics to judge, normalised; unknown names are returned separately. None asked means all.</summary>
+    public static (IReadOnlyList<string> Metrics, IReadOnlyList<string> Unknown, bool Explicit) Select(IEnumerable<string> requested)
+    {
+        var names = requested.Select(Normalise).Where(n => n.Length > 0).Distinct().ToArray();
+        if (names.Length == 0) return (Known, [], false);
+        return (names.Where(Known.Contains).ToArray(), names.Where(n => !Known.Contains(n)).ToArray(), true);
+    }
+
+    /// <summary>
+    /// One side's metrics. Accuracy needs feedback: when the caller did not ask for it by name it is judged only once
+    /// the candidate has some, so a domain without feedback is not held forever.
+    /// </summary>
+    public static CanaryMetrics Metrics(IReadOnlyList<AggregateRow> rows, string version, IReadOnlyList<string> metrics, bool accuracyRequired, bool candidateHasAccuracy)
+    {
+        AggregateRow? Row(string metric) => rows.FirstOrDefault(r => r.ModelVersion == version && r.Metric == metric);
+        MetricSummary? accuracy = null;
+        if (metrics.Contains(Accuracy) && (accuracyRequired || candidateHasAccuracy))
+        {
+            var row = Row(MetricCatalog.Accuracy);
+            accuracy = MetricSummary.Rate(row?.Count ?? 0, row?.Successes ?? 0);
+        }
+        ContinuousSummary? latency = null;
+        if (metrics.Contains(Latency))
+        {
+            var row = Row(MetricCatalog.LatencyMs);
+            latency = row is null ? ContinuousSummary.Empty : ContinuousSummary.FromSums(row.Count, row.Sum, row.SumSquares);
+        }
+        BinarySummary? errors = null;
+        if (metrics.Contains(ErrorRate))
+        {
+            var row = Row(MetricCatalog.ErrorRate);
+            errors = new BinarySummary(row?.Count ?? 0, row?.Successes ?? 0);
+        }
+        return new CanaryMetrics(accuracy, latency, errors);
+    }
+
+    /// <summary>Zero (proto3's "unset") keeps the platform default for each threshold.</summary>
+    public static CanaryThresholds Thresholds(double maxAccuracyDrop, double maxLatencyRatio, double maxErrorRate, int minSamples)
+    {
+        var defaults = new CanaryThresholds();
+        return defaults with
+        {
+            MaxAccuracyRelativeDrop = maxAccuracyDrop != 0 ? maxAccuracyDrop : defaults.MaxAccuracyRelativeDrop,
+            MaxLatencyRatio = maxLatencyRatio != 0 ? maxLatencyRatio : defaults.MaxLatencyRatio,
+            MaxErrorRate = maxErrorRate != 0 ? maxErrorRate : defaults.MaxErrorRate,
+            MinimumSamples = minSamples != 0 ? minSamples : defaults.MinimumSamples,
+        };
+    }
+
+    /// <summary>Samples behind one metric of one side.</summary>
+    public static long Samples(CanaryMetrics side, string metric) => metric switch
+    {
+        "accuracy" => side.Accuracy?.Count ?? 0,
+        "latency" => side.Latency?.Count ?? 0,
+        _ => side.Errors?.Trials ?? 0,
+    };
+
+    private static string Normalise(string name) => name.Trim().ToLowerInvariant().Replace('-', '_').Replace(' ', '_') switch
+    {
+        "latency_ms" => Latency,
+        "errors" or "error" => ErrorRate,
+        var other => other,
+    };
+}

@@ -1,0 +1,44 @@
+using System.Text.Json.Serialization;
+using DomainPlatform.EventBus;
+using DomainPlatform.Experimentation.Data;
+using DomainPlatform.Experimentation.Domain;
+using DomainPlatform.Experimentation.Events;
+using DomainPlatform.Experimentation.Monitoring;
+using DomainPlatform.Persistence;
+
+namespace DomainPlatform.Experimentation;
+
+internal static class Extensions
+{
+    public const string ServiceName = "experimentation";
+    public const string DatabaseName = "experimentationdb";
+
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddPostgresDatabase(DatabaseName, typeof(Extensions).Assembly);
+        builder.AddRedisClient();
+        builder.AddEventBus(ServiceName, bus =>
+        {
+            bus.AddConsumer<InferenceCompletedConsumer>();
+            bus.AddConsumer<FeedbackReceivedConsumer>();
+            bus.AddConsumer<AlertWebhookConsumer>();
+        });
+        builder.Services.AddGrpcDefaults();
+        builder.Services.AddSingleton<ExperimentStore>();
+        builder.Services.AddSingleton<MetricStore>();
+        builder.Services.AddSingleton<ExperimentAnalyzer>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<AlertStore>();
+        builder.Services.AddSingleton<MonitorControl>();
+        builder.Services.AddOptions<MonitoringOptions>().BindConfiguration("Monitoring")
+            .Validate(o => o.IsValid(), "Monitoring thresholds must be positive and ordered warning <= critical <= emergency.").ValidateOnStart();
+        builder.Services.AddHostedService<AlertMonitor>();
+        builder.Services.AddHttpClient(AlertWebhookConsumer.ClientName);
+        builder.Services.AddSingleton<RoutingStore>();
+        builder.Services.AddOptions<RoutingOptions>().BindConfiguration("Routing")
+            .Validate(o => o.IsValid(), "Routing: PublishIntervalSeconds > 0, LatencyPenaltyPerSecond >= 0, Draws 100..1,000,000.").ValidateOnStart();
+        builder.Services.AddHostedService<RoutingPublisher>();
+        // Statistics can be NaN or infinite (an interval before any data): write them rather than fail the response.
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals);
+    }
+}

@@ -1,0 +1,78 @@
+using DomainPlatform.EventBus;
+using DomainPlatform.Experimentation.Data;
+using DomainPlatform.Experimentation.Domain;
+using DomainPlatform.Protos.Experimentation;
+using DomainPlatform.Statistics;
+using Grpc.Core;
+using Npgsql;
+using CanaryVerdictEvent = DomainPlatform.Contracts.Events.CanaryVerdict;
+
+namespace DomainPlatform.Experimentation.Grpc;
+
+/// <summary>
+/// Judges a canary step for the deployment service from the outcomes by model version since the step started
+/// (to the 10 s bucket): continue, hold or rollback, with the figures behind it.
+/// </summary>
+public sealed class CanaryAnalysisGrpcService(MetricStore metrics, NpgsqlDataSource db, OutboxSignal outboxSignal) : CanaryAnalysis.CanaryAnalysisBase
+{
+    public override async Task<AnalyzeReply> Analyze(AnalyzeRequest request, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        if (string.IsNullOrWhiteSpace(request.Domain) || string.IsNullOrWhiteSpace(request.BaselineVersion) || string.IsNullOrWhiteSpace(request.CandidateVersion))
+            throw Invalid("domain, baseline_version and candidate_version are required.");
+        if (request.BaselineVersion == request.CandidateVersion)
+            throw Invalid("The candidate must be a different version from the baseline.");
+        var (chosen, unknown, explicitly) = CanaryInputs.Select(request.Metrics);
+        if (unknown.Count > 0) throw Invalid($"Unknown metrics: {string.Join(", ", unknown)}; known: {string.Join(", ", CanaryInputs.Known)}.");
+        Guid? rolloutId = null;
+        if (request.RolloutId.Length > 0)
+        {
+            if (!Guid.TryParse(request.RolloutId, out var parsed)) throw Invalid($"rollout_id '{request.RolloutId}' is not a UUID.");
+            rolloutId = parsed;
+        }
+        var thresholds = request.Thresholds is { } t
+            ? CanaryInputs.Thresholds(t.MaxAccuracyDrop, t.MaxLatencyRatio, t.MaxErrorRate, t.MinSamples)
+            : new CanaryThresholds();
+        var since = DateTimeOffset.FromUnixTimeMilliseconds(Math.Max(0, request.PhaseStartedAtUnixMs));
+
+        var rows = await metrics.ForVersionsAsync(request.Domain, [request.BaselineVersion, request.CandidateVersion], OutcomeMetrics.FirstBucketFrom(since), ct);
+        var candidateHasAccuracy = rows.Any(r => r.ModelVersion == request.CandidateVersion && r.Metric == MetricCatalog.Accuracy && r.Count > 0);
+        var accuracyRequired = explicitly && chosen.Contains(CanaryInputs.Accuracy);
+        var baseline = CanaryInputs.Metrics(rows, request.BaselineVersion, chosen, accuracyRequired, candidateHasAccuracy);
+        var candidate = CanaryInputs.Metrics(rows, request.CandidateVersion, chosen, accuracyRequired, candidateHasAccuracy);
+
+        CanaryVerdictResult verdict;
+        try
+        {
+            verdict = DomainPlatform.Statistics.CanaryVerdict.Evaluate(baseline, candidate, thresholds);
+        }
+        catch (ArgumentException ex)
+        {
+            throw Invalid(ex.Message);
+        }
+
+        var reply = new AnalyzeReply { Verdict = verdict.Outcome.ToString().ToLowerInvariant(), Reason = verdict.Reason };
+        foreach (var metric in verdict.Metrics)
+        {
+            var key = metric.Metric == "error rate" ? CanaryInputs.ErrorRate : metric.Metric;
+            reply.Metrics.Add(new DomainPlatform.Protos.Experimentation.MetricComparison
+            {
+                Metric = key, Baseline = metric.Baseline, Candidate = metric.Candidate,
+                BaselineSamples = CanaryInputs.Samples(baseline, key), CandidateSamples = CanaryInputs.Samples(candidate, key),
+                PValue = metric.PValue ?? double.NaN, Breached = metric.Verdict == MetricVerdict.Fail, Note = metric.Reason,
+            });
+        }
+
+        if (rolloutId is { } rollout)
+        {
+            await using var connection = await db.OpenConnectionAsync(ct);
+            await using var tx = await connection.BeginTransactionAsync(ct);
+            await Outbox.AddAsync(connection, tx, new CanaryVerdictEvent(rollout, request.Domain, request.BaselineVersion, request.CandidateVersion, reply.Verdict, reply.Reason), ct);
+            await tx.CommitAsync(ct);
+            outboxSignal.Notify();
+        }
+        return reply;
+    }
+
+    private static RpcException Invalid(string detail) => new(new Status(StatusCode.InvalidArgument, detail));
+}

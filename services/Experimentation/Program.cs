@@ -1,0 +1,21 @@
+using DomainPlatform.Experimentation;
+using DomainPlatform.Experimentation.Apis;
+using DomainPlatform.Experimentation.Grpc;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddApplicationServices();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+app.MapGrpcDefaults();
+app.MapGrpcService<CanaryAnalysisGrpcService>();
+app.MapExperimentsApi();
+app.MapMetricsApi();
+app.MapAnalysisApi();
+app.MapAlertsApi();
+app.MapRoutingApi();
+
+app.Run();

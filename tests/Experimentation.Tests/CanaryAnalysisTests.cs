@@ -1,0 +1,138 @@
+using DomainPlatform.Contracts.Events;
+using DomainPlatform.Protos.Experimentation;
+using DomainPlatform.TestSupport;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace DomainPlatform.Experimentation.Tests;
+
+public sealed class CanaryAnalysisTests(ExperimentationFactory factory) : IClassFixture<ExperimentationFactory>
+{
+    private CanaryAnalysis.CanaryAnalysisClient Client() =>
+        new(GrpcChannel.ForAddress(factory.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = factory.Server.CreateHandler() }));
+
+    private static async Task FeedAsync(BrokerPublisher broker, string domain, string version, int count, int errors, double latency, DateTimeOffset? at = null)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var evt = IngestionTests.Inference(domain, "stable", version, latency + i % 5, ok: i >= errors);
+            await broker.PublishAsync(at is { } when ? evt with { OccurredAt = when } : evt);
+        }
+    }
+
+    private static AnalyzeRequest Request(string domain, DateTimeOffset? since = null, params string[] metrics)
+    {
+        var request = new AnalyzeRequest
+        {
+            Domain = domain, BaselineVersion = "1.0.0", CandidateVersion = "1.1.0",
+            Thresholds = new Thresholds { MinSamples = 60 }, PhaseStartedAtUnixMs = since?.ToUnixTimeMilliseconds() ?? 0,
+        };
+        request.Metrics.AddRange(metrics);
+        return request;
+    }
+
+    [Fact]
+    public async Task A_failing_candidate_is_rolled_back_a_healthy_one_continues_and_a_thin_one_holds()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        factory.CreateClient();
+        using var broker = new BrokerPublisher(factory.VirtualHost.Name);
+        var bad = ExperimentsApiTests.NewDomain();
+        var good = ExperimentsApiTests.NewDomain();
+        var thin = ExperimentsApiTests.NewDomain();
+        await FeedAsync(broker, bad, "1.0.0", 80, 2, 100);
+        await FeedAsync(broker, bad, "1.1.0", 80, 30, 100);
+        await FeedAsync(broker, good, "1.0.0", 80, 2, 100);
+        await FeedAsync(broker, good, "1.1.0", 80, 2, 105);
+        await FeedAsync(broker, thin, "1.0.0", 80, 0, 100);
+        await FeedAsync(broker, thin, "1.1.0", 10, 0, 100);
+
+        var client = Client();
+        var rollback = await Eventually.GetAsync(() => client.AnalyzeAsync(Request(bad), cancellationToken: ct).ResponseAsync,
+            r => r.Metrics.Any(m => m.Metric == "error_rate" && m.CandidateSamples == 80 && m.BaselineSamples == 80), "bad candidate outcomes counted");
+        Assert.Equal("rollback", rollback.Verdict);
+        var errorRate = rollback.Metrics.Single(m => m.Metric == "error_rate");
+        Assert.True(errorRate.Breached);
+        Assert.Equal(30.0 / 80, errorRate.Candidate, 12);
+        Assert.True(errorRate.PValue < 0.05);
+
+        var healthy = await Eventually.GetAsync(() => client.AnalyzeAsync(Request(good), cancellationToken: ct).ResponseAsync,
+            r => r.Metrics.Any(m => m.Metric == "latency" && m.CandidateSamples == 78 && m.BaselineSamples == 78), "good candidate outcomes counted");
+        Assert.Equal("continue", healthy.Verdict);
+        Assert.DoesNotContain(healthy.Metrics, m => m.Metric == "accuracy");
+
+        var held = await Eventually.GetAsync(() => client.AnalyzeAsync(Request(thin), cancellationToken: ct).ResponseAsync,
+            r => r.Metrics.Any(m => m.Metric == "error_rate" && m.CandidateSamples == 10 && m.BaselineSamples == 80), "thin candidate outcomes counted");
+        Assert.Equal("hold", held.Verdict);
+
+        // Asking for accuracy by name judges it even without feedback yet: no evidence means hold.
+        var accuracy = await client.AnalyzeAsync(Request(good, null, "accuracy"), cancellationToken: ct);
+        Assert.Equal("hold", accuracy.Verdict);
+    }
+
+    [Fact]
+    public async Task Only_outcomes_after_the_phase_start_count()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        factory.CreateClient();
+        using var broker = new BrokerPublisher(factory.VirtualHost.Name);
+        var domain = ExperimentsApiTests.NewDomain();
+        var earlier = DateTimeOffset.UtcNow.AddMinutes(-10);
+        await FeedAsync(broker, domain, "1.1.0", 80, 60, 100, earlier);
+        var phaseStart = DateTimeOffset.UtcNow.AddMinutes(-5);
+        await FeedAsync(broker, domain, "1.0.0", 80, 1, 100);
+        await FeedAsync(broker, domain, "1.1.0", 80, 1, 100);
+
+        var client = Client();
+        var whole = await Eventually.GetAsync(() => client.AnalyzeAsync(Request(domain), cancellationToken: ct).ResponseAsync,
+            r => r.Metrics.Any(m => m.Metric == "error_rate" && m.CandidateSamples == 160 && m.BaselineSamples == 80), "all outcomes counted");
+        Assert.Equal("rollback", whole.Verdict);
+
+        var step = await client.AnalyzeAsync(Request(domain, phaseStart), cancellationToken: ct);
+        Assert.Equal("continue", step.Verdict);
+        Assert.Equal(80, step.Metrics.Single(m => m.Metric == "error_rate").CandidateSamples);
+    }
+
+    [Fact]
+    public async Task A_verdict_for_a_rollout_is_published_as_a_canary_verdict_event()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        factory.CreateClient();
+        using var broker = new BrokerPublisher(factory.VirtualHost.Name);
+        var probe = await broker.ListenAsync("domainplatform.canary-verdict");
+        var rollout = Guid.NewGuid();
+        var request = Request(ExperimentsApiTests.NewDomain());
+        request.RolloutId = rollout.ToString();
+        var reply = await Client().AnalyzeAsync(request, cancellationToken: ct);
+        Assert.Equal("hold", reply.Verdict);
+
+        var seen = new List<System.Text.Json.JsonElement>();
+        await Eventually.GetAsync(async () => { seen.AddRange(await broker.TakeAsync(probe)); return seen; },
+            m => m.Any(e => e.GetProperty("rolloutId").GetGuid() == rollout), "CanaryVerdict for the rollout");
+        var evt = seen.Single(e => e.GetProperty("rolloutId").GetGuid() == rollout);
+        Assert.Equal(("hold", "1.1.0"), (evt.GetProperty("verdict").GetString(), evt.GetProperty("candidateVersion").GetString()));
+    }
+
+    [Theory]
+    [InlineData("", "1.1.0", "error_rate")]
+    [InlineData("d", "1.0.0", "error_rate")]
+    [InlineData("d", "1.1.0", "happiness")]
+    public async Task Bad_requests_are_invalid_arguments(string domain, string candidate, string metric)
+    {
+        factory.CreateClient();
+        var request = new AnalyzeRequest { Domain = domain, BaselineVersion = "1.0.0", CandidateVersion = candidate };
+        request.Metrics.Add(metric);
+        var error = await Assert.ThrowsAsync<RpcException>(() => Client().AnalyzeAsync(request, cancellationToken: TestContext.Current.CancellationToken).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task Out_of_range_thresholds_are_invalid_arguments()
+    {
+        factory.CreateClient();
+        var request = new AnalyzeRequest { Domain = "d", BaselineVersion = "1.0.0", CandidateVersion = "1.1.0", Thresholds = new Thresholds { MaxErrorRate = 1.5 } };
+        var error = await Assert.ThrowsAsync<RpcException>(() => Client().AnalyzeAsync(request, cancellationToken: TestContext.Current.CancellationToken).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("error rate", error.Status.Detail);
+    }
+}
