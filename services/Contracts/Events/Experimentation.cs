@@ -1,0 +1,38 @@
+namespace DomainPlatform.Contracts.Events;
+
+/// <summary>An experiment ended with a decision; with <see cref="DeployWinner"/> deployment promotes the winner.</summary>
+[EventName("domainplatform.experiment-concluded")]
+public sealed record ExperimentConcluded(
+    Guid ExperimentId,
+    string Domain,
+    string Outcome,
+    string? WinnerVariant,
+    string? WinnerModelVersion,
+    bool DeployWinner,
+    string Reason) : IntegrationEvent;
+
+/// <summary>The verdict of a canary analysis step: "continue", "hold" or "rollback", with why.</summary>
+[EventName("domainplatform.canary-verdict")]
+public sealed record CanaryVerdict(
+    Guid RolloutId,
+    string Domain,
+    string BaselineVersion,
+    string CandidateVersion,
+    string Verdict,
+    string Reason) : IntegrationEvent;
+
+/// <summary>A monitored metric crossed a threshold.</summary>
+[EventName("domainplatform.alert-raised")]
+public sealed record AlertRaised(
+    Guid AlertId,
+    string Level,
+    string? Domain,
+    Guid? ExperimentId,
+    string Metric,
+    double Value,
+    double Threshold,
+    string Message) : IntegrationEvent;
+
+/// <summary>Learned weights the gateway's "auto" router blends with keyword scores.</summary>
+[EventName("domainplatform.routing-weights-updated")]
+public sealed record RoutingWeightsUpdated(IReadOnlyDictionary<string, double> Weights) : IntegrationEvent;

@@ -1,0 +1,56 @@
+using DomainPlatform.Persistence;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace DomainPlatform.EventBus;
+
+public static class EventBusExtensions
+{
+    public const string ConnectionName = "eventbus";
+
+    /// <summary>
+    /// Connects the service to RabbitMQ (<c>ConnectionStrings:eventbus</c>, an amqp:// URI) through
+    /// MassTransit with the raw JSON serializer, registers <paramref name="configureConsumers"/> on
+    /// queues prefixed with <paramref name="serviceName"/>, and adds the Postgres outbox dispatcher.
+    /// Requires <see cref="PostgresExtensions.AddPostgresDatabase"/> for the outbox and inbox tables.
+    /// </summary>
+    public static IHostApplicationBuilder AddEventBus(
+        this IHostApplicationBuilder builder, string serviceName, Action<IBusRegistrationConfigurator>? configureConsumers = null)
+    {
+        var connectionString = builder.Configuration.GetConnectionString(ConnectionName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException(
+                $"Connection string '{ConnectionName}' is missing: set ConnectionStrings__{ConnectionName} to amqp://user:password@host:port/vhost.");
+        }
+        var broker = AmqpAddress.Parse(connectionString);
+
+        builder.Services.AddSingleton(new MigrationSource(typeof(EventBusExtensions).Assembly));
+        builder.Services.AddSingleton<OutboxSignal>();
+        builder.Services.AddHostedService<OutboxDispatcher>();
+
+        builder.Services.AddMassTransit(bus =>
+        {
+            bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(serviceName, includeNamespace: false));
+            configureConsumers?.Invoke(bus);
+            bus.UsingRabbitMq((context, cfg) =>
+            {
+                cfg.Host(broker.Host, broker.Port, broker.VirtualHost, h =>
+                {
+                    h.Username(broker.Username);
+                    h.Password(broker.Password);
+                    h.ConnectionName(serviceName);
+                });
+                cfg.MessageTopology.SetEntityNameFormatter(new EventNameFormatter(cfg.MessageTopology.EntityNameFormatter));
+                // Plain JSON bodies so a consumer in any language reads the event without an envelope.
+                cfg.ClearSerialization();
+                cfg.UseRawJsonSerializer(RawSerializerOptions.All, isDefault: true);
+                cfg.UseMessageRetry(r => r.Exponential(5, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(300)));
+                cfg.ConfigureEndpoints(context);
+            });
+        });
+        return builder;
+    }
+}

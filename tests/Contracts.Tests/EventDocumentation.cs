@@ -1,0 +1,69 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Schema;
+using System.Text.Json.Serialization.Metadata;
+using DomainPlatform.EventBus;
+
+namespace DomainPlatform.Contracts.Tests;
+
+/// <summary>Renders docs/events.md from the contracts themselves, so the documentation cannot drift.</summary>
+public static class EventDocumentation
+{
+    private static readonly JsonSerializerOptions Indented = new(EventSerialization.Options)
+    {
+        WriteIndented = true,
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
+    };
+
+    public static string Render()
+    {
+        var doc = new StringBuilder();
+        doc.AppendLine("# Events");
+        doc.AppendLine();
+        doc.AppendLine("Generated from `services/Contracts` by `tests/Contracts.Tests` (run `UPDATE_DOCS=1 ./platform test --filter EventDocs` after changing an event).");
+        doc.AppendLine();
+        doc.AppendLine("Every event is published to a RabbitMQ fan-out exchange named after the event (the name below), as a plain");
+        doc.AppendLine("JSON body (`content-type: application/json`, camelCase, no envelope). To consume one from any language, declare");
+        doc.AppendLine("your own queue and bind it to that exchange. Every event carries `eventId` (deduplicate on it: delivery is");
+        doc.AppendLine("at least once), `occurredAt` and `schemaVersion` (raised only on a breaking change).");
+        doc.AppendLine();
+        doc.AppendLine("| event | exchange | published by |");
+        doc.AppendLine("| --- | --- | --- |");
+        foreach (var type in EventCatalog.All)
+        {
+            doc.AppendLine($"| [{type.Name}](#{type.Name.ToLowerInvariant()}) | `{EventCatalog.NameOf(type)}` | {Publisher(type)} |");
+        }
+        foreach (var type in EventCatalog.All)
+        {
+            doc.AppendLine();
+            doc.AppendLine($"## {type.Name}");
+            doc.AppendLine();
+            doc.AppendLine($"Exchange `{EventCatalog.NameOf(type)}`, published by {Publisher(type)}.");
+            doc.AppendLine();
+            doc.AppendLine("Example:");
+            doc.AppendLine();
+            doc.AppendLine("```json");
+            doc.AppendLine(JsonSerializer.Serialize(EventCatalog.Example(type), type, Indented));
+            doc.AppendLine("```");
+            doc.AppendLine();
+            doc.AppendLine("<details><summary>JSON schema</summary>");
+            doc.AppendLine();
+            doc.AppendLine("```json");
+            doc.AppendLine(Indented.GetJsonSchemaAsNode(type, new JsonSchemaExporterOptions { TreatNullObliviousAsNonNullable = true })
+                .ToJsonString(Indented));
+            doc.AppendLine("```");
+            doc.AppendLine();
+            doc.AppendLine("</details>");
+        }
+        return doc.ToString().Replace("\r\n", "\n");
+    }
+
+    private static string Publisher(Type type) => type.Name switch
+    {
+        "DatasetReady" => "extraction",
+        "TrainingCompleted" => "training",
+        "ModelDeployed" or "RouteTableChanged" or "RollbackPerformed" => "deployment",
+        "InferenceCompleted" or "FeedbackReceived" => "gateway",
+        _ => "experimentation",
+    };
+}

@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using DomainPlatform.TestSupport;
+
+namespace DomainPlatform.EndToEnd.Tests;
+
+/// <summary>
+/// Starts the whole suite with <c>./platform up -d</c> under a profile of its own (own ports, databases
+/// and RabbitMQ vhost, so it can run beside a developer's <c>up</c>) and stops it afterwards.
+/// </summary>
+public sealed class PlatformFixture : IAsyncLifetime
+{
+    public string Profile { get; } = "e2e-" + Guid.NewGuid().ToString("N")[..6];
+    public int PortBase { get; private set; }
+    public Uri Gateway => new($"http://127.0.0.1:{PortBase}/");
+    public string? AdminKey { get; private set; }
+
+    public HttpClient CreateClient()
+    {
+        var client = new HttpClient { BaseAddress = Gateway, Timeout = TimeSpan.FromSeconds(100) };
+        if (AdminKey is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        return client;
+    }
+
+    public async ValueTask InitializeAsync()
+    {
+        PortBase = FindFreePortBlock();
+        // ./platform test builds everything first; a bare `dotnet test` of this project builds with PLATFORM_E2E_BUILD=1.
+        var build = Environment.GetEnvironmentVariable("PLATFORM_E2E_BUILD") == "1" ? "" : " --no-build";
+        var (code, output) = await RunPlatformAsync($"up -d --profile {Profile} --port-base {PortBase}{build}", TimeSpan.FromMinutes(8));
+        if (code != 0)
+        {
+            await RunPlatformAsync($"down --profile {Profile}", TimeSpan.FromMinutes(2));
+            throw new InvalidOperationException($"./platform up failed ({code}):\n{output}");
+        }
+
+        var keyFile = Path.Combine(TestInfrastructure.RepositoryRoot, ".platform", "run", Profile, "admin-key");
+        if (File.Exists(keyFile)) AdminKey = (await File.ReadAllTextAsync(keyFile)).Trim();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        var (code, output) = await RunPlatformAsync($"down --profile {Profile}", TimeSpan.FromMinutes(2));
+        if (code != 0) throw new InvalidOperationException($"./platform down failed ({code}):\n{output}");
+    }
+
+    public static async Task<(int Code, string Output)> RunPlatformAsync(string arguments, TimeSpan timeout)
+    {
+        var root = TestInfrastructure.RepositoryRoot;
+        var start = new ProcessStartInfo(Path.Combine(root, "platform"), arguments)
+        {
+            WorkingDirectory = root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            return (-1, $"timed out after {timeout}:\n{await stdout}\n{await stderr}");
+        }
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    /// <summary>A base port with the next 20 ports free, away from the launcher's default 5100.</summary>
+    private static int FindFreePortBlock()
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var candidate = 20_000 + Random.Shared.Next(0, 2_000) * 20;
+            if (Enumerable.Range(candidate, 20).All(IsFree)) return candidate;
+        }
+        throw new InvalidOperationException("No free block of 20 ports found between 20000 and 60000.");
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PlatformCollection : ICollectionFixture<PlatformFixture>
+{
+    public const string Name = "platform";
+}

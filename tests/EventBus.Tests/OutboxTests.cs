@@ -1,0 +1,113 @@
+using System.Collections.Concurrent;
+using Dapper;
+using DomainPlatform.Contracts.Events;
+using DomainPlatform.Persistence;
+using DomainPlatform.TestSupport;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+
+namespace DomainPlatform.EventBus.Tests;
+
+/// <summary>Records every delivery it applies; the inbox makes redeliveries no-ops.</summary>
+public sealed class RecordingConsumer(NpgsqlDataSource db, OutboxSignal signal, ConcurrentBag<Guid> applied)
+    : IdempotentConsumer<DatasetReady>(db, signal)
+{
+    protected override Task HandleAsync(DatasetReady message, EventTransaction transaction, CancellationToken ct)
+    {
+        applied.Add(message.EventId);
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class OutboxTests : IAsyncLifetime
+{
+    private readonly TestDatabase _database = new();
+    private TestVirtualHost _vhost = null!;
+    private TcpProxy _broker = null!;
+    private IHost _host = null!;
+    private readonly ConcurrentBag<Guid> _applied = [];
+
+    public async ValueTask InitializeAsync()
+    {
+        _vhost = await TestVirtualHost.CreateAsync();
+        var amqp = new Uri(TestInfrastructure.RabbitMq);
+        _broker = new TcpProxy(amqp.Host, amqp.Port);
+
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:testdb"] = _database.ConnectionString(),
+            ["ConnectionStrings:eventbus"] = $"{amqp.Scheme}://{amqp.UserInfo}@127.0.0.1:{_broker.Port}/{_vhost.Name}",
+        });
+        builder.Services.AddSingleton(_applied);
+        builder.AddPostgresDatabase("testdb", typeof(OutboxTests).Assembly);
+        // One message at a time, so queue order is apply order and the marker below proves the duplicate was seen.
+        builder.AddEventBus("outbox-test", bus => bus.AddConsumer<RecordingConsumer>(c => c.ConcurrentMessageLimit = 1));
+        _host = builder.Build();
+        await _host.StartAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task Events_written_while_the_broker_is_down_are_delivered_once_it_returns()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var db = _host.Services.GetRequiredService<NpgsqlDataSource>();
+        var signal = _host.Services.GetRequiredService<OutboxSignal>();
+
+        _broker.Stop();
+        var events = Enumerable.Range(0, 20)
+            .Select(i => new DatasetReady(Guid.NewGuid(), "d", $"set-{i}", i, "/p", "s", null)).ToList();
+        foreach (var evt in events)
+        {
+            await using var connection = await db.OpenConnectionAsync(ct);
+            await using var tx = await connection.BeginTransactionAsync(ct);
+            await Outbox.AddAsync(connection, tx, evt, ct);
+            await tx.CommitAsync(ct);
+            signal.Notify();
+        }
+
+        await using (var connection = await db.OpenConnectionAsync(ct))
+        {
+            var pending = await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM outbox_messages WHERE published_at IS NULL");
+            Assert.Equal(20, pending);
+        }
+
+        _broker.Start();
+        await Eventually.GetAsync(() => Task.FromResult(_applied.Count), n => n >= 20, "all 20 events to be consumed", TimeSpan.FromSeconds(120));
+        Assert.Equal(events.Select(e => e.EventId).Order(), _applied.Order());
+    }
+
+    [Fact]
+    public async Task A_redelivered_event_is_applied_once()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var bus = _host.Services.GetRequiredService<IBus>();
+        await Eventually.GetAsync(async () => (await _host.Services.GetRequiredService<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckService>().CheckHealthAsync(ct)).Status,
+            s => s == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, "the bus to connect");
+
+        var evt = new DatasetReady(Guid.NewGuid(), "d", "dup", 1, "/p", "s", null);
+        await bus.Publish(evt, ct);
+        await bus.Publish(evt, ct);
+        var marker = new DatasetReady(Guid.NewGuid(), "d", "after", 1, "/p", "s", null);
+        await bus.Publish(marker, ct);
+
+        await Eventually.GetAsync(() => Task.FromResult(_applied.Contains(marker.EventId) && _applied.Contains(evt.EventId)), b => b, "deliveries");
+        await using var connection = await _host.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync(ct);
+        var handled = await connection.ExecuteScalarAsync<int>(
+            "SELECT count(*) FROM inbox_messages WHERE event_id = @id", new { id = evt.EventId });
+        Assert.Equal(1, handled);
+        Assert.Single(_applied, id => id == evt.EventId);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+        await _broker.DisposeAsync();
+        await _vhost.DisposeAsync();
+        await _database.DisposeAsync();
+    }
+}
