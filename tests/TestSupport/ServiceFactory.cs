@@ -8,11 +8,20 @@ namespace DomainPlatform.TestSupport;
 /// <summary>
 /// Boots one service in-process against the real infrastructure with its own database (reached through
 /// a <see cref="TcpProxy"/> so tests can cut it), its own RabbitMQ virtual host and its own Redis database.
+/// Several services can share one virtual host (the second constructor) so that a test sees events cross between them.
 /// </summary>
-public class ServiceFactory<TProgram>(string databaseConnectionName) : WebApplicationFactory<TProgram>, IAsyncLifetime
+public class ServiceFactory<TProgram> : WebApplicationFactory<TProgram>, IAsyncLifetime
     where TProgram : class
 {
     private static int _redisDatabase;
+    private readonly string _databaseConnectionName;
+    private readonly TestVirtualHost? _sharedVirtualHost;
+
+    public ServiceFactory(string databaseConnectionName) => _databaseConnectionName = databaseConnectionName;
+
+    /// <summary>A factory on a virtual host the caller created and disposes, shared with other services' factories.</summary>
+    public ServiceFactory(string databaseConnectionName, TestVirtualHost sharedVirtualHost) : this(databaseConnectionName) =>
+        _sharedVirtualHost = sharedVirtualHost;
 
     public TestDatabase Database { get; } = new();
     public TcpProxy PostgresProxy { get; private set; } = null!;
@@ -26,13 +35,13 @@ public class ServiceFactory<TProgram>(string databaseConnectionName) : WebApplic
     {
         var postgres = new NpgsqlConnectionStringBuilder(TestInfrastructure.Postgres);
         PostgresProxy = new TcpProxy(postgres.Host!, postgres.Port);
-        VirtualHost = await TestVirtualHost.CreateAsync();
+        VirtualHost = _sharedVirtualHost ?? await TestVirtualHost.CreateAsync();
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
-        builder.UseSetting($"ConnectionStrings:{databaseConnectionName}", Database.ConnectionString("127.0.0.1", PostgresProxy.Port));
+        builder.UseSetting($"ConnectionStrings:{_databaseConnectionName}", Database.ConnectionString("127.0.0.1", PostgresProxy.Port));
         builder.UseSetting("ConnectionStrings:redis", $"{TestInfrastructure.Redis},defaultDatabase={RedisDatabase}");
         builder.UseSetting("ConnectionStrings:eventbus", VirtualHost.AmqpUri);
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
@@ -42,7 +51,7 @@ public class ServiceFactory<TProgram>(string databaseConnectionName) : WebApplic
     {
         await base.DisposeAsync();
         await PostgresProxy.DisposeAsync();
-        await VirtualHost.DisposeAsync();
+        if (_sharedVirtualHost is null) await VirtualHost.DisposeAsync();
         await Database.DisposeAsync();
         GC.SuppressFinalize(this);
     }

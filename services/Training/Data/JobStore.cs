@@ -1,0 +1,213 @@
+using Dapper;
+using DomainPlatform.Contracts.Events;
+using DomainPlatform.EventBus;
+using DomainPlatform.Training.Domain;
+using DomainPlatform.Training.Jobs;
+using Npgsql;
+
+namespace DomainPlatform.Training.Data;
+
+public sealed record DatasetRecord
+{
+    public Guid Id { get; init; }
+    public string Domain { get; init; } = "";
+    public string Name { get; init; } = "";
+    public int ExampleCount { get; init; }
+    public string Path { get; init; } = "";
+    public string Sha256 { get; init; } = "";
+    public double? PrivacyEpsilon { get; init; }
+    public DateTime ReceivedAt { get; init; }
+}
+
+public sealed record JobRecord
+{
+    public Guid Id { get; init; }
+    public string Domain { get; init; } = "";
+    public Guid DatasetId { get; init; }
+    public string DatasetPath { get; init; } = "";
+    public string DatasetSha256 { get; init; } = "";
+    public string? BaseModelPath { get; init; }
+    public int Epochs { get; init; }
+    public double LearningRate { get; init; }
+    public string State { get; init; } = JobStates.Queued;
+    public string? Trainer { get; init; }
+    /// <summary>Overall completion, 0..1.</summary>
+    public double Progress { get; init; }
+    public int Epoch { get; init; }
+    public int TotalEpochs { get; init; }
+    public int Step { get; init; }
+    public int TotalSteps { get; init; }
+    /// <summary>Cross-entropy in nats per token.</summary>
+    public double? TrainingLoss { get; init; }
+    public double? ValidationLoss { get; init; }
+    public double? Accuracy { get; init; }
+    public double? LatencyMs { get; init; }
+    public string? Message { get; init; }
+    public string? ArtifactPath { get; init; }
+    public string? ArtifactSha256 { get; init; }
+    public long? ArtifactSize { get; init; }
+    public string? Error { get; init; }
+    public bool CancelRequested { get; init; }
+    public DateTime CreatedAt { get; init; }
+    public DateTime? StartedAt { get; init; }
+    public DateTime? FinishedAt { get; init; }
+    public DateTime UpdatedAt { get; init; }
+}
+
+public enum CancelOutcome { NotFound, CancelledWhileQueued, CancellationRequested, AlreadyFinished }
+
+public sealed class JobStore(NpgsqlDataSource db)
+{
+    private const string Columns = """
+        id, domain, dataset_id AS DatasetId, dataset_path AS DatasetPath, dataset_sha256 AS DatasetSha256, base_model_path AS BaseModelPath,
+        epochs, learning_rate AS LearningRate, state, trainer, progress, epoch, total_epochs AS TotalEpochs, step, total_steps AS TotalSteps,
+        training_loss AS TrainingLoss, validation_loss AS ValidationLoss, accuracy, latency_ms AS LatencyMs, message,
+        artifact_path AS ArtifactPath, artifact_sha256 AS ArtifactSha256, artifact_size AS ArtifactSize, error,
+        cancel_requested AS CancelRequested, created_at AS CreatedAt, started_at AS StartedAt, finished_at AS FinishedAt, updated_at AS UpdatedAt
+        """;
+
+    /// <summary>Remembers an announced dataset (inside the consumer's transaction); a repeat is ignored.</summary>
+    public static Task RememberDatasetAsync(NpgsqlConnection connection, NpgsqlTransaction tx, DatasetReady evt, CancellationToken ct) =>
+        connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO datasets (id, domain, name, example_count, path, sha256, privacy_epsilon)
+            VALUES (@DatasetId, @Domain, @Name, @ExampleCount, @Path, @Sha256, @PrivacyEpsilon)
+            ON CONFLICT (id) DO NOTHING
+            """, evt, tx, cancellationToken: ct));
+
+    public static async Task<Guid> QueueAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, DatasetRecord dataset, string? baseModelPath, int epochs, double learningRate, CancellationToken ct)
+    {
+        // Parameter names are distinct ignoring case: Dapper matches them case-insensitively.
+        var jobId = Guid.CreateVersion7();
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO jobs (id, domain, dataset_id, dataset_path, dataset_sha256, base_model_path, epochs, learning_rate, state, message)
+            VALUES (@jobId, @domain, @datasetId, @path, @sha256, @baseModelPath, @epochs, @learningRate, 'queued', 'waiting for the runner')
+            """, new { jobId, domain = dataset.Domain, datasetId = dataset.Id, path = dataset.Path, sha256 = dataset.Sha256, baseModelPath, epochs, learningRate },
+            tx, cancellationToken: ct));
+        return jobId;
+    }
+
+    public async Task<Guid> QueueAsync(DatasetRecord dataset, string? baseModelPath, int epochs, double learningRate, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await QueueAsync(connection, null, dataset, baseModelPath, epochs, learningRate, ct);
+    }
+
+    public async Task<DatasetRecord?> FindDatasetAsync(Guid id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<DatasetRecord>(new CommandDefinition("""
+            SELECT id, domain, name, example_count AS ExampleCount, path, sha256, privacy_epsilon AS PrivacyEpsilon, received_at AS ReceivedAt
+            FROM datasets WHERE id = @id
+            """, new { id }, cancellationToken: ct));
+    }
+
+    public async Task<IReadOnlyList<DatasetRecord>> ListDatasetsAsync(CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return (await connection.QueryAsync<DatasetRecord>(new CommandDefinition("""
+            SELECT id, domain, name, example_count AS ExampleCount, path, sha256, privacy_epsilon AS PrivacyEpsilon, received_at AS ReceivedAt
+            FROM datasets ORDER BY received_at
+            """, cancellationToken: ct))).AsList();
+    }
+
+    public async Task<JobRecord?> FindAsync(Guid id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<JobRecord>(new CommandDefinition(
+            $"SELECT {Columns} FROM jobs WHERE id = @id", new { id }, cancellationToken: ct));
+    }
+
+    public async Task<IReadOnlyList<JobRecord>> ListAsync(string? state, string? domain, Guid? datasetId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return (await connection.QueryAsync<JobRecord>(new CommandDefinition($"""
+            SELECT {Columns} FROM jobs
+            WHERE (@state::text IS NULL OR state = @state) AND (@domain::text IS NULL OR domain = @domain) AND (@datasetId::uuid IS NULL OR dataset_id = @datasetId)
+            ORDER BY created_at
+            """, new { state, domain, datasetId }, cancellationToken: ct))).AsList();
+    }
+
+    /// <summary>Takes the oldest queued job and marks it running.</summary>
+    public async Task<JobRecord?> ClaimNextAsync(string trainer, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<JobRecord>(new CommandDefinition($"""
+            UPDATE jobs SET state = 'running', trainer = @trainer, started_at = now(), updated_at = now(), message = 'started'
+            WHERE id = (SELECT id FROM jobs WHERE state = 'queued' ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+            RETURNING {Columns}
+            """, new { trainer }, cancellationToken: ct));
+    }
+
+    /// <summary>Jobs a stopped process was running go back to the queue.</summary>
+    public async Task<int> RequeueInterruptedAsync(CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE jobs SET state = 'queued', message = 'requeued after a restart', updated_at = now() WHERE state = 'running'", cancellationToken: ct));
+    }
+
+    /// <summary>Persists progress; returns whether someone asked to cancel the job.</summary>
+    public async Task<bool> ReportAsync(Guid id, TrainingProgress progress, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition("""
+            UPDATE jobs SET progress = @Fraction, epoch = @Epoch, total_epochs = @TotalEpochs, step = @Step, total_steps = @TotalSteps,
+                training_loss = COALESCE(@TrainingLoss, training_loss), validation_loss = COALESCE(@ValidationLoss, validation_loss),
+                message = @Message, updated_at = now()
+            WHERE id = @id
+            RETURNING cancel_requested
+            """, new { id, progress.Fraction, progress.Epoch, progress.TotalEpochs, progress.Step, progress.TotalSteps, progress.TrainingLoss, progress.ValidationLoss, progress.Message },
+            cancellationToken: ct));
+    }
+
+    /// <summary>Ends a running job and queues TrainingCompleted in the same transaction.</summary>
+    public async Task FinishAsync(JobRecord job, string state, TrainingResult? result, string? error, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE jobs SET state = @state, progress = CASE WHEN @state = 'succeeded' THEN 1 ELSE progress END,
+                training_loss = COALESCE(@TrainingLoss, training_loss), validation_loss = COALESCE(@ValidationLoss, validation_loss),
+                accuracy = @Accuracy, latency_ms = @LatencyMs, artifact_path = @ArtifactPath, artifact_sha256 = @ArtifactSha256,
+                artifact_size = @ArtifactSize, error = @error, message = @message, finished_at = now(), updated_at = now()
+            WHERE id = @Id
+            """, new
+        {
+            job.Id, state, error, message = result?.Summary ?? error,
+            result?.Metrics.TrainingLoss, result?.Metrics.ValidationLoss, result?.Metrics.Accuracy, result?.Metrics.LatencyMs,
+            result?.ArtifactPath, result?.ArtifactSha256, ArtifactSize = result?.ArtifactSizeBytes,
+        }, tx, cancellationToken: ct));
+        await Outbox.AddAsync(connection, tx, Completed(job, result, error), ct);
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>A queued job is cancelled at once (with its event); a running one is flagged for the runner to stop.</summary>
+    public async Task<CancelOutcome> RequestCancelAsync(Guid id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var job = await connection.QuerySingleOrDefaultAsync<JobRecord>(new CommandDefinition(
+            $"SELECT {Columns} FROM jobs WHERE id = @id FOR UPDATE", new { id }, tx, cancellationToken: ct));
+        if (job is null) return CancelOutcome.NotFound;
+        if (JobStates.IsTerminal(job.State)) return CancelOutcome.AlreadyFinished;
+        if (job.State == JobStates.Running)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE jobs SET cancel_requested = true, updated_at = now() WHERE id = @id", new { id }, tx, cancellationToken: ct));
+            await tx.CommitAsync(ct);
+            return CancelOutcome.CancellationRequested;
+        }
+        const string reason = "cancelled before it started";
+        await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE jobs SET state = 'cancelled', cancel_requested = true, error = @reason, message = @reason, finished_at = now(), updated_at = now()
+            WHERE id = @id
+            """, new { id, reason }, tx, cancellationToken: ct));
+        await Outbox.AddAsync(connection, tx, Completed(job, null, reason), ct);
+        await tx.CommitAsync(ct);
+        return CancelOutcome.CancelledWhileQueued;
+    }
+
+    private static TrainingCompleted Completed(JobRecord job, TrainingResult? result, string? error) => new(
+        job.Id, job.Domain, job.DatasetId, result is not null, result?.ArtifactPath, result?.ArtifactSha256, result?.ArtifactSizeBytes,
+        result?.BaseModelVersion, result?.Metrics, error);
+}
