@@ -1,0 +1,35 @@
+# shellcheck shell=bash
+# The topology the local launcher (./platform) starts: the one place to change a service's
+# name, project or ports. The Aspire AppHost declares the same services; keep them in step.
+#
+# Columns: name  project (relative to the repo root)  http offset  grpc offset ("-" = no gRPC).
+# Offsets are added to the profile's port base (default 5100, `--port-base N`).
+# Each service's own Postgres database is "<name>db" (plus the profile's suffix).
+# shellcheck disable=SC2034  # read by ./platform, which sources this file
+PLATFORM_SERVICES=(
+  "gateway          gateway/Gateway.csproj                                0   -"
+  "deployment       services/Deployment/Deployment.csproj                 1   11"
+  "experimentation  services/Experimentation/Experimentation.csproj       2   12"
+  "extraction       services/Extraction/Extraction.csproj                 3   13"
+  "training         services/Training/Training.csproj                     4   14"
+  "inference        services/Inference/Inference.csproj                   5   15"
+)
+
+# Highest offset above, so a port base can be checked against the top of the port range.
+# shellcheck disable=SC2034
+PLATFORM_PORT_SPAN=16
+
+# The port base of the default profile; other profiles get their own (see ./platform help).
+# shellcheck disable=SC2034
+PLATFORM_DEFAULT_PORT_BASE=5100
+
+# Shared infrastructure on 127.0.0.1, overridable by the environment variable of the same name.
+# shellcheck disable=SC2034
+PLATFORM_INFRA_DEFAULTS=(
+  "PLATFORM_PG_PORT              55432"
+  "PLATFORM_REDIS_PORT           56379"
+  "PLATFORM_AMQP_PORT            55672"
+  "PLATFORM_RABBITMQ_MGMT_PORT   55673"
+  "PLATFORM_RABBITMQ_DIST_PORT   55674"
+  "PLATFORM_EPMD_PORT            54369"
+)
