@@ -41,6 +41,9 @@ public class ServiceFactory<TProgram> : WebApplicationFactory<TProgram>, IAsyncL
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
+        // appsettings.json pins the launcher's ports; a test that runs real Kestrel takes free ones instead.
+        builder.UseSetting("Kestrel:Endpoints:http:Url", "http://127.0.0.1:0");
+        builder.UseSetting("Kestrel:Endpoints:grpc:Url", "http://127.0.0.1:0");
         builder.UseSetting($"ConnectionStrings:{_databaseConnectionName}", Database.ConnectionString("127.0.0.1", PostgresProxy.Port));
         builder.UseSetting("ConnectionStrings:redis", $"{TestInfrastructure.Redis},defaultDatabase={RedisDatabase}");
         builder.UseSetting("ConnectionStrings:eventbus", VirtualHost.AmqpUri);
