@@ -24,12 +24,13 @@ PLATFORM_PORT_SPAN=16
 PLATFORM_DEFAULT_PORT_BASE=5100
 
 # Shared infrastructure on 127.0.0.1, overridable by the environment variable of the same name.
+# Below Linux's ephemeral range (32768-60999), so an outgoing connection can never hold one of them.
 # shellcheck disable=SC2034
 PLATFORM_INFRA_DEFAULTS=(
-  "PLATFORM_PG_PORT              55432"
-  "PLATFORM_REDIS_PORT           56379"
-  "PLATFORM_AMQP_PORT            55672"
-  "PLATFORM_RABBITMQ_MGMT_PORT   55673"
-  "PLATFORM_RABBITMQ_DIST_PORT   55674"
-  "PLATFORM_EPMD_PORT            54369"
+  "PLATFORM_PG_PORT              25432"
+  "PLATFORM_REDIS_PORT           26379"
+  "PLATFORM_AMQP_PORT            25672"
+  "PLATFORM_RABBITMQ_MGMT_PORT   25673"
+  "PLATFORM_RABBITMQ_DIST_PORT   25674"
+  "PLATFORM_EPMD_PORT            24369"
 )

@@ -32,7 +32,7 @@ public sealed class PlatformFixture : IAsyncLifetime
         var (code, output) = await RunPlatformAsync($"up -d --profile {Profile} --port-base {PortBase}{build}", TimeSpan.FromMinutes(8));
         if (code != 0)
         {
-            await RunPlatformAsync($"down --profile {Profile}", TimeSpan.FromMinutes(2));
+            await RunPlatformAsync($"down --profile {Profile} --purge", TimeSpan.FromMinutes(2));
             throw new InvalidOperationException($"./platform up failed ({code}):\n{output}");
         }
 
@@ -42,7 +42,8 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        var (code, output) = await RunPlatformAsync($"down --profile {Profile}", TimeSpan.FromMinutes(2));
+        // --purge: the profile's databases, vhost and Redis database go with it, so runs leave nothing behind.
+        var (code, output) = await RunPlatformAsync($"down --profile {Profile} --purge", TimeSpan.FromMinutes(2));
         if (code != 0) throw new InvalidOperationException($"./platform down failed ({code}):\n{output}");
     }
 
@@ -71,15 +72,18 @@ public sealed class PlatformFixture : IAsyncLifetime
         return (process.ExitCode, await stdout + await stderr);
     }
 
-    /// <summary>A base port with the next 20 ports free, away from the launcher's default 5100.</summary>
+    /// <summary>
+    /// A base port with the next 20 ports free, away from the launcher's default 5100 and below Linux's
+    /// ephemeral range (32768+), where outgoing connections could take a port between this check and the bind.
+    /// </summary>
     private static int FindFreePortBlock()
     {
         for (var attempt = 0; attempt < 200; attempt++)
         {
-            var candidate = 20_000 + Random.Shared.Next(0, 2_000) * 20;
+            var candidate = 20_000 + Random.Shared.Next(0, 600) * 20;
             if (Enumerable.Range(candidate, 20).All(IsFree)) return candidate;
         }
-        throw new InvalidOperationException("No free block of 20 ports found between 20000 and 60000.");
+        throw new InvalidOperationException("No free block of 20 ports found between 20000 and 32000.");
     }
 
     private static bool IsFree(int port)

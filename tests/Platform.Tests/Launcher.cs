@@ -9,12 +9,12 @@ internal static class Launcher
     /// <summary>Fixed infrastructure ports, so that results do not depend on a running or recorded infrastructure.</summary>
     private static readonly Dictionary<string, string> FixedPorts = new()
     {
-        ["PLATFORM_PG_PORT"] = "55432",
-        ["PLATFORM_REDIS_PORT"] = "56379",
-        ["PLATFORM_AMQP_PORT"] = "55672",
-        ["PLATFORM_RABBITMQ_MGMT_PORT"] = "55673",
-        ["PLATFORM_RABBITMQ_DIST_PORT"] = "55674",
-        ["PLATFORM_EPMD_PORT"] = "54369",
+        ["PLATFORM_PG_PORT"] = "25432",
+        ["PLATFORM_REDIS_PORT"] = "26379",
+        ["PLATFORM_AMQP_PORT"] = "25672",
+        ["PLATFORM_RABBITMQ_MGMT_PORT"] = "25673",
+        ["PLATFORM_RABBITMQ_DIST_PORT"] = "25674",
+        ["PLATFORM_EPMD_PORT"] = "24369",
     };
 
     public static string Root => TestInfrastructure.RepositoryRoot;

@@ -17,9 +17,9 @@ public sealed class ServiceEnvironmentTests
             ["Kestrel__Endpoints__http__Url"] = "http://127.0.0.1:5101",
             ["Kestrel__Endpoints__grpc__Url"] = "http://127.0.0.1:5111",
             ["Kestrel__Endpoints__grpc__Protocols"] = "Http2",
-            ["ConnectionStrings__deploymentdb"] = "Host=127.0.0.1;Port=55432;Database=deploymentdb;Username=platform;Password=platform",
-            ["ConnectionStrings__redis"] = "127.0.0.1:56379,defaultDatabase=0",
-            ["ConnectionStrings__eventbus"] = "amqp://platform:platform@127.0.0.1:55672/%2F",
+            ["ConnectionStrings__deploymentdb"] = "Host=127.0.0.1;Port=25432;Database=deploymentdb;Username=platform;Password=platform",
+            ["ConnectionStrings__redis"] = "127.0.0.1:26379,defaultDatabase=0",
+            ["ConnectionStrings__eventbus"] = "amqp://platform:platform@127.0.0.1:25672/%2F",
             ["Inference__DemoModel"] = Path.Combine(Launcher.Root, ".models", "demo.gguf"),
             ["services__gateway__http__0"] = "http://127.0.0.1:5100",
             ["services__deployment__http__0"] = "http://127.0.0.1:5101",
@@ -45,7 +45,7 @@ public sealed class ServiceEnvironmentTests
         Assert.DoesNotContain("Kestrel__Endpoints__grpc__Url", env.Keys);
         Assert.DoesNotContain("services__gateway__grpc__0", env.Keys);
         Assert.Equal(Path.Combine(Launcher.Root, ".platform", "run", "default", "admin-key"), env["Gateway__AdminKeyFile"]);
-        Assert.StartsWith("Host=127.0.0.1;Port=55432;Database=gatewaydb;", env["ConnectionStrings__gatewaydb"]);
+        Assert.StartsWith("Host=127.0.0.1;Port=25432;Database=gatewaydb;", env["ConnectionStrings__gatewaydb"]);
     }
 
     [Theory]
@@ -73,7 +73,7 @@ public sealed class ServiceEnvironmentTests
         Assert.Equal("http://127.0.0.1:21015", env["Kestrel__Endpoints__grpc__Url"]);
         Assert.Equal("http://127.0.0.1:21000", env["services__gateway__http__0"]);
         Assert.Contains("Database=inferencedb_e2e_abc_1;", env["ConnectionStrings__inferencedb"]);
-        Assert.Equal("amqp://platform:platform@127.0.0.1:55672/e2e-AbC.1", env["ConnectionStrings__eventbus"]);
+        Assert.Equal("amqp://platform:platform@127.0.0.1:25672/e2e-AbC.1", env["ConnectionStrings__eventbus"]);
         var redisDatabase = int.Parse(env["ConnectionStrings__redis"].Split("defaultDatabase=")[1]);
         Assert.InRange(redisDatabase, 1, 15);
     }
