@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
@@ -36,6 +37,9 @@ public sealed class FakeBackend : IAsyncDisposable
     public static async Task<FakeBackend> StartAsync(string name, Action<WebApplication>? extraRoutes = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
+        // The gateway's appsettings.json (copied beside the tests) names fixed Kestrel endpoints: ignore it.
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();

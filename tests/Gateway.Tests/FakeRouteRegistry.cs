@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using DomainPlatform.Protos.Deployment;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
@@ -24,6 +25,9 @@ public sealed class FakeRouteRegistry : IAsyncDisposable
     public static async Task<FakeRouteRegistry> StartAsync(RouteTable table)
     {
         var builder = WebApplication.CreateSlimBuilder();
+        // The gateway's appsettings.json (copied beside the tests) names fixed Kestrel endpoints: ignore it.
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Npgsql;
@@ -42,8 +43,12 @@ public class ServiceFactory<TProgram> : WebApplicationFactory<TProgram>, IAsyncL
     {
         builder.UseEnvironment("Development");
         // appsettings.json pins the launcher's ports; a test that runs real Kestrel takes free ones instead.
-        builder.UseSetting("Kestrel:Endpoints:http:Url", "http://127.0.0.1:0");
-        builder.UseSetting("Kestrel:Endpoints:grpc:Url", "http://127.0.0.1:0");
+        // (An app configuration source, added after appsettings.json so it wins; UseSetting would not.)
+        builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Kestrel:Endpoints:http:Url"] = "http://127.0.0.1:0",
+            ["Kestrel:Endpoints:grpc:Url"] = "http://127.0.0.1:0",
+        }));
         builder.UseSetting($"ConnectionStrings:{_databaseConnectionName}", Database.ConnectionString("127.0.0.1", PostgresProxy.Port));
         builder.UseSetting("ConnectionStrings:redis", $"{TestInfrastructure.Redis},defaultDatabase={RedisDatabase}");
         builder.UseSetting("ConnectionStrings:eventbus", VirtualHost.AmqpUri);
