@@ -176,6 +176,10 @@ public sealed class ModelSpecRulesTests
     [Fact]
     public void A_missing_checksum_is_allowed() => Assert.Empty(ModelSpecRules.Validate(Valid with { Sha256 = null }));
 
+    [Fact]
+    public void Deployment_model_ids_name_domain_at_version() =>
+        Assert.Empty(ModelSpecRules.Validate(Valid with { Id = "0x5678-SQLAgent@1.3.0" }));
+
     [Theory]
     [InlineData("", "/m", null, -1, 4096, 4, "id")]
     [InlineData("-x", "/m", null, -1, 4096, 4, "id")]

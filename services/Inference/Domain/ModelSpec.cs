@@ -16,7 +16,7 @@ public sealed record ModelSpec(string Id, string Path, string? Sha256, int GpuLa
 
 public static partial class ModelSpecRules
 {
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")]
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$")]
     private static partial Regex IdPattern();
 
     [GeneratedRegex("^[0-9a-fA-F]{64}$")]
@@ -28,7 +28,7 @@ public static partial class ModelSpecRules
         var errors = new Dictionary<string, string[]>();
         if (!IdPattern().IsMatch(spec.Id))
         {
-            errors["id"] = ["A model id is 1-128 characters: letters, digits, '.', '_', ':' or '-', starting with a letter or digit."];
+            errors["id"] = ["A model id is 1-128 characters: letters, digits, '.', '_', ':', '@' or '-' (deployment names versions \"<domain>@<version>\"), starting with a letter or digit."];
         }
         if (string.IsNullOrWhiteSpace(spec.Path))
         {
