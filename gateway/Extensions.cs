@@ -43,8 +43,9 @@ internal static class Extensions
         builder.Services.AddAuthorization(o => o.AddGatewayPolicies());
 
         var services = ServiceCatalog.Services;
+        var circuitBreak = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>()?.CircuitBreakDuration;
         builder.Services.AddSingleton(new InMemoryConfigProvider(
-            ProxyConfigBuilder.BuildRoutes(services), ProxyConfigBuilder.BuildClusters(services)));
+            ProxyConfigBuilder.BuildRoutes(services), ProxyConfigBuilder.BuildClusters(services, circuitBreak)));
         builder.Services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<InMemoryConfigProvider>());
         builder.Services.AddReverseProxy()
             // A dead instance is known within seconds, so a retry can go to another before the client notices.
