@@ -23,17 +23,4 @@ public static class Outbox
 }
 
 /// <summary>Wakes the dispatcher right after a commit instead of waiting for its next poll.</summary>
-public sealed class OutboxSignal
-{
-    private readonly SemaphoreSlim _signal = new(0, 1);
-
-    public void Notify()
-    {
-        if (_signal.CurrentCount == 0)
-        {
-            try { _signal.Release(); } catch (SemaphoreFullException) { /* already signalled */ }
-        }
-    }
-
-    public Task WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
-}
+public sealed class OutboxSignal : WakeSignal;
