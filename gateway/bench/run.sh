@@ -129,6 +129,7 @@ run() { # name url: one measured round, appended to the target's samples
   out=$(wrk_target "$2" "$DURATION")
   if echo "$out" | grep -q "Non-2xx"; then echo "$1: non-2xx responses:" >&2; echo "$out" >&2; exit 1; fi
   RPS[$1]+="$(echo "$out" | awk '/^Requests\/sec/ { print $2 }') "
+  if [ "$1" = gateway ]; then GATEWAY_REQUESTS=$((GATEWAY_REQUESTS + $(echo "$out" | awk '/requests in/ { print $1 }'))); fi
   P50[$1]+="$(to_ms "$(echo "$out" | awk '$1 == "50%" { print $2 }')") "
   P99[$1]+="$(to_ms "$(echo "$out" | awk '$1 == "99%" { print $2 }')") "
 }
@@ -138,7 +139,7 @@ median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR 
 # as a long-running gateway is. Each round measures all three targets back to back, so a change in the
 # machine's load hits them alike; the table shows each target's median over the rounds.
 echo "wrk: $THREADS threads, $CONNECTIONS connections, $DURATION per target, $ROUNDS rounds, mode $MODE (gateway warm-up $WARMUP)" >&2
-wrk_target "http://127.0.0.1:$GATEWAY" "$WARMUP" >/dev/null
+GATEWAY_REQUESTS=$(wrk_target "http://127.0.0.1:$GATEWAY" "$WARMUP" | awk '/requests in/ { print $1 }')
 for round in $(seq 1 "$ROUNDS"); do
   run direct "http://127.0.0.1:$BACKEND"
   run nginx "http://127.0.0.1:$NGINX"
@@ -156,6 +157,12 @@ for round in $(seq 1 "$ROUNDS"); do
     echo "profile: $WORK/perf-self.txt (self time), perf-children.txt (inclusive), perf-threads.txt (by thread)" >&2
   fi
 done
+if [ "$MODE" = chat ]; then
+  # Outcome events are written to the outbox off the response path; this shows whether publishing keeps up.
+  sleep 2
+  BACKLOG=$(psql "$(pg_url | sed "s#/postgres\$#/$DB#")" -Atc \
+    "SELECT count(*) || ' written for $GATEWAY_REQUESTS requests (warm-up included), ' || count(*) FILTER (WHERE published_at IS NULL) || ' not yet published 2 s after the last round' FROM outbox_messages" 2>/dev/null || echo "unknown")
+fi
 for t in direct nginx gateway; do
   RPS[$t]=$(echo "${RPS[$t]}" | median); P50[$t]=$(echo "${P50[$t]}" | median); P99[$t]=$(echo "${P99[$t]}" | median)
 done
@@ -166,3 +173,4 @@ for t in direct nginx gateway; do
   awk -v t="$t" -v r="${RPS[$t]}" -v a="${P50[$t]}" -v b="${P99[$t]}" -v r0="${RPS[direct]}" -v a0="${P50[direct]}" -v b0="${P99[direct]}" \
     'BEGIN { printf "| %s | %.0f | %.3f | %.3f | %.2f | %.2f | %.2f |\n", t, r, a, b, r / r0, a / a0, b / b0 }'
 done
+if [ -n "${BACKLOG:-}" ]; then printf '\nInferenceCompleted outcome events in the gateway outbox: %s\n' "$BACKLOG"; fi
