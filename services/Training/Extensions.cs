@@ -22,7 +22,12 @@ internal static class Extensions
         builder.Services.AddSingleton<JobStore>();
         builder.Services.AddSingleton<JobSignal>();
         // The placeholder until llama.cpp fine-tuning is bound: see docs/training.md.
-        builder.Services.AddSingleton<ITrainer, DatasetValidationTrainer>();
+        // The trainer is chosen by configuration; Training:Trainer is validated at start with the other options.
+        builder.Services.AddSingleton<DatasetValidationTrainer>();
+        builder.Services.AddSingleton<LlamaFineTuneTrainer>();
+        builder.Services.AddSingleton<ITrainer>(sp => sp.GetRequiredService<IOptions<TrainingOptions>>().Value.Trainer == "llama-finetune"
+            ? sp.GetRequiredService<LlamaFineTuneTrainer>()
+            : sp.GetRequiredService<DatasetValidationTrainer>());
         builder.Services.AddHostedService<JobRunner>();
     }
 }

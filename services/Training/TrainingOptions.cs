@@ -23,12 +23,29 @@ public sealed class TrainingOptions
     /// <summary>The share of a dataset held out for validation.</summary>
     public double ValidationFraction { get; set; } = 0.1;
 
+    /// <summary>Which trainer runs jobs: "dataset-validation" (checks data, no weights change) or "llama-finetune".</summary>
+    public string Trainer { get; set; } = "dataset-validation";
+
+    /// <summary>llama-finetune: tokens per training window, a multiple of 256 (llama.cpp's rule).</summary>
+    public int ContextSize { get; set; } = 256;
+
+    /// <summary>llama-finetune: CPU threads, or null for llama.cpp's default.</summary>
+    public int? Threads { get; set; }
+
+    /// <summary>llama-finetune: layers placed on the GPU (-1 all, 0 none); ignored without a GPU.</summary>
+    public int GpuLayers { get; set; }
+
+    public static readonly IReadOnlyList<string> Trainers = ["dataset-validation", "llama-finetune"];
+
     public IEnumerable<string> Problems()
     {
         if (string.IsNullOrWhiteSpace(ArtifactDirectory)) yield return "Training:ArtifactDirectory must name a folder.";
         if (DefaultEpochs is < 1 or > JobRules.MaxEpochs) yield return $"Training:DefaultEpochs must be between 1 and {JobRules.MaxEpochs}.";
         if (!JobRules.IsValidLearningRate(DefaultLearningRate)) yield return "Training:DefaultLearningRate must be a finite number in (0, 1].";
         if (!(ValidationFraction > 0 && ValidationFraction < 1)) yield return "Training:ValidationFraction must be between 0 and 1.";
+        if (!Trainers.Contains(Trainer)) yield return $"Training:Trainer must be one of {string.Join(", ", Trainers)}; was '{Trainer}'.";
+        if (ContextSize < 256 || ContextSize % 256 != 0) yield return "Training:ContextSize must be a positive multiple of 256.";
+        if (Threads is < 1) yield return "Training:Threads must be at least 1 when set.";
     }
 }
 

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using DomainPlatform.Contracts.Events;
+using DomainPlatform.LlamaCpp;
+using DomainPlatform.Training.Domain;
+using Microsoft.Extensions.Options;
+
+namespace DomainPlatform.Training.Jobs;
+
+/// <summary>
+/// Fine-tunes the base GGUF on the dataset through llama.cpp's optimizer (next-token cross-entropy, AdamW) and
+/// writes the tuned weights as the job's artifact. Each example becomes the chat the model will be served with
+/// (the user's prompt, the assistant's completion, through the model's chat template); the examples are joined
+/// into one token stream cut into overlapping windows, the last tenth (Training:ValidationFraction) held out.
+/// Progress is reported after every epoch with its training and validation loss. Cancellation is honoured
+/// between epochs: an epoch, once started in native code, runs to its end.
+/// </summary>
+public sealed partial class LlamaFineTuneTrainer(IOptions<TrainingOptions> options, ILogger<LlamaFineTuneTrainer> logger) : ITrainer
+{
+    public string Name => "llama-finetune";
+
+    public async Task<TrainingResult> TrainAsync(TrainingRequest request, Func<TrainingProgress, CancellationToken, Task> report, CancellationToken ct)
+    {
+        var settings = options.Value;
+        var baseModel = await TrainingInputs.CheckBaseModelAsync(request.BaseModelPath ?? settings.BaseModelPath, ct);
+        var examples = await TrainingInputs.ReadDatasetAsync(request, ct);
+        if (examples.Count == 0) throw new TrainingFailedException("The dataset has no examples.");
+
+        await report(new TrainingProgress(0, request.Epochs, 0, 1, null, null, $"loading {Path.GetFileName(baseModel)}"), ct);
+        LlamaRuntime.Initialize(new LlamaRuntimeOptions { Logger = logger });
+        using var model = Load(baseModel);
+        var tokens = Tokenize(model, examples);
+        var (plan, problem) = FineTunePlan.For(tokens.Length, settings.ContextSize, settings.ValidationFraction);
+        if (plan is null) throw new TrainingFailedException(problem!);
+        LogPlan(request.JobId, model.Description, tokens.Length, plan.Windows, plan.ValidationWindows);
+
+        using var trainer = LlamaTrainer.Create(model, new LlamaTrainingOptions
+        {
+            ContextSize = plan.ContextSize, BatchSize = plan.ContextSize, MicroBatchSize = plan.ContextSize,
+            LearningRate = (float)request.LearningRate, Threads = settings.Threads,
+        });
+        LlamaEpochResult? last = null;
+        var epochTime = TimeSpan.Zero;
+        for (var epoch = 1; epoch <= request.Epochs; epoch++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var started = Stopwatch.GetTimestamp();
+            // The epoch is a blocking native call: off the thread pool, so the service stays responsive.
+            last = await Task.Factory.StartNew(() => trainer.RunEpoch(tokens, plan.Stride, settings.ValidationFraction),
+                CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            epochTime = Stopwatch.GetElapsedTime(started);
+            await report(new TrainingProgress(epoch, request.Epochs, 1, 1, last.TrainLoss, last.ValidationLoss,
+                $"epoch {epoch}/{request.Epochs}: train loss {last.TrainLoss:0.000}, validation loss {last.ValidationLoss:0.000}, " +
+                $"validation accuracy {last.ValidationAccuracy:P1} over {plan.Windows} windows in {epochTime.TotalSeconds:0.0} s"), ct);
+        }
+        ct.ThrowIfCancellationRequested();
+
+        var artifact = Save(model, request);
+        // What one example's tokens cost to run through the model, from the last epoch's throughput.
+        var tokensPerExample = tokens.Length / (double)examples.Count;
+        var processed = Math.Max(1, last!.TrainTokens + last.ValidationTokens);
+        var latencyMs = epochTime.TotalMilliseconds / processed * tokensPerExample;
+        return new TrainingResult(artifact.Path, artifact.Sha256, artifact.Size, settings.BaseModelVersion,
+            new TrainingMetrics(last.TrainLoss, last.ValidationLoss ?? last.TrainLoss, last.ValidationAccuracy ?? last.TrainAccuracy, latencyMs),
+            $"Fine-tuned {model.Description} for {request.Epochs} epoch(s) on {examples.Count} examples ({tokens.Length} tokens, " +
+            $"{plan.Windows - plan.ValidationWindows} training / {plan.ValidationWindows} validation windows of {plan.ContextSize}); " +
+            $"final train loss {last.TrainLoss:0.000}, validation loss {last.ValidationLoss:0.000}, validation next-token accuracy {last.ValidationAccuracy:P1}.");
+    }
+
+    private LlamaModel Load(string path)
+    {
+        try
+        {
+            return LlamaModel.Load(path, new LlamaModelOptions { GpuLayers = options.Value.GpuLayers, UseMmap = false });
+        }
+        catch (Exception ex) when (ex is LlamaException or DomainPlatform.LlamaCpp.Gguf.GgufFormatException or InvalidDataException or IOException)
+        {
+            throw new TrainingFailedException($"The base model '{path}' could not be loaded: {ex.Message}");
+        }
+    }
+
+    /// <summary>Every example as the chat it will be served as, end of turn included, in one token stream.</summary>
+    private static int[] Tokenize(LlamaModel model, IReadOnlyList<PromptCompletion> examples)
+    {
+        var tokens = new List<int>();
+        foreach (var example in examples)
+        {
+            var chat = model.ApplyChatTemplate(
+                [new LlamaChatMessage("user", example.Prompt), new LlamaChatMessage("assistant", example.Completion)], addAssistantPrompt: false);
+            tokens.AddRange(model.Vocab.Tokenize(chat, addSpecial: tokens.Count == 0, parseSpecial: true));
+        }
+        return [.. tokens];
+    }
+
+    private (string Path, string Sha256, long Size) Save(LlamaModel model, TrainingRequest request)
+    {
+        var directory = Path.Combine(options.Value.ArtifactDirectory, request.Domain);
+        Directory.CreateDirectory(directory);
+        var path = Path.GetFullPath(Path.Combine(directory, $"{request.JobId}.gguf"));
+        // Written under a temporary name and moved, so a crash never leaves a half model under the real one.
+        var temporary = path + ".tmp";
+        model.SaveToFile(temporary);
+        string sha256;
+        using (var stream = File.OpenRead(temporary))
+        {
+            sha256 = Convert.ToHexStringLower(SHA256.HashData(stream));
+        }
+        File.Move(temporary, path, overwrite: true);
+        return (path, sha256, new FileInfo(path).Length);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId}: fine-tuning {Model} on {Tokens} tokens, {Windows} windows ({Validation} held out)")]
+    private partial void LogPlan(Guid jobId, string model, int tokens, int windows, int validation);
+}
