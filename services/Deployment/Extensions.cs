@@ -17,7 +17,12 @@ internal static class Extensions
     {
         builder.AddPostgresDatabase(DatabaseName, typeof(Extensions).Assembly);
         builder.AddRedisClient();
-        builder.AddEventBus(ServiceName, bus => bus.AddConsumer<TrainingCompletedConsumer>());
+        builder.AddEventBus(ServiceName, bus =>
+        {
+            bus.AddConsumer<TrainingCompletedConsumer>();
+            bus.AddConsumer<ExperimentTrafficChangedConsumer>();
+            bus.AddConsumer<ExperimentConcludedConsumer>();
+        });
         builder.Services.AddGrpcDefaults();
 
         builder.Services.AddOptions<DeploymentOptions>().BindConfiguration(DeploymentOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -32,6 +37,7 @@ internal static class Extensions
         builder.Services.AddSingleton<VersionRegistry>();
         builder.Services.AddSingleton<InferenceControl>();
         builder.Services.AddSingleton<DeploymentService>();
+        builder.Services.AddSingleton<ExperimentTraffic>();
         builder.Services.AddSingleton<RolloutController>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RolloutController>());
     }
