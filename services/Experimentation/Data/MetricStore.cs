@@ -7,6 +7,8 @@ namespace DomainPlatform.Experimentation.Data;
 /// <summary>Summed sufficient statistics of one metric for one group (a variant or a model version).</summary>
 public sealed record AggregateRow
 {
+    /// <summary>The analysis phase, where a query keeps phases apart (0 otherwise).</summary>
+    public int Phase { get; init; }
     public string Variant { get; init; } = "";
     public string ModelVersion { get; init; } = "";
     public string Metric { get; init; } = "";
@@ -115,6 +117,19 @@ public sealed class MetricStore(NpgsqlDataSource db)
             FROM metric_aggregates WHERE experiment_id = @experimentId AND phase = @phase
             GROUP BY variant, metric ORDER BY variant, metric
             """, new { experimentId, phase }, cancellationToken: ct));
+        return rows.AsList();
+    }
+
+    /// <summary>An experiment's aggregates of one metric in every phase, by phase and variant.</summary>
+    public async Task<IReadOnlyList<AggregateRow>> ForExperimentPhasesAsync(Guid experimentId, string metric, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<AggregateRow>(new CommandDefinition("""
+            SELECT phase, variant, min(model_version) AS ModelVersion, metric, sum(count)::bigint AS Count, sum(sum) AS Sum,
+                   sum(sum_squares) AS SumSquares, sum(successes)::bigint AS Successes
+            FROM metric_aggregates WHERE experiment_id = @experimentId AND metric = @metric AND phase > 0
+            GROUP BY phase, variant, metric ORDER BY phase, variant
+            """, new { experimentId, metric }, cancellationToken: ct));
         return rows.AsList();
     }
 
