@@ -36,6 +36,8 @@ internal static class Extensions
         builder.Services.AddSingleton<DomainService>();
         builder.Services.AddSingleton<VersionRegistry>();
         builder.Services.AddSingleton<InferenceControl>();
+        builder.Services.AddKeyedSingleton(ModelDrain.ClockKey, TimeProvider.System);
+        builder.Services.AddSingleton<ModelDrain>();
         builder.Services.AddSingleton<DeploymentService>();
         builder.Services.AddSingleton<ExperimentTraffic>();
         builder.Services.AddSingleton<RolloutController>();

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using DomainPlatform.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
 using static DomainPlatform.Deployment.Tests.TestApi;
 
 namespace DomainPlatform.Deployment.Tests;
@@ -154,5 +155,68 @@ public sealed class ExperimentTrafficTests(DeploymentFactory factory) : IClassFi
         var back = await WaitForRouteAsync(client, domain, r => r.GetProperty("variants").GetArrayLength() == 1, "the stable route");
         Assert.Equal([("stable", "1.1.0", 100.0)], Variants(back));
         await Eventually.GetAsync(() => Task.FromResult(factory.Remotes.Unloaded.ToArray()), u => u.Contains($"{domain}@1.0.0"), "the old control unloaded");
+    }
+}
+
+/// <summary>Deployment with an unload grace period whose end the test chooses.</summary>
+public sealed class GracefulDeploymentFactory : DeploymentFactory
+{
+    public ManualTimeProvider DrainClock { get; } = new();
+
+    protected override string UnloadGracePeriod => "00:00:30";
+
+    protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureServices(services => services.AddKeyedSingleton<TimeProvider>(Data.ModelDrain.ClockKey, DrainClock));
+    }
+}
+
+public sealed class UnloadGraceTests(GracefulDeploymentFactory factory) : IClassFixture<GracefulDeploymentFactory>
+{
+    [Fact]
+    public async Task A_drained_version_stays_loaded_through_the_grace_period_and_is_kept_when_a_route_serves_it_again()
+    {
+        var client = factory.CreateClient();
+        factory.Remotes.Verdict = _ => FakeRemotes.Reply("hold", 0);
+        var domain = await CreateDomainAsync(client);
+        foreach (var version in new[] { "1.0.0", "1.1.0" }) await RegisterOkAsync(client, domain, version);
+        await DeployStableAsync(client, domain, "1.0.0");
+        var treatment = $"{domain}@1.1.0";
+        async Task PublishAsync(object body) => await Eventually.GetAsync(async () =>
+        {
+            try { await EventTap.PublishAsync(factory.VirtualHost.Name, "domainplatform.experiment-traffic-changed", body); return true; }
+            catch (Xunit.Sdk.TrueException) { return false; }
+        }, ok => ok, "the consumer queue bound");
+        object Traffic(Guid id, string status) => new
+        {
+            eventId = Guid.NewGuid(), occurredAt = DateTimeOffset.UtcNow, schemaVersion = 1, experimentId = id, domain, status, phase = 1,
+            variants = new[] { new { name = "control", modelVersion = "1.0.0", weightPercent = 50.0 }, new { name = "b", modelVersion = "1.1.0", weightPercent = 50.0 } },
+        };
+        async Task<int> ArmsAsync() => (await GetJsonAsync(client, "/api/deployments/route-table")).GetProperty("domains").EnumerateArray()
+            .Single(d => d.GetProperty("domain").GetString() == domain).GetProperty("variants").GetArrayLength();
+
+        var first = Guid.NewGuid();
+        await PublishAsync(Traffic(first, "running"));
+        await Eventually.GetAsync(ArmsAsync, n => n == 2, "the first experiment's arms");
+        await PublishAsync(Traffic(first, "concluded"));
+        await Eventually.GetAsync(ArmsAsync, n => n == 1, "the stable route back");
+
+        // The treatment's drain waits for its grace period; meanwhile the next experiment takes it back.
+        await Eventually.GetAsync(() => Task.FromResult(factory.DrainClock.Pending), n => n == 1, "the drain waiting");
+        Assert.DoesNotContain(treatment, factory.Remotes.Unloaded);
+        var second = Guid.NewGuid();
+        await PublishAsync(Traffic(second, "running"));
+        await Eventually.GetAsync(ArmsAsync, n => n == 2, "the second experiment's arms");
+        factory.DrainClock.FireAll();
+
+        await PublishAsync(Traffic(second, "stopped"));
+        await Eventually.GetAsync(ArmsAsync, n => n == 1, "the stable route again");
+        await Eventually.GetAsync(() => Task.FromResult(factory.DrainClock.Pending), n => n == 1, "the second drain waiting");
+        Assert.DoesNotContain(treatment, factory.Remotes.Unloaded);
+        factory.DrainClock.FireAll();
+        await Eventually.GetAsync(() => Task.FromResult(factory.Remotes.Unloaded.ToArray()), u => u.Contains(treatment), "the treatment unloaded after the grace");
+        // The first drain found the version served again and kept it: one unload in all.
+        Assert.Single(factory.Remotes.Unloaded, m => m == treatment);
     }
 }

@@ -65,7 +65,7 @@ public sealed record AnalysisRecord(string Verdict, string Reason, object Figure
 
 /// <summary>What serves each domain, and every move of traffic: direct deployment, rollback to a version, rollouts.</summary>
 public sealed class DeploymentService(
-    NpgsqlDataSource db, OutboxSignal signal, DomainCache cache, InferenceControl inference, TimeProvider clock, IOptions<DeploymentOptions> options)
+    NpgsqlDataSource db, OutboxSignal signal, DomainCache cache, InferenceControl inference, ModelDrain drain, TimeProvider clock, IOptions<DeploymentOptions> options)
 {
     private const string RolloutColumns = """
         id, domain_id AS Domain, baseline_version AS BaselineVersion, candidate_version AS CandidateVersion, steps,
@@ -137,7 +137,7 @@ public sealed class DeploymentService(
         await RouteTables.PublishAsync(uow, cache, ct);
         foreach (var drained in ExperimentRouting.Drained(servedBefore, await RouteTables.ServedVersionsAsync(uow, domain, ct)))
         {
-            uow.AfterCommit(() => inference.UnloadAsync(domain, drained));
+            uow.AfterCommit(() => drain.ScheduleAsync(domain, drained));
         }
         return after;
     }
@@ -360,7 +360,7 @@ public sealed class DeploymentService(
     private async Task UnloadWhenUnservedAsync(UnitOfWork uow, string domain, string version, CancellationToken ct)
     {
         if ((await RouteTables.ServedVersionsAsync(uow, domain, ct)).Contains(version)) return;
-        uow.AfterCommit(() => inference.UnloadAsync(domain, version));
+        uow.AfterCommit(() => drain.ScheduleAsync(domain, version));
     }
 
     private static Task<Guid?> ActiveRolloutAsync(UnitOfWork uow, string domain, CancellationToken ct) =>

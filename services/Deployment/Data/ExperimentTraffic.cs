@@ -8,7 +8,8 @@ namespace DomainPlatform.Deployment.Data;
 /// takes it in: loads the arms' versions, puts the arms in the domain's route, and gives the domain back to its
 /// deployment route when the experiment ends. Every outcome is in the audit log (entity type "experiment").
 /// </summary>
-public sealed partial class ExperimentTraffic(DeploymentService deployments, DomainCache cache, InferenceControl inference, ILogger<ExperimentTraffic> logger)
+public sealed partial class ExperimentTraffic(
+    DeploymentService deployments, DomainCache cache, InferenceControl inference, ModelDrain drain, ILogger<ExperimentTraffic> logger)
 {
     public const string EntityType = "experiment";
 
@@ -63,7 +64,7 @@ public sealed partial class ExperimentTraffic(DeploymentService deployments, Dom
         await RouteTables.PublishAsync(uow, cache, ct);
         foreach (var drained in ExperimentRouting.Drained(servedBefore, RouteTableBuilder.ServedVersions(after)))
         {
-            uow.AfterCommit(() => inference.UnloadAsync(evt.Domain, drained));
+            uow.AfterCommit(() => drain.ScheduleAsync(evt.Domain, drained));
         }
         LogApplied(evt.ExperimentId, evt.Domain, evt.Phase, evt.Status);
     }

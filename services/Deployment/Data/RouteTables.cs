@@ -23,6 +23,14 @@ public sealed class RouteTables(NpgsqlDataSource db, DomainCache cache)
         WHERE d.status = 'active'
         """;
 
+    /// <summary>The model versions the domain's route sends traffic to now (committed state).</summary>
+    public static async Task<IReadOnlyList<string>> ServedVersionsAsync(NpgsqlDataSource db, string domain, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = (await connection.QueryAsync<ServingRow>(new CommandDefinition(ServingQuery + " AND d.id = @domain", new { domain }, cancellationToken: ct))).AsList();
+        return rows.Count == 0 ? [] : RouteTableBuilder.ServedVersions(rows[0].ToServing());
+    }
+
     /// <summary>What serves one domain, as this transaction sees it (null for an unknown or archived domain).</summary>
     public static async Task<DomainServing?> ServingAsync(UnitOfWork uow, string domain, CancellationToken ct)
     {

@@ -13,7 +13,6 @@ public sealed class ExperimentTrafficChangedConsumer(NpgsqlDataSource db, Outbox
     {
         var uow = UnitOfWork.Join(transaction);
         await traffic.ApplyAsync(uow, message, ct);
-        await uow.CompleteJoinedAsync();
     }
 }
 
@@ -25,6 +24,5 @@ public sealed class ExperimentConcludedConsumer(NpgsqlDataSource db, OutboxSigna
     {
         var uow = UnitOfWork.Join(transaction);
         await traffic.DeployWinnerAsync(uow, message, ct);
-        await uow.CompleteJoinedAsync();
     }
 }
