@@ -112,6 +112,22 @@ public sealed class ExperimentTrafficTests(DeploymentFactory factory) : IClassFi
     }
 
     [Fact]
+    public async Task A_stable_version_drained_while_the_arms_served_is_loaded_again_before_the_domain_gets_it_back()
+    {
+        var (client, domain) = await DomainWithThreeVersionsAsync();
+        var experiment = Guid.NewGuid();
+        var stable = $"{domain}@1.0.0";
+        await PublishAsync(TrafficExchange, Traffic(experiment, domain, "running", 1, ("control", "1.1.0", 50), ("b", "1.2.0", 50)));
+        await WaitForRouteAsync(client, domain, r => r.GetProperty("variants").GetArrayLength() == 2, "the experiment's arms");
+        await Eventually.GetAsync(() => Task.FromResult(factory.Remotes.Unloaded.ToArray()), u => u.Contains(stable), "the stable version drained");
+        Assert.Single(factory.Remotes.Loaded, m => m == stable);
+
+        await PublishAsync(TrafficExchange, Traffic(experiment, domain, "stopped", 1, ("control", "1.1.0", 50), ("b", "1.2.0", 50)));
+        await WaitForRouteAsync(client, domain, r => Variants(r).SequenceEqual([("stable", "1.0.0", 100.0)]), "the stable route back");
+        Assert.Equal(2, factory.Remotes.Loaded.Count(m => m == stable));
+    }
+
+    [Fact]
     public async Task An_arm_whose_version_is_not_registered_or_cannot_load_moves_no_traffic_and_says_why()
     {
         var (client, domain) = await DomainWithThreeVersionsAsync();

@@ -138,6 +138,49 @@ public sealed class ExperimentTests(PlatformFixture platform) : IDisposable
             "the winner serving everyone as stable");
     }
 
+    [Fact]
+    public async Task An_emergency_rollback_sends_every_user_to_the_control_at_once()
+    {
+        using var client = platform.CreateClient();
+        var domain = $"0x{Random.Shared.Next(0x1000, 0xFFFF):x4}-RollbackAgent";
+        await PostOkAsync(client, "/api/domains", new { id = domain, name = "Rollback agent", keywords = new[] { "rollback" } });
+        var versions = new[] { ("1.0.0", Path.Combine(TestInfrastructure.RepositoryRoot, ".models", "demo.gguf")), ("1.1.0", await GenerateModelAsync("treatment.gguf", seed: 4)) };
+        foreach (var (version, artifact) in versions)
+        {
+            await PostOkAsync(client, $"/api/models/{domain}/versions", new
+            {
+                version, artifactPath = artifact, artifactSha256 = Sha256(artifact), artifactSizeBytes = new FileInfo(artifact).Length,
+                metrics = new Dictionary<string, double> { ["accuracy"] = 0.9, ["latency_ms"] = 100, ["training_loss"] = 0.2, ["validation_loss"] = 0.25 },
+            });
+        }
+        await PostOkAsync(client, $"/api/deployments/{domain}/stable", new { version = "1.0.0" });
+
+        var experiment = (await PostOkAsync(client, "/api/experiments", new
+        {
+            name = "risky treatment", domain, primaryMetric = "feedback_score",
+            variants = new[] { new { name = "control", modelVersion = "1.0.0", weight = 50.0 }, new { name = "treatment", modelVersion = "1.1.0", weight = 50.0 } },
+        })).GetProperty("id").GetGuid();
+        await PostOkAsync(client, $"/api/experiments/{experiment}/start", new { });
+        var users = Enumerable.Range(0, 12).Select(i => $"rollback-user-{i}").ToArray();
+        var split = new TrafficSplit($"experiment-{experiment}", [new VariantWeight("control", 50), new VariantWeight("treatment", 50)]);
+        var treated = users.First(u => split.Assign(u) == "treatment");
+        await Eventually.GetAsync(() => ChatAsync(client, domain, treated), r => r.Variant == "treatment", "the treatment serving its users", TimeSpan.FromSeconds(120));
+
+        var rolledBack = await PostOkAsync(client, $"/api/experiments/{experiment}/rollback", new { reason = "treatment answers badly" });
+        Assert.Equal(("rolled_back", "rolled-back"), (rolledBack.GetProperty("status").GetString(), rolledBack.GetProperty("outcome").GetString()));
+        Assert.Equal([100.0, 0.0], rolledBack.GetProperty("variants").EnumerateArray().Select(v => v.GetProperty("weight").GetDouble()));
+
+        // Once the pin reaches the gateway every user, the treated ones included, is on the control's version.
+        await Eventually.GetAsync(() => ChatAsync(client, domain, treated), r => r.Variant == "control", "the rollback in the gateway");
+        foreach (var user in users)
+        {
+            var response = await ChatAsync(client, domain, user);
+            Assert.Equal((HttpStatusCode.OK, "control", "1.0.0"), (response.Status, response.Variant, response.ModelVersion));
+        }
+        var audit = await GetJsonAsync(client, $"/api/audit?entityType=experiment&entityId={experiment}&action=traffic");
+        Assert.Equal(2, audit.GetArrayLength());
+    }
+
     private sealed record Chat(HttpStatusCode Status, string? Variant, string? ModelVersion, string? RequestId);
 
     private static async Task<Chat> ChatAsync(HttpClient client, string domain, string user)

@@ -37,14 +37,19 @@ public sealed partial class ExperimentTraffic(
         }
 
         var servedBefore = RouteTableBuilder.ServedVersions(before);
+        var after = before with { Experiment = incoming };
         try
         {
             foreach (var arm in incoming.ServingArms)
             {
-                var version = await VersionRegistry.FindAsync(uow, evt.Domain, arm.ModelVersion, ct)
+                _ = await VersionRegistry.FindAsync(uow, evt.Domain, arm.ModelVersion, ct)
                     ?? throw DeploymentProblem.NotFound("Model version", $"arm '{arm.Name}' names {arm.ModelVersion}, which is not registered in '{evt.Domain}'");
-                // Inference holds every arm before any traffic moves to it; a version already served is loaded.
-                if (!servedBefore.Contains(version.Version)) await inference.LoadAsync(version, ct);
+            }
+            // Inference holds every version before traffic moves to it: the arms, or the deployment's versions coming back
+            // (drained while the experiment served instead). A version served already is loaded.
+            foreach (var version in RouteTableBuilder.ServedVersions(after).Except(servedBefore, StringComparer.Ordinal))
+            {
+                await inference.LoadAsync((await VersionRegistry.FindAsync(uow, evt.Domain, version, ct))!, ct);
             }
         }
         catch (DeploymentProblem problem)
@@ -59,7 +64,6 @@ public sealed partial class ExperimentTraffic(
             ON CONFLICT (domain_id) DO UPDATE SET experiment_id = EXCLUDED.experiment_id, phase = EXCLUDED.phase, status = EXCLUDED.status,
                 arms = EXCLUDED.arms, occurred_at = EXCLUDED.occurred_at, updated_at = now()
             """, new { domain = evt.Domain, incoming.ExperimentId, incoming.Phase, incoming.Status, arms = Json.Serialize(incoming.Arms), incoming.OccurredAt }, ct);
-        var after = before with { Experiment = incoming };
         await AuditLog.WriteAsync(uow, actor, EntityType, entity, "traffic", Describe(before), Describe(after), ct);
         await RouteTables.PublishAsync(uow, cache, ct);
         foreach (var drained in ExperimentRouting.Drained(servedBefore, RouteTableBuilder.ServedVersions(after)))
