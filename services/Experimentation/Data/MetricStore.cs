@@ -49,7 +49,7 @@ public sealed class MetricStore(NpgsqlDataSource db)
 
     /// <summary>
     /// The experiment phase an outcome at <paramref name="at"/> belongs to: the domain's experiment whose phase spans
-    /// that instant (the event's own experiment id when it names one), and the arm by variant name or model version.
+    /// that instant (the event's own experiment id when it names one), and the arm with that variant name and model version.
     /// </summary>
     public static async Task<Attribution> AttributeAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
         string domain, string variant, string modelVersion, Guid? experimentId, DateTimeOffset at, CancellationToken ct)
@@ -64,7 +64,10 @@ public sealed class MetricStore(NpgsqlDataSource db)
         if (match is not null)
         {
             var variants = System.Text.Json.JsonSerializer.Deserialize<Variant[]>(match.VariantsJson, System.Text.Json.JsonSerializerOptions.Web) ?? [];
-            var arm = variants.FirstOrDefault(v => v.Name == variant) ?? variants.FirstOrDefault(v => v.ModelVersion == modelVersion);
+            // The gateway names the arm once the experiment's split reaches it. Until then (deployment loading the arms) and
+            // after it, traffic runs on the deployment route ("stable", "canary"): counting it for the arm with the same
+            // model version would inflate that arm's assignments and trip the sample-ratio check.
+            var arm = variants.FirstOrDefault(v => v.Name == variant && v.ModelVersion == modelVersion);
             if (arm is not null) return new Attribution(domain, arm.Name, modelVersion, match.Id, match.Number);
         }
         return new Attribution(domain, variant, modelVersion, Guid.Empty, 0);
