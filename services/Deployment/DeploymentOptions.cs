@@ -26,6 +26,13 @@ public sealed class DeploymentOptions
     [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00")]
     public TimeSpan DefaultMinStepDuration { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How long a version no route serves any more stays loaded: gateway replicas route by the old table until
+    /// RouteTableChanged reaches them, and a request they send meanwhile must still find the model.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan UnloadGracePeriod { get; set; } = TimeSpan.FromSeconds(15);
+
     public bool RolloutControllerEnabled { get; set; } = true;
 
     /// <summary>Prefix of the Redis cache keys; replicas of one deployment share it, separate deployments (or test runs) on one Redis do not.</summary>

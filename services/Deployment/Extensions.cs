@@ -17,7 +17,12 @@ internal static class Extensions
     {
         builder.AddPostgresDatabase(DatabaseName, typeof(Extensions).Assembly);
         builder.AddRedisClient();
-        builder.AddEventBus(ServiceName, bus => bus.AddConsumer<TrainingCompletedConsumer>());
+        builder.AddEventBus(ServiceName, bus =>
+        {
+            bus.AddConsumer<TrainingCompletedConsumer>();
+            bus.AddConsumer<ExperimentTrafficChangedConsumer>();
+            bus.AddConsumer<ExperimentConcludedConsumer>();
+        });
         builder.Services.AddGrpcDefaults();
 
         builder.Services.AddOptions<DeploymentOptions>().BindConfiguration(DeploymentOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -31,7 +36,10 @@ internal static class Extensions
         builder.Services.AddSingleton<DomainService>();
         builder.Services.AddSingleton<VersionRegistry>();
         builder.Services.AddSingleton<InferenceControl>();
+        builder.Services.AddKeyedSingleton(ModelDrain.ClockKey, TimeProvider.System);
+        builder.Services.AddSingleton<ModelDrain>();
         builder.Services.AddSingleton<DeploymentService>();
+        builder.Services.AddSingleton<ExperimentTraffic>();
         builder.Services.AddSingleton<RolloutController>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RolloutController>());
     }

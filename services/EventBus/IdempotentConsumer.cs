@@ -8,9 +8,19 @@ namespace DomainPlatform.EventBus;
 /// <summary>What a handler gets: the open transaction, and an outbox that commits with it.</summary>
 public sealed class EventTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction)
 {
+    private readonly List<Func<Task>> _afterCommit = [];
+
     public NpgsqlConnection Connection { get; } = connection;
     public NpgsqlTransaction Transaction { get; } = transaction;
     internal bool PublishedAny { get; private set; }
+
+    /// <summary>Work that must see the committed state (cache invalidation, a call to another service); runs in order after the commit.</summary>
+    public void AfterCommit(Func<Task> action) => _afterCommit.Add(action);
+
+    internal async Task RunAfterCommitAsync()
+    {
+        foreach (var action in _afterCommit) await action();
+    }
 
     public Task PublishAsync(IntegrationEvent evt, CancellationToken ct = default)
     {
@@ -40,6 +50,7 @@ public abstract class IdempotentConsumer<TEvent>(NpgsqlDataSource dataSource, Ou
         await HandleAsync(context.Message, scope, ct);
         await tx.CommitAsync(ct);
         if (scope.PublishedAny) outboxSignal.Notify();
+        await scope.RunAfterCommitAsync();
     }
 
     protected abstract Task HandleAsync(TEvent message, EventTransaction transaction, CancellationToken ct);

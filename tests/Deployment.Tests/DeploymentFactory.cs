@@ -22,7 +22,11 @@ public class DeploymentFactory() : ServiceFactory<Program>("deploymentdb")
         new("Deployment:RolloutPollInterval", "00:00:00.100"),
         new("Deployment:DefaultMinStepDuration", "00:00:00"),
         new("Deployment:CacheKeyPrefix", CachePrefix),
+        new("Deployment:UnloadGracePeriod", UnloadGracePeriod),
     ];
+
+    /// <summary>No grace by default: there is no gateway in these tests to wait for.</summary>
+    protected virtual string UnloadGracePeriod => "00:00:00";
 
     public override async ValueTask DisposeAsync()
     {

@@ -12,13 +12,21 @@ using Npgsql;
 
 namespace DomainPlatform.EventBus.Tests;
 
+/// <summary>For each event, how many inbox rows another connection saw when the handler's after-commit work ran.</summary>
+public sealed class CommittedViews : ConcurrentDictionary<Guid, int>;
+
 /// <summary>Records every delivery it applies; the inbox makes redeliveries no-ops.</summary>
-public sealed class RecordingConsumer(NpgsqlDataSource db, OutboxSignal signal, ConcurrentBag<Guid> applied)
+public sealed class RecordingConsumer(NpgsqlDataSource db, OutboxSignal signal, ConcurrentBag<Guid> applied, CommittedViews committed, NpgsqlDataSource reader)
     : IdempotentConsumer<DatasetReady>(db, signal)
 {
     protected override Task HandleAsync(DatasetReady message, EventTransaction transaction, CancellationToken ct)
     {
         applied.Add(message.EventId);
+        transaction.AfterCommit(async () =>
+        {
+            await using var connection = await reader.OpenConnectionAsync(ct);
+            committed[message.EventId] = await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM inbox_messages WHERE event_id = @id", new { id = message.EventId });
+        });
         return Task.CompletedTask;
     }
 }
@@ -30,6 +38,7 @@ public sealed class OutboxTests : IAsyncLifetime
     private TcpProxy _broker = null!;
     private IHost _host = null!;
     private readonly ConcurrentBag<Guid> _applied = [];
+    private readonly CommittedViews _committed = new();
 
     public async ValueTask InitializeAsync()
     {
@@ -44,6 +53,7 @@ public sealed class OutboxTests : IAsyncLifetime
             ["ConnectionStrings:eventbus"] = $"{amqp.Scheme}://{amqp.UserInfo}@127.0.0.1:{_broker.Port}/{_vhost.Name}",
         });
         builder.Services.AddSingleton(_applied);
+        builder.Services.AddSingleton(_committed);
         builder.AddPostgresDatabase("testdb", typeof(OutboxTests).Assembly);
         // One message at a time, so queue order is apply order and the marker below proves the duplicate was seen.
         builder.AddEventBus("outbox-test", bus => bus.AddConsumer<RecordingConsumer>(c => c.ConcurrentMessageLimit = 1));
@@ -156,6 +166,17 @@ public sealed class OutboxTests : IAsyncLifetime
         var payload = await connection.ExecuteScalarAsync<string>(
             "SELECT payload->>'name' FROM outbox_messages WHERE event_id = @id", new { id = events[3].EventId });
         Assert.Equal("many-3", payload);
+    }
+
+    [Fact]
+    public async Task After_commit_work_runs_once_the_handlers_writes_are_visible_to_others()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var evt = new DatasetReady(Guid.NewGuid(), "d", "after-commit", 1, "/p", "s", null);
+        await _host.Services.GetRequiredService<IBus>().Publish(evt, ct);
+
+        var seen = await Eventually.GetAsync(() => Task.FromResult(_committed.TryGetValue(evt.EventId, out var rows) ? rows : -1), rows => rows >= 0, "the after-commit work");
+        Assert.Equal(1, seen);
     }
 
     public async ValueTask DisposeAsync()

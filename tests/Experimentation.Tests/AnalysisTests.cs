@@ -64,6 +64,46 @@ public sealed class AnalysisTests(ExperimentationFactory factory) : IClassFixtur
     }
 
     [Fact]
+    public async Task After_a_weight_change_the_analysis_reads_the_new_phase_and_pools_the_primary_metric_over_both()
+    {
+        var client = factory.CreateClient();
+        var ct = TestContext.Current.CancellationToken;
+        var domain = ExperimentsApiTests.NewDomain();
+        var id = (await ExperimentsApiTests.CreateAsync(client, new
+        {
+            name = "ramp", domain, primaryMetric = "latency_ms", minSamples = 20,
+            variants = new[] { new { name = "control", modelVersion = "1.0.0", weight = 90.0 }, new { name = "b", modelVersion = "1.1.0", weight = 10.0 } },
+        }, ct)).GetProperty("id").GetString();
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/experiments/{id}/start", null, ct)).StatusCode);
+
+        using var broker = new BrokerPublisher(factory.VirtualHost.Name);
+        async Task FeedAsync(int control, int b, double controlLatency, double bLatency)
+        {
+            for (var i = 0; i < control; i++) await broker.PublishAsync(IngestionTests.Inference(domain, "control", "1.0.0", controlLatency + i % 5));
+            for (var i = 0; i < b; i++) await broker.PublishAsync(IngestionTests.Inference(domain, "b", "1.1.0", bLatency + i % 5));
+        }
+        await FeedAsync(90, 10, 200, 150);
+        await Eventually.GetAsync(() => client.GetFromJsonAsync<JsonElement>($"/api/experiments/{id}/analysis", ct),
+            a => a.GetProperty("variants").EnumerateArray().Sum(v => v.GetProperty("assigned").GetInt64()) == 100, "phase 1 counted");
+        var phase1 = await client.GetFromJsonAsync<JsonElement>($"/api/experiments/{id}/analysis", ct);
+        Assert.Empty(phase1.GetProperty("pooledAcrossPhases").EnumerateArray());
+
+        var reweighted = await client.PutAsJsonAsync($"/api/experiments/{id}/weights", new { weights = new Dictionary<string, double> { ["control"] = 50, ["b"] = 50 } }, ct);
+        Assert.Equal(HttpStatusCode.OK, reweighted.StatusCode);
+        await FeedAsync(50, 50, 400, 350);
+
+        var analysis = await Eventually.GetAsync(() => client.GetFromJsonAsync<JsonElement>($"/api/experiments/{id}/analysis", ct),
+            a => a.GetProperty("variants").EnumerateArray().Sum(v => v.GetProperty("assigned").GetInt64()) == 100, "phase 2 counted");
+        Assert.Equal(2, analysis.GetProperty("phase").GetInt32());
+        Assert.Equal([50L, 50L], analysis.GetProperty("variants").EnumerateArray().Select(v => v.GetProperty("assigned").GetInt64()));
+        // Latency rose by 200 ms between phases while b's share rose; pooled by phase, b is still 50 ms faster.
+        var pooled = Assert.Single(analysis.GetProperty("pooledAcrossPhases").EnumerateArray());
+        Assert.Equal(("b", "latency_ms", 2), (pooled.GetProperty("variant").GetString(), pooled.GetProperty("metric").GetString(), pooled.GetProperty("phases").GetInt32()));
+        Assert.Equal(-50, pooled.GetProperty("difference").GetDouble(), 6);
+        Assert.True(pooled.GetProperty("pValue").GetDouble() < 0.001);
+    }
+
+    [Fact]
     public async Task Forced_conclusion_without_confidence_names_no_winner()
     {
         var client = factory.CreateClient();

@@ -73,6 +73,33 @@ public sealed class IngestionTests(ExperimentationFactory factory) : IClassFixtu
     }
 
     [Fact]
+    public async Task Traffic_on_the_deployment_route_during_an_experiment_is_not_counted_for_the_arm_with_its_version()
+    {
+        var client = factory.CreateClient();
+        var ct = TestContext.Current.CancellationToken;
+        var domain = ExperimentsApiTests.NewDomain();
+        var id = (await ExperimentsApiTests.CreateAsync(client, new
+        {
+            name = "split not there yet", domain,
+            variants = new[] { new { name = "control", modelVersion = "1.0.0" }, new { name = "b", modelVersion = "1.1.0" } },
+        }, ct)).GetProperty("id").GetString();
+        await client.PostAsync($"/api/experiments/{id}/start", null, ct);
+
+        // The gateway still routes by the deployment's table: the stable version serves as "stable".
+        using var broker = new BrokerPublisher(factory.VirtualHost.Name);
+        for (var i = 0; i < 5; i++) await broker.PublishAsync(Inference(domain, "stable", "1.0.0", 100));
+        await broker.PublishAsync(Inference(domain, "control", "1.0.0", 100));
+        await broker.PublishAsync(Inference(domain, "b", "1.1.0", 100));
+
+        await WaitForMetricAsync(client, $"/api/metrics?domain={domain}", "1.0.0", "error_rate", 6, ct);
+        await WaitForMetricAsync(client, $"/api/metrics?domain={domain}", "1.1.0", "error_rate", 1, ct);
+        var metrics = await client.GetFromJsonAsync<JsonElement>($"/api/experiments/{id}/metrics", ct);
+        var assigned = metrics.GetProperty("metrics").EnumerateArray().Where(r => r.GetProperty("metric").GetString() == "error_rate")
+            .ToDictionary(r => r.GetProperty("variant").GetString()!, r => r.GetProperty("count").GetInt64());
+        Assert.Equal(new Dictionary<string, long> { ["control"] = 1, ["b"] = 1 }, assigned);
+    }
+
+    [Fact]
     public async Task A_redelivered_event_counts_once()
     {
         var client = factory.CreateClient();

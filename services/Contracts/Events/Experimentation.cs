@@ -38,8 +38,9 @@ public sealed record AlertRaised(
 public sealed record RoutingWeightsUpdated(IReadOnlyDictionary<string, double> Weights) : IntegrationEvent;
 
 /// <summary>
-/// The traffic split of an experiment changed (start, weight change, emergency rollback, end). The gateway splits the
-/// domain's traffic by these weights while <see cref="Status"/> is "running" and drops the split otherwise.
+/// The traffic split of an experiment changed (start, weight change, emergency rollback, end). Deployment, which owns
+/// the route table, loads the arms and puts them in the domain's route while <see cref="Status"/> is "running" (after
+/// "rolled_back" only the control, at 100%), and gives the domain back to its deployment route otherwise.
 /// </summary>
 [EventName("domainplatform.experiment-traffic-changed")]
 public sealed record ExperimentTrafficChanged(

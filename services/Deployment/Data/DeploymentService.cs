@@ -65,7 +65,7 @@ public sealed record AnalysisRecord(string Verdict, string Reason, object Figure
 
 /// <summary>What serves each domain, and every move of traffic: direct deployment, rollback to a version, rollouts.</summary>
 public sealed class DeploymentService(
-    NpgsqlDataSource db, OutboxSignal signal, DomainCache cache, InferenceControl inference, TimeProvider clock, IOptions<DeploymentOptions> options)
+    NpgsqlDataSource db, OutboxSignal signal, DomainCache cache, InferenceControl inference, ModelDrain drain, TimeProvider clock, IOptions<DeploymentOptions> options)
 {
     private const string RolloutColumns = """
         id, domain_id AS Domain, baseline_version AS BaselineVersion, candidate_version AS CandidateVersion, steps,
@@ -122,7 +122,9 @@ public sealed class DeploymentService(
             throw DeploymentProblem.Conflict("Nothing to roll back", $"'{domain}' has no stable version to roll back from.");
         }
 
+        var servedBefore = await RouteTables.ServedVersionsAsync(uow, domain, ct);
         await inference.LoadAsync(target, ct);
+        await ReleaseRolledBackExperimentAsync(uow, domain, ct);
         await uow.ExecuteAsync("""
             INSERT INTO deployments (domain_id, stable_version, canary_version, canary_weight, rollout_id) VALUES (@domain, @version, NULL, 0, NULL)
             ON CONFLICT (domain_id) DO UPDATE SET stable_version = EXCLUDED.stable_version, canary_version = NULL, canary_weight = 0, rollout_id = NULL, updated_at = now()
@@ -133,7 +135,10 @@ public sealed class DeploymentService(
         await uow.PublishAsync(new ModelDeployed(domain, version, AliasRules.Stable, 100), ct);
         if (rollbackReason is not null) await uow.PublishAsync(new RollbackPerformed(domain, before!.StableVersion!, version, rollbackReason, null), ct);
         await RouteTables.PublishAsync(uow, cache, ct);
-        if (before?.StableVersion is { } drained) uow.AfterCommit(() => inference.UnloadAsync(domain, drained));
+        foreach (var drained in ExperimentRouting.Drained(servedBefore, await RouteTables.ServedVersionsAsync(uow, domain, ct)))
+        {
+            uow.AfterCommit(() => drain.ScheduleAsync(domain, drained));
+        }
         return after;
     }
 
@@ -169,6 +174,7 @@ public sealed class DeploymentService(
         if (stable == candidate.Version) throw DeploymentProblem.Conflict("Already stable", $"{candidate.Version} is already the stable version of '{domain.Id}'.");
 
         await inference.LoadAsync(candidate, ct);
+        await ReleaseRolledBackExperimentAsync(uow, domain.Id, ct);
         var id = Guid.CreateVersion7();
         var now = clock.GetUtcNow().UtcDateTime;
         await uow.ExecuteAsync("""
@@ -259,7 +265,7 @@ public sealed class DeploymentService(
                     await VersionRegistry.SetManagedAliasAsync(uow, domain, AliasRules.Stable, rollout.CandidateVersion, ct);
                     await VersionRegistry.SetManagedAliasAsync(uow, domain, AliasRules.Canary, null, ct);
                     await uow.PublishAsync(new ModelDeployed(domain, rollout.CandidateVersion, AliasRules.Stable, 100), ct);
-                    uow.AfterCommit(() => inference.UnloadAsync(domain, rollout.BaselineVersion));
+                    await UnloadWhenUnservedAsync(uow, domain, rollout.BaselineVersion, ct);
                     break;
                 case RolloutStatus.RolledBack or RolloutStatus.Aborted:
                     await uow.ExecuteAsync("""
@@ -267,7 +273,7 @@ public sealed class DeploymentService(
                         """, new { rollout.Domain }, ct);
                     await VersionRegistry.SetManagedAliasAsync(uow, domain, AliasRules.Canary, null, ct);
                     await uow.PublishAsync(new RollbackPerformed(domain, rollout.CandidateVersion, rollout.BaselineVersion, decision.Reason, rollout.Id), ct);
-                    uow.AfterCommit(() => inference.UnloadAsync(domain, rollout.CandidateVersion));
+                    await UnloadWhenUnservedAsync(uow, domain, rollout.CandidateVersion, ct);
                     break;
                 default:
                     await uow.ExecuteAsync("UPDATE deployments SET canary_weight = @weight, updated_at = now() WHERE domain_id = @domain",
@@ -336,12 +342,26 @@ public sealed class DeploymentService(
 
     private static RolloutView WithWeight(RolloutView row) => row with { WeightPercent = CanaryStateMachine.WeightOf(row.Policy, row.State) };
 
-    private static Task<DeploymentView?> FindAsync(UnitOfWork uow, string domain, CancellationToken ct) =>
+    internal static Task<DeploymentView?> FindAsync(UnitOfWork uow, string domain, CancellationToken ct) =>
         uow.QuerySingleOrDefaultAsync<DeploymentView>("""
             SELECT domain_id AS Domain, stable_version AS StableVersion, canary_version AS CanaryVersion, canary_weight AS CanaryWeight,
                    rollout_id AS RolloutId, updated_at AS UpdatedAt
             FROM deployments WHERE domain_id = @domain
             """, new { domain }, ct);
+
+    /// <summary>
+    /// An emergency rollback pins a domain to the experiment's control until deployment moves its traffic itself;
+    /// the row stays (as "released") so a late event of that experiment cannot pin it again.
+    /// </summary>
+    private static Task ReleaseRolledBackExperimentAsync(UnitOfWork uow, string domain, CancellationToken ct) =>
+        uow.ExecuteAsync("UPDATE experiment_routes SET status = 'released', updated_at = now() WHERE domain_id = @domain AND status = 'rolled_back'", new { domain }, ct);
+
+    /// <summary>Unloads a version the deployment let go of after the commit, unless an experiment's arm still serves it.</summary>
+    private async Task UnloadWhenUnservedAsync(UnitOfWork uow, string domain, string version, CancellationToken ct)
+    {
+        if ((await RouteTables.ServedVersionsAsync(uow, domain, ct)).Contains(version)) return;
+        uow.AfterCommit(() => drain.ScheduleAsync(domain, version));
+    }
 
     private static Task<Guid?> ActiveRolloutAsync(UnitOfWork uow, string domain, CancellationToken ct) =>
         uow.QuerySingleOrDefaultAsync<Guid?>("SELECT id FROM rollouts WHERE domain_id = @domain AND status IN ('Running', 'Paused')", new { domain }, ct);

@@ -16,10 +16,31 @@ public sealed class RouteTables(NpgsqlDataSource db, DomainCache cache)
 {
     private const string ServingQuery = """
         SELECT d.id AS Domain, d.keywords AS Keywords, p.stable_version AS StableVersion, p.canary_version AS CanaryVersion,
-               COALESCE(p.canary_weight, 0) AS CanaryWeight, p.rollout_id AS RolloutId
-        FROM domains d LEFT JOIN deployments p ON p.domain_id = d.id
+               COALESCE(p.canary_weight, 0) AS CanaryWeight, p.rollout_id AS RolloutId,
+               e.experiment_id AS ExperimentId, e.phase AS ExperimentPhase, e.status AS ExperimentStatus, e.arms::text AS ExperimentArms,
+               e.occurred_at AS ExperimentOccurredAt
+        FROM domains d LEFT JOIN deployments p ON p.domain_id = d.id LEFT JOIN experiment_routes e ON e.domain_id = d.id
         WHERE d.status = 'active'
         """;
+
+    /// <summary>The model versions the domain's route sends traffic to now (committed state).</summary>
+    public static async Task<IReadOnlyList<string>> ServedVersionsAsync(NpgsqlDataSource db, string domain, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = (await connection.QueryAsync<ServingRow>(new CommandDefinition(ServingQuery + " AND d.id = @domain", new { domain }, cancellationToken: ct))).AsList();
+        return rows.Count == 0 ? [] : RouteTableBuilder.ServedVersions(rows[0].ToServing());
+    }
+
+    /// <summary>What serves one domain, as this transaction sees it (null for an unknown or archived domain).</summary>
+    public static async Task<DomainServing?> ServingAsync(UnitOfWork uow, string domain, CancellationToken ct)
+    {
+        var rows = await uow.QueryAsync<ServingRow>(ServingQuery + " AND d.id = @domain", new { domain }, ct);
+        return rows.Count == 0 ? null : rows[0].ToServing();
+    }
+
+    /// <summary>The model versions the domain's route sends traffic to, as this transaction sees it.</summary>
+    public static async Task<IReadOnlyList<string>> ServedVersionsAsync(UnitOfWork uow, string domain, CancellationToken ct) =>
+        await ServingAsync(uow, domain, ct) is { } serving ? RouteTableBuilder.ServedVersions(serving) : [];
 
     /// <summary>Bumps the revision (the row lock orders concurrent changes) and writes RouteTableChanged to the outbox.</summary>
     public static async Task<RouteTableChanged> PublishAsync(UnitOfWork uow, DomainCache cache, CancellationToken ct)
@@ -50,7 +71,16 @@ public sealed class RouteTables(NpgsqlDataSource db, DomainCache cache)
         public string? CanaryVersion { get; init; }
         public double CanaryWeight { get; init; }
         public Guid? RolloutId { get; init; }
+        public Guid? ExperimentId { get; init; }
+        public int ExperimentPhase { get; init; }
+        public string? ExperimentStatus { get; init; }
+        public string? ExperimentArms { get; init; }
+        public DateTime ExperimentOccurredAt { get; init; }
 
-        public DomainServing ToServing() => new(Domain, Keywords, StableVersion, CanaryVersion, CanaryWeight, RolloutId);
+        public DomainServing ToServing() => new(Domain, Keywords, StableVersion, CanaryVersion, CanaryWeight, RolloutId,
+            ExperimentId is { } id
+                ? new ExperimentSplit(id, ExperimentPhase, ExperimentStatus ?? "", Json.Deserialize<List<ExperimentArm>>(ExperimentArms),
+                    DateTime.SpecifyKind(ExperimentOccurredAt, DateTimeKind.Utc))
+                : null);
     }
 }

@@ -34,7 +34,7 @@ public sealed class UnitOfWork : IAsyncDisposable
         return new UnitOfWork(connection, transaction, signal, null);
     }
 
-    /// <summary>Works inside a consumer's inbox transaction, which the consumer base commits (and signals the outbox).</summary>
+    /// <summary>Works inside a consumer's inbox transaction, which the consumer base commits (then signals the outbox and runs the after-commit work).</summary>
     public static UnitOfWork Join(EventTransaction transaction) =>
         new(transaction.Connection, transaction.Transaction, null, transaction);
 
@@ -44,7 +44,11 @@ public sealed class UnitOfWork : IAsyncDisposable
         return _joined is not null ? _joined.PublishAsync(evt, ct) : Outbox.AddAsync(Connection, Transaction, evt, ct);
     }
 
-    public void AfterCommit(Func<Task> action) => _afterCommit.Add(action);
+    public void AfterCommit(Func<Task> action)
+    {
+        if (_joined is not null) _joined.AfterCommit(action);
+        else _afterCommit.Add(action);
+    }
 
     public async Task CommitAsync(CancellationToken ct)
     {
@@ -53,12 +57,6 @@ public sealed class UnitOfWork : IAsyncDisposable
         if (_published) _signal?.Notify();
         await RunAfterCommitAsync();
     }
-
-    /// <summary>
-    /// For a joined unit: the consumer base commits right after the handler returns, so these run just
-    /// before that commit; a reader in that instant may cache the old state until the cache entry expires.
-    /// </summary>
-    public Task CompleteJoinedAsync() => RunAfterCommitAsync();
 
     private async Task RunAfterCommitAsync()
     {

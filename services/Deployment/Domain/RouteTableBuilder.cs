@@ -2,8 +2,13 @@ using DomainPlatform.Contracts.Events;
 
 namespace DomainPlatform.Deployment.Domain;
 
-/// <summary>What serves one active domain: its stable version and, during a rollout, a canary with its weight.</summary>
-public sealed record DomainServing(string Domain, IReadOnlyList<string> Keywords, string? StableVersion, string? CanaryVersion, double CanaryWeight, Guid? RolloutId);
+/// <summary>
+/// What serves one active domain: its stable version and, during a rollout, a canary with its weight; and the
+/// domain's experiment split, which replaces both while it is in effect.
+/// </summary>
+public sealed record DomainServing(
+    string Domain, IReadOnlyList<string> Keywords, string? StableVersion, string? CanaryVersion, double CanaryWeight, Guid? RolloutId,
+    ExperimentSplit? Experiment = null);
 
 /// <summary>Builds the route table the gateway follows, from what serves each domain.</summary>
 public static class RouteTableBuilder
@@ -17,6 +22,13 @@ public static class RouteTableBuilder
 
     public static DomainRoute Route(DomainServing d)
     {
+        if (d.Experiment is { ServingArms: { Count: > 0 } arms } experiment)
+        {
+            // One source of truth: the experiment's arms enter the same table the gateway already follows.
+            return new DomainRoute(d.Domain, [], d.Keywords, experiment.Salt,
+                arms.Select(a => new RouteVariant(a.Name, a.ModelVersion, ModelId(d.Domain, a.ModelVersion), a.WeightPercent, Destination)).ToList());
+        }
+
         var variants = new List<RouteVariant>();
         var canaryWeight = d.CanaryVersion is null ? 0 : Math.Clamp(d.CanaryWeight, 0, 100);
         if (d.StableVersion is not null && canaryWeight < 100)
@@ -31,4 +43,8 @@ public static class RouteTableBuilder
         var salt = d.RolloutId is { } id ? $"rollout-{id}" : d.Domain;
         return new DomainRoute(d.Domain, [], d.Keywords, salt, variants);
     }
+
+    /// <summary>The model versions a domain's route sends traffic to.</summary>
+    public static IReadOnlyList<string> ServedVersions(DomainServing d) =>
+        Route(d).Variants.Where(v => v.WeightPercent > 0).Select(v => v.ModelVersion).Distinct(StringComparer.Ordinal).ToList();
 }

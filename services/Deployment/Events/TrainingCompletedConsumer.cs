@@ -44,7 +44,6 @@ public sealed class TrainingCompletedConsumer(NpgsqlDataSource db, OutboxSignal 
             """, new { message.JobId, message.Domain, version, outcome, reason, rolloutId }, ct);
         await AuditLog.WriteAsync(uow, AuditLog.System, "auto-deployment", message.JobId.ToString(), outcome, null,
             new { message.JobId, message.Domain, version, outcome, reason, rolloutId }, ct);
-        await uow.CompleteJoinedAsync();
     }
 
     private async Task<(string Outcome, string Reason, string? Version, Guid? RolloutId)> DecideAsync(UnitOfWork uow, TrainingCompleted message, CancellationToken ct)

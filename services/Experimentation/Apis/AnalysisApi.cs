@@ -19,10 +19,12 @@ public sealed record AnalysisView(
     long RequiredSamplesPerVariant,
     IReadOnlyList<VariantFigures> Variants,
     SampleRatioResult? SampleRatio,
-    IReadOnlyList<MetricComparison> Comparisons)
+    IReadOnlyList<MetricComparison> Comparisons,
+    IReadOnlyList<PooledComparison> PooledAcrossPhases)
 {
     public static AnalysisView From(ExperimentRow row, AnalysisResult r) => new(row.Id, row.Status, row.Phase, row.Method, r.Outcome, r.Winner,
-        r.WinnerModelVersion, r.Reason, r.MinimumDurationReached, r.Decision.RequiredSamplesPerVariant, r.Variants, r.Decision.SampleRatio, r.Decision.Comparisons);
+        r.WinnerModelVersion, r.Reason, r.MinimumDurationReached, r.Decision.RequiredSamplesPerVariant, r.Variants, r.Decision.SampleRatio, r.Decision.Comparisons,
+        r.PooledAcrossPhases);
 }
 
 public sealed record ConcludeRequest(bool? Force, string? Reason);

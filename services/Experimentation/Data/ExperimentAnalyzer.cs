@@ -15,6 +15,12 @@ public sealed class ExperimentAnalyzer(NpgsqlDataSource db, ExperimentStore expe
         var input = new AnalysisInput(row.Variants, row.PrimaryMetric, row.Guardrails, row.MinimumDetectableEffect, row.Alpha, row.Power,
             row.MinSamples, row.MinDurationSeconds, row.Method, row.Correction, Math.Max(0, running));
         var result = ExperimentAnalysis.Run(input, rows, ExperimentAnalysis.ReadState(row.SequentialStateJson));
+        if (row.Phase > 1)
+        {
+            // After a weight change, the earlier phases still hold evidence; pooled by phase it cannot be biased by the change.
+            var byPhase = await metrics.ForExperimentPhasesAsync(id, row.PrimaryMetric, ct);
+            result = result with { PooledAcrossPhases = PhasePooling.Combine(row.Variants, row.PrimaryMetric, byPhase, 1 - row.Alpha) };
+        }
 
         if (row.Method == "sequential" && row.Status == ExperimentStatus.Running && result.Decision.SequentialStates.Count > 0)
         {

@@ -7,6 +7,8 @@ namespace DomainPlatform.Experimentation.Data;
 /// <summary>Summed sufficient statistics of one metric for one group (a variant or a model version).</summary>
 public sealed record AggregateRow
 {
+    /// <summary>The analysis phase, where a query keeps phases apart (0 otherwise).</summary>
+    public int Phase { get; init; }
     public string Variant { get; init; } = "";
     public string ModelVersion { get; init; } = "";
     public string Metric { get; init; } = "";
@@ -47,7 +49,7 @@ public sealed class MetricStore(NpgsqlDataSource db)
 
     /// <summary>
     /// The experiment phase an outcome at <paramref name="at"/> belongs to: the domain's experiment whose phase spans
-    /// that instant (the event's own experiment id when it names one), and the arm by variant name or model version.
+    /// that instant (the event's own experiment id when it names one), and the arm with that variant name and model version.
     /// </summary>
     public static async Task<Attribution> AttributeAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
         string domain, string variant, string modelVersion, Guid? experimentId, DateTimeOffset at, CancellationToken ct)
@@ -62,7 +64,10 @@ public sealed class MetricStore(NpgsqlDataSource db)
         if (match is not null)
         {
             var variants = System.Text.Json.JsonSerializer.Deserialize<Variant[]>(match.VariantsJson, System.Text.Json.JsonSerializerOptions.Web) ?? [];
-            var arm = variants.FirstOrDefault(v => v.Name == variant) ?? variants.FirstOrDefault(v => v.ModelVersion == modelVersion);
+            // The gateway names the arm once the experiment's split reaches it. Until then (deployment loading the arms) and
+            // after it, traffic runs on the deployment route ("stable", "canary"): counting it for the arm with the same
+            // model version would inflate that arm's assignments and trip the sample-ratio check.
+            var arm = variants.FirstOrDefault(v => v.Name == variant && v.ModelVersion == modelVersion);
             if (arm is not null) return new Attribution(domain, arm.Name, modelVersion, match.Id, match.Number);
         }
         return new Attribution(domain, variant, modelVersion, Guid.Empty, 0);
@@ -115,6 +120,19 @@ public sealed class MetricStore(NpgsqlDataSource db)
             FROM metric_aggregates WHERE experiment_id = @experimentId AND phase = @phase
             GROUP BY variant, metric ORDER BY variant, metric
             """, new { experimentId, phase }, cancellationToken: ct));
+        return rows.AsList();
+    }
+
+    /// <summary>An experiment's aggregates of one metric in every phase, by phase and variant.</summary>
+    public async Task<IReadOnlyList<AggregateRow>> ForExperimentPhasesAsync(Guid experimentId, string metric, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<AggregateRow>(new CommandDefinition("""
+            SELECT phase, variant, min(model_version) AS ModelVersion, metric, sum(count)::bigint AS Count, sum(sum) AS Sum,
+                   sum(sum_squares) AS SumSquares, sum(successes)::bigint AS Successes
+            FROM metric_aggregates WHERE experiment_id = @experimentId AND metric = @metric AND phase > 0
+            GROUP BY phase, variant, metric ORDER BY phase, variant
+            """, new { experimentId, metric }, cancellationToken: ct));
         return rows.AsList();
     }
 

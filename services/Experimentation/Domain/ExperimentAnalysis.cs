@@ -38,7 +38,11 @@ public sealed record AnalysisResult(
     string Reason,
     bool MinimumDurationReached,
     IReadOnlyList<VariantFigures> Variants,
-    ExperimentDecisionResult Decision);
+    ExperimentDecisionResult Decision)
+{
+    /// <summary>The primary metric combined over all phases (context only: the decision reads the current phase).</summary>
+    public IReadOnlyList<PooledComparison> PooledAcrossPhases { get; init; } = [];
+}
 
 /// <summary>
 /// Runs the statistics engine on one phase's aggregates: builds the per-variant summaries (primary metric,
