@@ -60,10 +60,7 @@ public sealed partial class RolloutController(
             var verdict = CanaryStateMachine.ParseVerdict(reply.Verdict);
             var transition = CanaryStateMachine.OnVerdict(rollout.Policy, rollout.State, verdict, samples, clock.GetUtcNow().UtcDateTime,
                 string.IsNullOrWhiteSpace(reply.Reason) ? reply.Verdict : reply.Reason);
-            var record = new AnalysisRecord(reply.Verdict, reply.Reason, reply.Metrics.Select(m => new
-            {
-                m.Metric, m.Baseline, m.Candidate, m.BaselineSamples, m.CandidateSamples, m.PValue, m.Breached, m.Note,
-            }).ToList());
+            var record = new AnalysisRecord(reply.Verdict, reply.Reason, AnalysisFigure.From(reply.Metrics));
             if (await deployments.ApplyVerdictAsync(rollout, transition, record, Owner, ct) is not null) decided++;
         }
         return decided;
@@ -105,7 +102,8 @@ public sealed partial class RolloutController(
             },
             PhaseStartedAtUnixMs = new DateTimeOffset(rollout.State.StepStartedAt).ToUnixTimeMilliseconds(),
         };
-        request.Metrics.AddRange(["accuracy", "latency_ms", "error_rate"]);
+        // No metric named: experimentation then judges all it knows, accuracy only once the candidate has feedback.
+        // Naming accuracy would require feedback, and a domain whose users send none would hold at its first step forever.
         try
         {
             var reply = await analysis.AnalyzeAsync(request, deadline: DateTime.UtcNow + options.Value.AnalysisTimeout, cancellationToken: ct);
