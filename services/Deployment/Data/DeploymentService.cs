@@ -129,7 +129,7 @@ public sealed class DeploymentService(
             """, new { domain, version }, ct);
         await VersionRegistry.SetManagedAliasAsync(uow, domain, AliasRules.Stable, version, ct);
         var after = (await FindAsync(uow, domain, ct))!;
-        await AuditLog.WriteAsync(uow, actor, "deployment", domain, rollbackReason is null ? "deploy" : "rollback", before, after, ct);
+        await AuditLog.WriteAsync(uow, actor, "deployment", domain, rollbackReason is null ? "deploy" : "rollback", before, after, ct, rollbackReason);
         await uow.PublishAsync(new ModelDeployed(domain, version, AliasRules.Stable, 100), ct);
         if (rollbackReason is not null) await uow.PublishAsync(new RollbackPerformed(domain, before!.StableVersion!, version, rollbackReason, null), ct);
         await RouteTables.PublishAsync(uow, cache, ct);
@@ -275,12 +275,12 @@ public sealed class DeploymentService(
                     await uow.PublishAsync(new ModelDeployed(domain, rollout.CandidateVersion, AliasRules.Canary, decision.ToWeight), ct);
                     break;
             }
-            await AuditLog.WriteAsync(uow, actor, "deployment", domain, decision.Action.ToString().ToLowerInvariant(), before, await FindAsync(uow, domain, ct), ct);
+            await AuditLog.WriteAsync(uow, actor, "deployment", domain, decision.Action.ToString().ToLowerInvariant(), before, await FindAsync(uow, domain, ct), ct, decision.Reason);
             await RouteTables.PublishAsync(uow, cache, ct);
         }
         var after = (await FindRolloutAsync(uow, rollout.Id, lockRow: false, ct))!;
         await AuditLog.WriteAsync(uow, actor, "rollout", rollout.Id.ToString(), decision.Action.ToString().ToLowerInvariant(),
-            rollout with { Decisions = [] }, after with { Decisions = [] }, ct);
+            rollout with { Decisions = [] }, after with { Decisions = [] }, ct, decision.Reason);
         return after;
     }
 
