@@ -101,6 +101,9 @@ public sealed class RolloutTests(DeploymentFactory factory) : IClassFixture<Depl
         var audit = await GetJsonAsync(client, $"/api/audit?entityType=rollout&entityId={id}");
         Assert.Equal(["rollback", "start"], audit.EnumerateArray().Select(e => e.GetProperty("action").GetString()));
         Assert.Equal("rollback: error rate 20% above 10%", audit[0].GetProperty("reason").GetString());
+        var decided = Assert.Single(audit[0].GetProperty("after").GetProperty("decisions").EnumerateArray());
+        Assert.Equal(("rollback", "rollback"), (decided.GetProperty("action").GetString(), decided.GetProperty("verdict").GetString()));
+        Assert.True(decided.GetProperty("figures")[0].GetProperty("breached").GetBoolean());
     }
 
     [Fact]
