@@ -67,6 +67,14 @@ public sealed class RolloutTests(PlatformFixture platform, CandidateModel candid
         Assert.Contains("start", actions);
         Assert.Equal(2, actions.Count(a => a == "advance"));
         Assert.Contains("complete", actions);
+        // Each step's verdict and figures are in the audit log as well: the entry holds the decision it recorded.
+        Assert.All(audit.Where(e => e.GetProperty("action").GetString() is "advance" or "complete" && e.GetProperty("actor").GetString() == "system"), e =>
+        {
+            var decision = Assert.Single(e.GetProperty("after").GetProperty("decisions").EnumerateArray());
+            Assert.Equal("continue", Verdict(decision));
+            Assert.Equal(decision.GetProperty("reason").GetString(), e.GetProperty("reason").GetString());
+            Assert.Contains(decision.GetProperty("figures").EnumerateArray(), f => f.GetProperty("metric").GetString() == "latency");
+        });
         var completed = audit.First(e => e.GetProperty("action").GetString() == "complete");
         Assert.Equal("Succeeded", completed.GetProperty("after").GetProperty("status").GetString());
         Assert.StartsWith("continue:", completed.GetProperty("after").GetProperty("lastReason").GetString());
@@ -145,6 +153,11 @@ public sealed class RolloutTests(PlatformFixture platform, CandidateModel candid
 
         var after = await Eventually.GetAsync(() => TryAsync(() => api.RolloutAsync(id)), r => r is not null, "the rollout through the restarted service");
         Assert.Equal(before.GetProperty("createdAt").GetString(), after!.Value.GetProperty("createdAt").GetString());
+        if (after.Value.GetProperty("stepIndex").GetInt32() == before.GetProperty("stepIndex").GetInt32())
+        {
+            // Still on the same step: its clock was not restarted by the crash.
+            Assert.Equal(before.GetProperty("stepStartedAt").GetString(), after.Value.GetProperty("stepStartedAt").GetString());
+        }
         Assert.True(after.Value.GetProperty("stepIndex").GetInt32() >= before.GetProperty("stepIndex").GetInt32(),
             $"step {before.GetProperty("stepIndex")} before the crash, {after.Value.GetProperty("stepIndex")} after");
         var decisionsBefore = Decisions(before).Select(d => d.GetProperty("id").GetInt64()).ToList();
