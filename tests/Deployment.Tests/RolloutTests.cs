@@ -208,4 +208,19 @@ public sealed class RolloutTests(DeploymentFactory factory) : IClassFixture<Depl
         Assert.NotEmpty(calls);
         Assert.All(calls, r => Assert.Empty(r.Metrics));
     }
+
+    [Fact]
+    public async Task An_accuracy_drop_of_zero_reaches_the_analysis_as_set_not_as_unset()
+    {
+        var (client, domain) = await DomainWithStableAsync();
+        var patched = await client.PatchAsJsonAsync($"/api/domains/{domain}", new { rollback = new { maxAccuracyDrop = 0.0 } }, Ct);
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        factory.Remotes.Verdict = r => FakeRemotes.Reply("hold", 0);
+        var id = await StartRolloutAsync(client, domain, "1.1.0");
+
+        var call = await Eventually.GetAsync(() => Task.FromResult(factory.Remotes.AnalyzeCalls.LastOrDefault(r => r.Domain == domain)), r => r is not null, "an analysis");
+        Assert.True(call!.Thresholds.HasMaxAccuracyDrop);
+        Assert.Equal(0, call.Thresholds.MaxAccuracyDrop);
+        await client.PostAsJsonAsync($"/api/rollouts/{id}/abort", new { reason = "test over" }, Ct);
+    }
 }
