@@ -33,6 +33,7 @@ public sealed class RolloutTests(PlatformFixture platform, CandidateModel candid
         var seen = new List<ChatOutcome>();
         var done = await DriveAsync(api, domain, id, seen, r => Status(r) != "Running", "the rollout to leave Running");
         Assert.Equal("Succeeded", Status(done));
+        Report(done, seen);
 
         // Every analysis that moved traffic: 1 -> 10 -> 50 -> 100, each on a "continue" verdict with its figures.
         var moves = Decisions(done).Where(d => d.GetProperty("action").GetString() is "advance" or "complete" && Verdict(d) is not null).ToList();
@@ -120,6 +121,7 @@ public sealed class RolloutTests(PlatformFixture platform, CandidateModel candid
         var seen = new List<ChatOutcome>();
         var done = await DriveAsync(api, domain, second, seen, r => Status(r) != "Running", "the rollout to be rolled back", feedback: true);
         Assert.Equal("RolledBack", Status(done));
+        Report(done, seen);
         var rollback = Decisions(done).Last();
         Assert.Equal("rollback", rollback.GetProperty("action").GetString());
         Assert.Equal("rollback", Verdict(rollback));
@@ -152,6 +154,8 @@ public sealed class RolloutTests(PlatformFixture platform, CandidateModel candid
         Assert.Contains("SIGKILL", output);
 
         var after = await Eventually.GetAsync(() => TryAsync(() => api.RolloutAsync(id)), r => r is not null, "the rollout through the restarted service");
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"killed at step {before.GetProperty("stepIndex")} ({before.GetProperty("weightPercent")}%), found at step {after!.Value.GetProperty("stepIndex")} after the restart");
         Assert.Equal(before.GetProperty("createdAt").GetString(), after!.Value.GetProperty("createdAt").GetString());
         if (after.Value.GetProperty("stepIndex").GetInt32() == before.GetProperty("stepIndex").GetInt32())
         {
@@ -165,6 +169,7 @@ public sealed class RolloutTests(PlatformFixture platform, CandidateModel candid
 
         var done = await DriveAsync(api, domain, id, seen, r => Status(r) != "Running", "the rollout to finish after the crash");
         Assert.Equal("Succeeded", Status(done));
+        Report(done, seen);
         // After the crash every decision starts from the step reached before it: nothing went back to the first step.
         var later = Decisions(done).Skip(decisionsBefore.Count).ToList();
         Assert.NotEmpty(later);
@@ -224,6 +229,16 @@ public sealed class RolloutTests(PlatformFixture platform, CandidateModel candid
         var outcome = await Eventually.GetAsync(() => api.ChatAsync(domain, user),
             o => o.Status == 200 && o.Variant == "stable" && o.ModelVersion == version, $"{user} of {domain} to be served {version} as stable");
         Assert.Contains("\"choices\"", outcome.Body);
+    }
+
+    /// <summary>What a run measured, in the test output: how long, how many requests, how many decisions of each kind.</summary>
+    private static void Report(JsonElement rollout, List<ChatOutcome> seen)
+    {
+        var decisions = Decisions(rollout);
+        var took = rollout.GetProperty("updatedAt").GetDateTime() - rollout.GetProperty("createdAt").GetDateTime();
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"rollout {Status(rollout)} after {took.TotalSeconds:F0} s, {seen.Count} requests ({seen.Count(o => o.Variant == "canary")} to the canary), " +
+            string.Join(", ", decisions.GroupBy(d => d.GetProperty("action").GetString()).Select(g => $"{g.Count()} {g.Key}")));
     }
 
     private static async Task<JsonElement?> TryAsync(Func<Task<JsonElement>> call)
