@@ -43,8 +43,9 @@ internal static class Extensions
         builder.Services.AddAuthorization(o => o.AddGatewayPolicies());
 
         var services = ServiceCatalog.Services;
+        var circuitBreak = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>()?.CircuitBreakDuration;
         builder.Services.AddSingleton(new InMemoryConfigProvider(
-            ProxyConfigBuilder.BuildRoutes(services), ProxyConfigBuilder.BuildClusters(services)));
+            ProxyConfigBuilder.BuildRoutes(services), ProxyConfigBuilder.BuildClusters(services, circuitBreak)));
         builder.Services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<InMemoryConfigProvider>());
         builder.Services.AddReverseProxy()
             // A dead instance is known within seconds, so a retry can go to another before the client notices.
@@ -58,6 +59,8 @@ internal static class Extensions
 
         builder.Services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<RedisTokenBucket>();
+        builder.Services.AddSingleton<LeasedRateLimiter>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddOptions<CacheOptions>().BindConfiguration(CacheOptions.Section);
         builder.Services.AddSingleton<ResponseCache>();
         builder.Services.AddSingleton<OutcomePublisher>();

@@ -12,4 +12,11 @@ public sealed class GatewayOptions
     /// <summary>Largest request body the gateway accepts, in bytes (413 beyond it).</summary>
     [Range(1024, long.MaxValue)]
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Circuit breaking: how long an instance stays out of rotation once more than 30% of at least 10
+    /// requests to it in a minute failed at the transport (YARP's TransportFailureRate policy).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan CircuitBreakDuration { get; set; } = Routing.ProxyConfigBuilder.DefaultCircuitBreak;
 }

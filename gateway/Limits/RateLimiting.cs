@@ -17,13 +17,13 @@ internal static partial class RateLimiting
 
     public static WebApplication UseKeyRateLimits(this WebApplication app)
     {
-        var buckets = app.Services.GetRequiredService<RedisTokenBucket>();
+        var limiter = app.Services.GetRequiredService<LeasedRateLimiter>();
         var options = app.Services.GetRequiredService<IOptionsMonitor<RateLimitOptions>>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RateLimiting).FullName!);
         app.Use(async (context, next) =>
         {
             var keyId = context.User.FindFirstValue(ApiKeyAuthenticationHandler.KeyIdClaim);
-            if (keyId is null)
+            if (keyId is null || !options.CurrentValue.Enabled)
             {
                 await next();
                 return;
@@ -32,7 +32,7 @@ internal static partial class RateLimiting
             RateLimitDecision decision;
             try
             {
-                decision = await buckets.TryTakeAsync(keyId, options.CurrentValue);
+                decision = await limiter.TryTakeAsync(keyId, options.CurrentValue);
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {

@@ -6,6 +6,9 @@ public sealed class RateLimitOptions
 {
     public const string Section = "Gateway:RateLimit";
 
+    /// <summary>Off only where something in front of the gateway limits callers already.</summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>Largest burst a key may send at once.</summary>
     [System.ComponentModel.DataAnnotations.Range(1, int.MaxValue)]
     public int Capacity { get; set; } = 120;
@@ -17,17 +20,21 @@ public sealed class RateLimitOptions
 
 public sealed record RateLimitDecision(bool Allowed, double Remaining, TimeSpan RetryAfter);
 
+/// <summary>What one draw on the shared bucket gave: how many tokens, what is left, when one comes back.</summary>
+public sealed record BucketGrant(int Granted, double Remaining, TimeSpan RetryAfter);
+
 /// <summary>
 /// A token bucket per API key, kept in Redis and updated by one atomic script using Redis' own clock,
 /// so every gateway replica draws from the same bucket.
 /// </summary>
 public sealed class RedisTokenBucket(IConnectionMultiplexer redis)
 {
-    // KEYS[1]: bucket; ARGV: capacity, refill per second, cost. Returns {allowed, remaining, retry-after ms}.
+    // KEYS[1]: bucket; ARGV: capacity, refill per second, tokens wanted. Takes as many whole tokens as
+    // are there, up to the number wanted. Returns {granted, remaining, retry-after ms for one token}.
     private static readonly LuaScript Script = LuaScript.Prepare("""
         local capacity = tonumber(@capacity)
         local rate = tonumber(@rate)
-        local cost = tonumber(@cost)
+        local want = tonumber(@want)
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         local state = redis.call('HMGET', @key, 'tokens', 'ts')
@@ -35,31 +42,39 @@ public sealed class RedisTokenBucket(IConnectionMultiplexer redis)
         local ts = tonumber(state[2])
         if tokens == nil or ts == nil then tokens = capacity; ts = now end
         tokens = math.min(capacity, tokens + math.max(0, now - ts) * rate / 1000)
-        local allowed = 0
+        local granted = math.min(want, math.floor(tokens))
         local retry = 0
-        if tokens >= cost then
-          tokens = tokens - cost
-          allowed = 1
+        if granted >= 1 then
+          tokens = tokens - granted
         else
-          retry = math.ceil((cost - tokens) * 1000 / rate)
+          granted = 0
+          retry = math.ceil((1 - tokens) * 1000 / rate)
         end
         redis.call('HSET', @key, 'tokens', tostring(tokens), 'ts', tostring(now))
         redis.call('PEXPIRE', @key, math.ceil(capacity * 1000 / rate) + 1000)
-        return { allowed, tostring(tokens), retry }
+        return { granted, tostring(tokens), retry }
         """);
 
-    public async Task<RateLimitDecision> TryTakeAsync(string bucket, RateLimitOptions options)
+    /// <summary>Takes up to <paramref name="want"/> tokens (at least one, when there is one).</summary>
+    public async Task<BucketGrant> TakeAsync(string bucket, int want, RateLimitOptions options)
     {
         var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(Script, new
         {
             key = (RedisKey)("ratelimit:" + bucket),
             capacity = options.Capacity,
             rate = options.RefillPerSecond,
-            cost = 1,
+            want,
         }))!;
-        return new RateLimitDecision(
-            (int)result[0] == 1,
+        return new BucketGrant(
+            (int)result[0],
             double.Parse((string)result[1]!, System.Globalization.CultureInfo.InvariantCulture),
             TimeSpan.FromMilliseconds((long)result[2]));
+    }
+
+    /// <summary>One token or a refusal: the bucket without any local lease.</summary>
+    public async Task<RateLimitDecision> TryTakeAsync(string bucket, RateLimitOptions options)
+    {
+        var grant = await TakeAsync(bucket, 1, options);
+        return new RateLimitDecision(grant.Granted == 1, grant.Remaining, grant.RetryAfter);
     }
 }

@@ -11,7 +11,7 @@ namespace DomainPlatform.Gateway.Outcomes;
 
 /// <summary>
 /// Takes request outcomes without making the response wait: a bounded in-memory channel, drained in
-/// batches into the outbox (one transaction per batch). The request's domain and variant are also kept
+/// batches into the outbox (one statement and one transaction per batch). The request's domain and variant are also kept
 /// in Redis for a day so feedback quoting the request id can name them.
 /// </summary>
 public sealed partial class OutcomePublisher(
@@ -81,7 +81,7 @@ public sealed partial class OutcomePublisher(
         await using (var connection = await dataSource.OpenConnectionAsync(ct))
         await using (var tx = await connection.BeginTransactionAsync(ct))
         {
-            foreach (var outcome in batch) await Outbox.AddAsync(connection, tx, outcome, ct);
+            await Outbox.AddManyAsync(connection, tx, batch, ct);
             await tx.CommitAsync(ct);
         }
         signal.Notify();

@@ -16,8 +16,11 @@ public static class ProxyConfigBuilder
     public static IReadOnlyList<RouteConfig> BuildRoutes(IEnumerable<BackendService> services) =>
         services.SelectMany(RoutesFor).ToList();
 
-    public static IReadOnlyList<ClusterConfig> BuildClusters(IEnumerable<BackendService> services) =>
-        services.Select(ClusterFor).ToList();
+    public static IReadOnlyList<ClusterConfig> BuildClusters(IEnumerable<BackendService> services, TimeSpan? circuitBreak = null) =>
+        services.Select(s => ClusterFor(s, circuitBreak)).ToList();
+
+    /// <summary>How long an instance whose transport failures piled up stays out of rotation, unless configured.</summary>
+    public static readonly TimeSpan DefaultCircuitBreak = TimeSpan.FromSeconds(15);
 
     /// <summary>Longest silence from a management API before the request is given up (504).</summary>
     public static readonly TimeSpan ManagementTimeout = TimeSpan.FromSeconds(30);
@@ -25,14 +28,14 @@ public static class ProxyConfigBuilder
     /// <summary>Longest silence from an inference destination: a long prompt may take a while to its first token.</summary>
     public static readonly TimeSpan InferenceTimeout = TimeSpan.FromSeconds(120);
 
-    public static ClusterConfig ClusterFor(BackendService service) =>
-        Cluster(service.Name, service.DiscoveryAddress, service.Kind == ApiKind.Inference ? InferenceTimeout : ManagementTimeout);
+    public static ClusterConfig ClusterFor(BackendService service, TimeSpan? circuitBreak = null) =>
+        Cluster(service.Name, service.DiscoveryAddress, service.Kind == ApiKind.Inference ? InferenceTimeout : ManagementTimeout, circuitBreak);
 
     /// <summary>
     /// A cluster whose instances are taken out of rotation when their transport failures pile up (circuit
     /// breaking) and put back after the reactivation period.
     /// </summary>
-    public static ClusterConfig Cluster(string id, string address, TimeSpan timeout) => new()
+    public static ClusterConfig Cluster(string id, string address, TimeSpan timeout, TimeSpan? circuitBreak = null) => new()
     {
         ClusterId = id,
         Destinations = new Dictionary<string, DestinationConfig> { [DestinationId] = new() { Address = address } },
@@ -43,7 +46,7 @@ public static class ProxyConfigBuilder
             {
                 Enabled = true,
                 Policy = "TransportFailureRate",
-                ReactivationPeriod = TimeSpan.FromSeconds(15),
+                ReactivationPeriod = circuitBreak ?? DefaultCircuitBreak,
             },
         },
     };

@@ -17,11 +17,11 @@ public static class DestinationClusters
             : trimmed.ToLowerInvariant();
     }
 
-    public static ClusterConfig ClusterFor(string destination)
+    public static ClusterConfig ClusterFor(string destination, TimeSpan? circuitBreak = null)
     {
         var id = IdFor(destination);
         var address = id.StartsWith("url:", StringComparison.Ordinal) ? id["url:".Length..] : $"http://{id}";
-        return ProxyConfigBuilder.Cluster(id, address, ProxyConfigBuilder.InferenceTimeout);
+        return ProxyConfigBuilder.Cluster(id, address, ProxyConfigBuilder.InferenceTimeout, circuitBreak);
     }
 }
 
@@ -29,7 +29,8 @@ public static class DestinationClusters
 /// The route table and learned routing weights this gateway replica routes by. A table replaces the
 /// current one unless its revision is older; the proxy's clusters are in place before requests can pick them.
 /// </summary>
-public sealed partial class RouteTableState(InMemoryConfigProvider proxyConfig, IProxyStateLookup proxyState, ILogger<RouteTableState> logger)
+public sealed partial class RouteTableState(
+    InMemoryConfigProvider proxyConfig, IProxyStateLookup proxyState, Microsoft.Extensions.Options.IOptions<GatewayOptions> options, ILogger<RouteTableState> logger)
 {
     private static readonly TimeSpan ClusterReadyBudget = TimeSpan.FromSeconds(10);
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -71,7 +72,7 @@ public sealed partial class RouteTableState(InMemoryConfigProvider proxyConfig, 
     private async Task EnsureClustersAsync(DomainRouteTable table, CancellationToken ct)
     {
         var current = proxyConfig.GetConfig();
-        var needed = table.Destinations.Select(DestinationClusters.ClusterFor)
+        var needed = table.Destinations.Select(d => DestinationClusters.ClusterFor(d, options.Value.CircuitBreakDuration))
             .Where(c => current.Clusters.All(existing => existing.ClusterId != c.ClusterId)).ToList();
         if (needed.Count == 0) return;
 

@@ -81,8 +81,9 @@ ConnectionStrings__eventbus="${PLATFORM_TEST_RABBITMQ%/}/$VHOST" \
 services__inference__http__0="http://127.0.0.1:$BACKEND" \
 services__deployment__grpc__0="http://127.0.0.1:$((BASE + 3))" \
 Gateway__AdminKeyFile="$WORK/admin-key" \
-Gateway__RateLimit__Capacity=100000000 Gateway__RateLimit__RefillPerSecond=100000000 \
+Gateway__RateLimit__Enabled=${BENCH_RATE_LIMIT:-true} Gateway__RateLimit__Capacity=100000000 Gateway__RateLimit__RefillPerSecond=100000000 \
 Logging__LogLevel__Default=Warning \
+DOTNET_PerfMapEnabled=${BENCH_PERF:-0} DOTNET_EnableWriteXorExecute=$((1 - ${BENCH_PERF:-0})) \
   dotnet "$ROOT/gateway/bin/Release/net10.0/Gateway.dll" >"$WORK/gateway.log" 2>&1 &
 GATEWAY_PID=$!
 
@@ -113,23 +114,58 @@ to_ms() { # wrk latency like 812.00us / 1.23ms / 1.01s -> milliseconds
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
 declare -A RPS P50 P99
-run() { # name url
-  local out
+ROUNDS=${BENCH_ROUNDS:-3}
+WARMUP=${BENCH_WARMUP:-10s}
+wrk_target() { # url duration -> wrk's output
   if [ "$MODE" = chat ]; then
-    out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$ROOT/gateway/bench/post-chat.lua" \
-      -H "Authorization: Bearer $KEY" "$2/v1/chat/completions")
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$2" --latency -s "$ROOT/gateway/bench/post-chat.lua" \
+      -H "Authorization: Bearer $KEY" "$1/v1/chat/completions"
   else
-    out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "Authorization: Bearer $KEY" "$2/v1/models")
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$2" --latency -H "Authorization: Bearer $KEY" "$1/v1/models"
   fi
-  if echo "$out" | grep -q "Non-2xx"; then echo "$1: non-2xx responses:" >&2; echo "$out" >&2; exit 1; fi
-  RPS[$1]=$(echo "$out" | awk '/^Requests\/sec/ { print $2 }')
-  P50[$1]=$(to_ms "$(echo "$out" | awk '$1 == "50%" { print $2 }')")
-  P99[$1]=$(to_ms "$(echo "$out" | awk '$1 == "99%" { print $2 }')")
 }
-echo "wrk: $THREADS threads, $CONNECTIONS connections, $DURATION each, mode $MODE" >&2
-run direct "http://127.0.0.1:$BACKEND"
-run nginx "http://127.0.0.1:$NGINX"
-run gateway "http://127.0.0.1:$GATEWAY"
+run() { # name url: one measured round, appended to the target's samples
+  local out
+  out=$(wrk_target "$2" "$DURATION")
+  if echo "$out" | grep -q "Non-2xx"; then echo "$1: non-2xx responses:" >&2; echo "$out" >&2; exit 1; fi
+  RPS[$1]+="$(echo "$out" | awk '/^Requests\/sec/ { print $2 }') "
+  if [ "$1" = gateway ]; then GATEWAY_REQUESTS=$((GATEWAY_REQUESTS + $(echo "$out" | awk '/requests in/ { print $1 }'))); fi
+  P50[$1]+="$(to_ms "$(echo "$out" | awk '$1 == "50%" { print $2 }')") "
+  P99[$1]+="$(to_ms "$(echo "$out" | awk '$1 == "99%" { print $2 }')") "
+}
+median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# The .NET gateway compiles its hot path while the first requests arrive (tiered JIT): measure it warm,
+# as a long-running gateway is. Each round measures all three targets back to back, so a change in the
+# machine's load hits them alike; the table shows each target's median over the rounds.
+echo "wrk: $THREADS threads, $CONNECTIONS connections, $DURATION per target, $ROUNDS rounds, mode $MODE (gateway warm-up $WARMUP)" >&2
+GATEWAY_REQUESTS=$(wrk_target "http://127.0.0.1:$GATEWAY" "$WARMUP" | awk '/requests in/ { print $1 }')
+for round in $(seq 1 "$ROUNDS"); do
+  run direct "http://127.0.0.1:$BACKEND"
+  run nginx "http://127.0.0.1:$NGINX"
+  if [ "${BENCH_PERF:-0}" = 1 ] && [ "$round" = 1 ]; then
+    # Samples the gateway while wrk loads it; the JIT's perf map names the managed frames.
+    perf record -F 499 -g -o "$WORK/perf.data" -p "$GATEWAY_PID" >/dev/null 2>&1 &
+    PERF_PID=$!
+  fi
+  run gateway "http://127.0.0.1:$GATEWAY"
+  if [ "${BENCH_PERF:-0}" = 1 ] && [ "$round" = 1 ]; then
+    kill -INT "$PERF_PID"; wait "$PERF_PID" || true
+    { perf report -i "$WORK/perf.data" --no-children --sort dso,symbol --stdio -g none 2>&1 | grep -v '^#' | head -80 >"$WORK/perf-self.txt"; } || true
+    { perf report -i "$WORK/perf.data" --children --sort symbol --stdio -g caller,0.5,callee --percent-limit 1 2>&1 | grep -v '^#' | head -400 >"$WORK/perf-children.txt"; } || true
+    { perf report -i "$WORK/perf.data" --no-children --sort comm --stdio -g none 2>&1 | grep -v '^#' | grep . >"$WORK/perf-threads.txt"; } || true
+    echo "profile: $WORK/perf-self.txt (self time), perf-children.txt (inclusive), perf-threads.txt (by thread)" >&2
+  fi
+done
+if [ "$MODE" = chat ]; then
+  # Outcome events are written to the outbox off the response path; this shows whether publishing keeps up.
+  sleep 2
+  BACKLOG=$(psql "$(pg_url | sed "s#/postgres\$#/$DB#")" -Atc \
+    "SELECT count(*) || ' written for $GATEWAY_REQUESTS requests (warm-up included), ' || count(*) FILTER (WHERE published_at IS NULL) || ' not yet published 2 s after the last round' FROM outbox_messages" 2>/dev/null || echo "unknown")
+fi
+for t in direct nginx gateway; do
+  RPS[$t]=$(echo "${RPS[$t]}" | median); P50[$t]=$(echo "${P50[$t]}" | median); P99[$t]=$(echo "${P99[$t]}" | median)
+done
 
 printf '\n| target | requests/s | p50 ms | p99 ms | rps vs direct | p50 vs direct | p99 vs direct |\n'
 printf '| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n'
@@ -137,3 +173,4 @@ for t in direct nginx gateway; do
   awk -v t="$t" -v r="${RPS[$t]}" -v a="${P50[$t]}" -v b="${P99[$t]}" -v r0="${RPS[direct]}" -v a0="${P50[direct]}" -v b0="${P99[direct]}" \
     'BEGIN { printf "| %s | %.0f | %.3f | %.3f | %.2f | %.2f | %.2f |\n", t, r, a, b, r / r0, a / a0, b / b0 }'
 done
+if [ -n "${BACKLOG:-}" ]; then printf '\nInferenceCompleted outcome events in the gateway outbox: %s\n' "$BACKLOG"; fi

@@ -27,6 +27,10 @@ public static class EventDocumentation
         doc.AppendLine("your own queue and bind it to that exchange. Every event carries `eventId` (deduplicate on it: delivery is");
         doc.AppendLine("at least once), `occurredAt` and `schemaVersion` (raised only on a breaking change).");
         doc.AppendLine();
+        doc.AppendLine("Each service writes its events into its own Postgres outbox in the transaction that makes the change they");
+        doc.AppendLine("describe, and a dispatcher publishes them with broker confirms in commit order; while RabbitMQ is down they");
+        doc.AppendLine("wait in the outbox, so nothing committed is lost. Published rows are kept an hour, then purged.");
+        doc.AppendLine();
         doc.AppendLine("| event | exchange | published by |");
         doc.AppendLine("| --- | --- | --- |");
         foreach (var type in EventCatalog.All)

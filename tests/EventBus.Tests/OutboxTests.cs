@@ -105,6 +105,59 @@ public sealed class OutboxTests : IAsyncLifetime
         Assert.Single(_applied, id => id == evt.EventId);
     }
 
+    [Fact]
+    public async Task A_burst_is_published_in_full_and_purging_removes_only_old_published_rows()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var dataSource = _host.Services.GetRequiredService<NpgsqlDataSource>();
+        var burst = Enumerable.Range(0, 450).Select(i => new DatasetReady(Guid.NewGuid(), "d", $"burst-{i}", 1, "/p", "s", null)).ToList();
+        await using (var connection = await dataSource.OpenConnectionAsync(ct))
+        await using (var tx = await connection.BeginTransactionAsync(ct))
+        {
+            foreach (var evt in burst) await Outbox.AddAsync(connection, tx, evt, ct);
+            await tx.CommitAsync(ct);
+        }
+        _host.Services.GetRequiredService<OutboxSignal>().Notify();
+
+        // More than two dispatcher batches, each sent without waiting confirm by confirm: all arrive, once each.
+        await Eventually.GetAsync(() => Task.FromResult(burst.Count(e => _applied.Contains(e.EventId))), n => n == burst.Count, "the whole burst delivered");
+        Assert.All(burst, e => Assert.Single(_applied, id => id == e.EventId));
+
+        await using var db = await dataSource.OpenConnectionAsync(ct);
+        var pending = new DatasetReady(Guid.NewGuid(), "d", "pending", 1, "/p", "s", null);
+        await db.ExecuteAsync("""
+            INSERT INTO outbox_messages (event_id, event_name, payload, occurred_at, published_at)
+            VALUES (@old, 'dataset-ready', '{}', now(), now() - interval '2 hours'),
+                   (@pendingId, 'never-published', '{}', now() - interval '3 hours', NULL)
+            """, new { old = Guid.NewGuid(), pendingId = pending.EventId });
+        var purged = await Outbox.PurgePublishedAsync(db, Outbox.PublishedRetention, ct);
+
+        Assert.Equal(1, purged);
+        Assert.Equal(1, await db.ExecuteScalarAsync<int>("SELECT count(*) FROM outbox_messages WHERE event_id = @id", new { id = pending.EventId }));
+        Assert.Equal(burst.Count, await db.ExecuteScalarAsync<int>(
+            "SELECT count(*) FROM outbox_messages WHERE event_id = ANY(@ids) AND published_at IS NOT NULL", new { ids = burst.Select(e => e.EventId).ToArray() }));
+    }
+
+    [Fact]
+    public async Task Many_events_written_in_one_statement_keep_the_order_given()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var events = Enumerable.Range(0, 7).Select(i => new DatasetReady(Guid.NewGuid(), "d", $"many-{i}", i, "/p", "s", null)).ToList();
+        await using var connection = await _host.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync(ct);
+        await using (var tx = await connection.BeginTransactionAsync(ct))
+        {
+            await Outbox.AddManyAsync(connection, tx, events, ct);
+            await tx.CommitAsync(ct);
+        }
+
+        var stored = (await connection.QueryAsync<Guid>(
+            "SELECT event_id FROM outbox_messages WHERE event_id = ANY(@ids) ORDER BY sequence", new { ids = events.Select(e => e.EventId).ToArray() })).ToList();
+        Assert.Equal(events.Select(e => e.EventId), stored);
+        var payload = await connection.ExecuteScalarAsync<string>(
+            "SELECT payload->>'name' FROM outbox_messages WHERE event_id = @id", new { id = events[3].EventId });
+        Assert.Equal("many-3", payload);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _host.StopAsync();

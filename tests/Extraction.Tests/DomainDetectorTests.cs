@@ -1,3 +1,4 @@
+using DomainPlatform.Contracts.Text;
 using DomainPlatform.Extraction.Domain;
 
 namespace DomainPlatform.Extraction.Tests;

@@ -1,3 +1,4 @@
+using DomainPlatform.Contracts.Text;
 using DomainPlatform.Extraction.Data;
 using DomainPlatform.Extraction.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;

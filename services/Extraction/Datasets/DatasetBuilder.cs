@@ -8,20 +8,7 @@ using Microsoft.Extensions.Options;
 namespace DomainPlatform.Extraction.Datasets;
 
 /// <summary>Wakes the builder as soon as a build is queued instead of at its next poll.</summary>
-public sealed class DatasetBuildSignal
-{
-    private readonly SemaphoreSlim _signal = new(0, 1);
-
-    public void Notify()
-    {
-        if (_signal.CurrentCount == 0)
-        {
-            try { _signal.Release(); } catch (SemaphoreFullException) { /* already signalled */ }
-        }
-    }
-
-    public Task WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
-}
+public sealed class DatasetBuildSignal : WakeSignal;
 
 /// <summary>
 /// Builds queued datasets one at a time: reads the sources, redacts and composes the examples, writes the

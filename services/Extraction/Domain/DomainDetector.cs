@@ -1,3 +1,4 @@
+using DomainPlatform.Contracts.Text;
 namespace DomainPlatform.Extraction.Domain;
 
 /// <summary>A business domain described by the keywords (single words or phrases) that signal it.</summary>

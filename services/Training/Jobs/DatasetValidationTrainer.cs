@@ -1,3 +1,4 @@
+using DomainPlatform.Contracts.Text;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using DomainPlatform.Contracts.Events;

@@ -5,20 +5,7 @@ using DomainPlatform.Training.Domain;
 namespace DomainPlatform.Training.Jobs;
 
 /// <summary>Wakes the runner as soon as a job is queued instead of at its next poll.</summary>
-public sealed class JobSignal
-{
-    private readonly SemaphoreSlim _signal = new(0, 1);
-
-    public void Notify()
-    {
-        if (_signal.CurrentCount == 0)
-        {
-            try { _signal.Release(); } catch (SemaphoreFullException) { /* already signalled */ }
-        }
-    }
-
-    public Task WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
-}
+public sealed class JobSignal : WakeSignal;
 
 /// <summary>
 /// Runs queued jobs one at a time through the <see cref="ITrainer"/>, persisting every progress report and

@@ -1,6 +1,9 @@
-namespace DomainPlatform.Training.Domain;
+namespace DomainPlatform.Contracts.Text;
 
-/// <summary>Lower-case word tokens (runs of letters and digits): the unit the baseline model counts.</summary>
+/// <summary>
+/// Splits text into lower-case word tokens (runs of letters and digits): what a domain keyword is matched
+/// against, shared so that extraction's domain detection and training's baseline count the same words.
+/// </summary>
 public static class TextTokens
 {
     public static List<string> Words(string? text)
