@@ -38,6 +38,11 @@ public sealed class DomainRulesTests
         { Valid with { Rollback = new RollbackThresholds { MaxLatencyRatio = 0.9 } }, "rollback.maxLatencyRatio" },
         { Valid with { Rollback = new RollbackThresholds { MaxErrorRate = 1.5 } }, "rollback.maxErrorRate" },
         { Valid with { Rollback = new RollbackThresholds { MinSamples = 0 } }, "rollback.minSamples" },
+        // Limits the canary analysis refuses: accepted, they would leave every rollout of the domain stuck at its first step.
+        { Valid with { Rollback = new RollbackThresholds { MinSamples = 1 } }, "rollback.minSamples" },
+        { Valid with { Rollback = new RollbackThresholds { MaxAccuracyDrop = 1 } }, "rollback.maxAccuracyDrop" },
+        { Valid with { Rollback = new RollbackThresholds { MaxErrorRate = 1 } }, "rollback.maxErrorRate" },
+        { Valid with { Rollback = new RollbackThresholds { MaxErrorRate = 0 } }, "rollback.maxErrorRate" },
         { Valid with { Cache = new CacheSettings { TtlSeconds = -1 } }, "cache.ttlSeconds" },
     };
 

@@ -100,6 +100,10 @@ public sealed class RolloutTests(DeploymentFactory factory) : IClassFixture<Depl
 
         var audit = await GetJsonAsync(client, $"/api/audit?entityType=rollout&entityId={id}");
         Assert.Equal(["rollback", "start"], audit.EnumerateArray().Select(e => e.GetProperty("action").GetString()));
+        Assert.Equal("rollback: error rate 20% above 10%", audit[0].GetProperty("reason").GetString());
+        var decided = Assert.Single(audit[0].GetProperty("after").GetProperty("decisions").EnumerateArray());
+        Assert.Equal(("rollback", "rollback"), (decided.GetProperty("action").GetString(), decided.GetProperty("verdict").GetString()));
+        Assert.True(decided.GetProperty("figures")[0].GetProperty("breached").GetBoolean());
     }
 
     [Fact]
@@ -162,5 +166,61 @@ public sealed class RolloutTests(DeploymentFactory factory) : IClassFixture<Depl
         var rollback = await client.PostAsJsonAsync($"/api/deployments/{domain}/rollback", new { version = "1.2.0", reason = "hotfix" }, Ct);
         Assert.Equal(HttpStatusCode.OK, rollback.StatusCode);
         Assert.Equal("1.2.0", (await rollback.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("stableVersion").GetString());
+        // The reason is kept with the change in the audit log, not only in the RollbackPerformed event.
+        var audited = await GetJsonAsync(client, $"/api/audit?entityType=deployment&entityId={domain}&action=rollback");
+        Assert.Equal("hotfix", audited[0].GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public async Task Figures_the_analysis_could_not_compute_are_recorded_as_null_and_the_rollout_still_moves()
+    {
+        var (client, domain) = await DomainWithStableAsync();
+        // What experimentation really sends below the minimum samples or without a baseline: NaN figures.
+        factory.Remotes.Verdict = r =>
+        {
+            if (r.Domain != domain) return FakeRemotes.Reply("hold", 0);
+            var reply = FakeRemotes.Reply("continue", 500);
+            reply.Metrics.Add(new DomainPlatform.Protos.Experimentation.MetricComparison
+            {
+                Metric = "latency", Baseline = double.NaN, Candidate = 12.5, BaselineSamples = 0, CandidateSamples = 500, PValue = double.NaN, Note = "no baseline",
+            });
+            return reply;
+        };
+        var id = await StartRolloutAsync(client, domain, "1.1.0");
+
+        var done = await WaitForRolloutAsync(client, id, r => Status(r) == "Succeeded", "the rollout to complete");
+        var latency = done.GetProperty("decisions")[1].GetProperty("figures").EnumerateArray().Single(f => f.GetProperty("metric").GetString() == "latency");
+        Assert.Equal(JsonValueKind.Null, latency.GetProperty("baseline").ValueKind);
+        Assert.Equal(JsonValueKind.Null, latency.GetProperty("pValue").ValueKind);
+        Assert.Equal(12.5, latency.GetProperty("candidate").GetDouble());
+    }
+
+    [Fact]
+    public async Task The_analysis_is_asked_for_no_metric_by_name_so_a_domain_without_feedback_is_not_held_for_accuracy()
+    {
+        var (client, domain) = await DomainWithStableAsync();
+        factory.Remotes.Verdict = r => FakeRemotes.Reply(r.Domain == domain ? "continue" : "hold", 500);
+        var id = await StartRolloutAsync(client, domain, "1.1.0");
+        await WaitForRolloutAsync(client, id, r => Status(r) == "Succeeded", "the rollout to complete");
+
+        // Experimentation requires feedback for every metric named; left unnamed, accuracy counts once feedback exists.
+        var calls = factory.Remotes.AnalyzeCalls.Where(r => r.Domain == domain).ToList();
+        Assert.NotEmpty(calls);
+        Assert.All(calls, r => Assert.Empty(r.Metrics));
+    }
+
+    [Fact]
+    public async Task An_accuracy_drop_of_zero_reaches_the_analysis_as_set_not_as_unset()
+    {
+        var (client, domain) = await DomainWithStableAsync();
+        var patched = await client.PatchAsJsonAsync($"/api/domains/{domain}", new { rollback = new { maxAccuracyDrop = 0.0 } }, Ct);
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        factory.Remotes.Verdict = r => FakeRemotes.Reply("hold", 0);
+        var id = await StartRolloutAsync(client, domain, "1.1.0");
+
+        var call = await Eventually.GetAsync(() => Task.FromResult(factory.Remotes.AnalyzeCalls.LastOrDefault(r => r.Domain == domain)), r => r is not null, "an analysis");
+        Assert.True(call!.Thresholds.HasMaxAccuracyDrop);
+        Assert.Equal(0, call.Thresholds.MaxAccuracyDrop);
+        await client.PostAsJsonAsync($"/api/rollouts/{id}/abort", new { reason = "test over" }, Ct);
     }
 }

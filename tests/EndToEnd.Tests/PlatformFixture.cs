@@ -47,6 +47,16 @@ public sealed class PlatformFixture : IAsyncLifetime
         if (code != 0) throw new InvalidOperationException($"./platform down failed ({code}):\n{output}");
     }
 
+    /// <summary>
+    /// Settings the services start with (./platform passes its environment on): rollouts analysed every second, and a
+    /// lease short enough that one held by a killed deployment process lapses quickly.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> ServiceSettings = new Dictionary<string, string>
+    {
+        ["Deployment__RolloutPollInterval"] = "00:00:01",
+        ["Deployment__RolloutLease"] = "00:00:05",
+    };
+
     public static async Task<(int Code, string Output)> RunPlatformAsync(string arguments, TimeSpan timeout)
     {
         var root = TestInfrastructure.RepositoryRoot;
@@ -56,6 +66,7 @@ public sealed class PlatformFixture : IAsyncLifetime
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        foreach (var (name, value) in ServiceSettings) start.Environment[name] = value;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -112,8 +112,15 @@ public sealed class CanaryInputsTests
     [Fact]
     public void Unset_thresholds_keep_the_platform_defaults()
     {
-        var thresholds = CanaryInputs.Thresholds(0, 2.0, 0, 25);
+        var thresholds = CanaryInputs.Thresholds(null, 2.0, 0, 25);
         Assert.Equal((0.05, 2.0, 0.10, 25L), (thresholds.MaxAccuracyRelativeDrop, thresholds.MaxLatencyRatio, thresholds.MaxErrorRate, thresholds.MinimumSamples));
+    }
+
+    [Fact]
+    public void An_accuracy_drop_of_zero_is_a_setting_not_the_default()
+    {
+        var thresholds = CanaryInputs.Thresholds(0, 0, 0, 0);
+        Assert.Equal((0.0, 1.5, 0.10, 50L), (thresholds.MaxAccuracyRelativeDrop, thresholds.MaxLatencyRatio, thresholds.MaxErrorRate, thresholds.MinimumSamples));
     }
 
     [Fact]

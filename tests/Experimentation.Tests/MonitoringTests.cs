@@ -40,8 +40,11 @@ public sealed class MonitoringTests(MonitoringFactory factory) : IClassFixture<M
         var alerts = await Eventually.GetAsync(() => client.GetFromJsonAsync<JsonElement>($"/api/alerts?domain={domain}", ct),
             a => a.GetArrayLength() > 0, "an alert for the domain");
         var alert = alerts[0];
-        Assert.Equal(("CRITICAL", "error_rate", 0.15, 0.10), (alert.GetProperty("level").GetString(), alert.GetProperty("metric").GetString(),
-            alert.GetProperty("value").GetDouble(), alert.GetProperty("threshold").GetDouble()));
+        Assert.Equal(("CRITICAL", "error_rate", 0.10), (alert.GetProperty("level").GetString(), alert.GetProperty("metric").GetString(),
+            alert.GetProperty("threshold").GetDouble()));
+        // The monitor may look while the 40 outcomes (6 errors) are still arriving: what it saw of them, 20 or more, is above 10%.
+        var value = alert.GetProperty("value").GetDouble();
+        Assert.True(value > 0.10 && value <= 6.0 / 20, $"error rate {value}");
         Assert.Contains("critical threshold 10%", alert.GetProperty("message").GetString());
 
         var body = await received.WaitAsync(TimeSpan.FromSeconds(60), ct);

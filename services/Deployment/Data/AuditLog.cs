@@ -11,6 +11,8 @@ public sealed record AuditEntry
     public string EntityType { get; init; } = "";
     public string EntityId { get; init; } = "";
     public string Action { get; init; } = "";
+    /// <summary>Why: a rollback's reason, a rollout decision's reason, an archive's reason; null where none was given.</summary>
+    public string? Reason { get; init; }
     public System.Text.Json.JsonElement? Before { get; init; }
     public System.Text.Json.JsonElement? After { get; init; }
 }
@@ -22,13 +24,14 @@ public sealed class AuditLog(NpgsqlDataSource db)
 {
     public const string System = "system";
 
-    public static Task WriteAsync(UnitOfWork uow, string actor, string entityType, string entityId, string action, object? before, object? after, CancellationToken ct) =>
+    public static Task WriteAsync(
+        UnitOfWork uow, string actor, string entityType, string entityId, string action, object? before, object? after, CancellationToken ct, string? reason = null) =>
         uow.ExecuteAsync("""
-            INSERT INTO audit_log (actor, entity_type, entity_id, action, before, after)
-            VALUES (@actor, @entityType, @entityId, @action, @before::jsonb, @after::jsonb)
+            INSERT INTO audit_log (actor, entity_type, entity_id, action, reason, before, after)
+            VALUES (@actor, @entityType, @entityId, @action, @reason, @before::jsonb, @after::jsonb)
             """, new
         {
-            actor, entityType, entityId, action,
+            actor, entityType, entityId, action, reason,
             before = before is null ? null : Json.Serialize(before),
             after = after is null ? null : Json.Serialize(after),
         }, ct);
@@ -37,7 +40,7 @@ public sealed class AuditLog(NpgsqlDataSource db)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<AuditRow>(new CommandDefinition("""
-            SELECT id, at, actor, entity_type AS EntityType, entity_id AS EntityId, action, before::text AS Before, after::text AS After
+            SELECT id, at, actor, entity_type AS EntityType, entity_id AS EntityId, action, reason, before::text AS Before, after::text AS After
             FROM audit_log
             WHERE (@EntityType::text IS NULL OR entity_type = @EntityType)
               AND (@EntityId::text IS NULL OR entity_id = @EntityId)
@@ -49,7 +52,7 @@ public sealed class AuditLog(NpgsqlDataSource db)
             """, q, cancellationToken: ct));
         return rows.Select(r => new AuditEntry
         {
-            Id = r.Id, At = r.At, Actor = r.Actor, EntityType = r.EntityType, EntityId = r.EntityId, Action = r.Action,
+            Id = r.Id, At = r.At, Actor = r.Actor, EntityType = r.EntityType, EntityId = r.EntityId, Action = r.Action, Reason = r.Reason,
             Before = Parse(r.Before), After = Parse(r.After),
         }).ToList();
     }
@@ -65,6 +68,7 @@ public sealed class AuditLog(NpgsqlDataSource db)
         public string EntityType { get; init; } = "";
         public string EntityId { get; init; } = "";
         public string Action { get; init; } = "";
+        public string? Reason { get; init; }
         public string? Before { get; init; }
         public string? After { get; init; }
     }

@@ -131,7 +131,7 @@ public sealed class DeploymentService(
             """, new { domain, version }, ct);
         await VersionRegistry.SetManagedAliasAsync(uow, domain, AliasRules.Stable, version, ct);
         var after = (await FindAsync(uow, domain, ct))!;
-        await AuditLog.WriteAsync(uow, actor, "deployment", domain, rollbackReason is null ? "deploy" : "rollback", before, after, ct);
+        await AuditLog.WriteAsync(uow, actor, "deployment", domain, rollbackReason is null ? "deploy" : "rollback", before, after, ct, rollbackReason);
         await uow.PublishAsync(new ModelDeployed(domain, version, AliasRules.Stable, 100), ct);
         if (rollbackReason is not null) await uow.PublishAsync(new RollbackPerformed(domain, before!.StableVersion!, version, rollbackReason, null), ct);
         await RouteTables.PublishAsync(uow, cache, ct);
@@ -245,7 +245,7 @@ public sealed class DeploymentService(
                 version = version + 1, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
             WHERE id = @Id
             """, new { rollout.Id, Status = next.Status.ToString(), next.StepIndex, next.StepStartedAt, decision.Reason }, ct);
-        await InsertDecisionAsync(uow, rollout.Id, decision, analysis, actor, ct);
+        var recorded = await InsertDecisionAsync(uow, rollout.Id, decision, analysis, actor, ct);
 
         var domain = rollout.Domain;
         if (analysis is not null)
@@ -281,12 +281,13 @@ public sealed class DeploymentService(
                     await uow.PublishAsync(new ModelDeployed(domain, rollout.CandidateVersion, AliasRules.Canary, decision.ToWeight), ct);
                     break;
             }
-            await AuditLog.WriteAsync(uow, actor, "deployment", domain, decision.Action.ToString().ToLowerInvariant(), before, await FindAsync(uow, domain, ct), ct);
+            await AuditLog.WriteAsync(uow, actor, "deployment", domain, decision.Action.ToString().ToLowerInvariant(), before, await FindAsync(uow, domain, ct), ct, decision.Reason);
             await RouteTables.PublishAsync(uow, cache, ct);
         }
         var after = (await FindRolloutAsync(uow, rollout.Id, lockRow: false, ct))!;
+        // The entry's "after" holds the decision just taken, so its verdict and figures are in the audit log too.
         await AuditLog.WriteAsync(uow, actor, "rollout", rollout.Id.ToString(), decision.Action.ToString().ToLowerInvariant(),
-            rollout with { Decisions = [] }, after with { Decisions = [] }, ct);
+            rollout with { Decisions = [] }, after with { Decisions = [recorded] }, ct, decision.Reason);
         return after;
     }
 
@@ -366,13 +367,16 @@ public sealed class DeploymentService(
     private static Task<Guid?> ActiveRolloutAsync(UnitOfWork uow, string domain, CancellationToken ct) =>
         uow.QuerySingleOrDefaultAsync<Guid?>("SELECT id FROM rollouts WHERE domain_id = @domain AND status IN ('Running', 'Paused')", new { domain }, ct);
 
-    private static Task InsertDecisionAsync(UnitOfWork uow, Guid rolloutId, RolloutDecision decision, AnalysisRecord? analysis, string actor, CancellationToken ct) =>
-        uow.ExecuteAsync("""
+    private static async Task<RolloutDecisionView> InsertDecisionAsync(
+        UnitOfWork uow, Guid rolloutId, RolloutDecision decision, AnalysisRecord? analysis, string actor, CancellationToken ct) =>
+        (await uow.QuerySingleOrDefaultAsync<DecisionRow>("""
             INSERT INTO rollout_decisions (rollout_id, action, verdict, from_step, to_step, from_weight, to_weight, reason, figures, actor)
             VALUES (@rolloutId, @action, @verdict, @FromStep, @ToStep, @FromWeight, @ToWeight, @Reason, @figures::jsonb, @actor)
+            RETURNING id, action, verdict, from_step AS FromStep, to_step AS ToStep, from_weight AS FromWeight, to_weight AS ToWeight,
+                      reason, figures::text AS Figures, actor, decided_at AS DecidedAt
             """, new
         {
             rolloutId, action = decision.Action.ToString().ToLowerInvariant(), verdict = analysis?.Verdict, decision.FromStep, decision.ToStep,
             decision.FromWeight, decision.ToWeight, decision.Reason, figures = analysis is null ? "[]" : Json.Serialize(analysis.Figures), actor,
-        }, ct);
+        }, ct))!.ToView();
 }

@@ -102,7 +102,7 @@ public sealed class DomainService(NpgsqlDataSource db, OutboxSignal signal, Doma
             """, new { id, reason }, ct);
         var after = (await FindAsync(uow, id, lockRow: false, ct))!;
         await RecordRevisionAsync(uow, after, actor, ct);
-        await AuditLog.WriteAsync(uow, actor, "domain", id, "archive", before, after, ct);
+        await AuditLog.WriteAsync(uow, actor, "domain", id, "archive", before, after, ct, reason);
         await RouteTables.PublishAsync(uow, cache, ct);
         await uow.CommitAsync(ct);
         return after;

@@ -87,10 +87,11 @@ public static partial class DomainRules
         if (!(gates.MaxValidationLoss >= 0) || double.IsInfinity(gates.MaxValidationLoss)) Add("gates.maxValidationLoss", "maxValidationLoss cannot be negative.");
 
         var rollback = config.Rollback;
-        if (!IsFraction(rollback.MaxAccuracyDrop)) Add("rollback.maxAccuracyDrop", "maxAccuracyDrop is a fraction between 0 and 1.");
+        // The canary analysis refuses limits outside these ranges: a domain holding one could never finish a rollout.
+        if (!(rollback.MaxAccuracyDrop is >= 0 and < 1)) Add("rollback.maxAccuracyDrop", "maxAccuracyDrop is a fraction from 0 up to (not including) 1.");
         if (!(rollback.MaxLatencyRatio >= 1) || double.IsInfinity(rollback.MaxLatencyRatio)) Add("rollback.maxLatencyRatio", "maxLatencyRatio must be at least 1.");
-        if (!IsFraction(rollback.MaxErrorRate)) Add("rollback.maxErrorRate", "maxErrorRate is a fraction between 0 and 1.");
-        if (rollback.MinSamples < 1) Add("rollback.minSamples", "minSamples must be at least 1.");
+        if (!(rollback.MaxErrorRate is > 0 and < 1)) Add("rollback.maxErrorRate", "maxErrorRate is a fraction strictly between 0 and 1.");
+        if (rollback.MinSamples < 2) Add("rollback.minSamples", "minSamples must be at least 2 (a comparison needs two samples a side).");
 
         if (config.Cache.TtlSeconds is < 0 or > MaxCacheTtlSeconds) Add("cache.ttlSeconds", $"ttlSeconds must be between 0 and {MaxCacheTtlSeconds}.");
         return errors;

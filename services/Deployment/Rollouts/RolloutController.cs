@@ -53,20 +53,30 @@ public sealed partial class RolloutController(
         var decided = 0;
         foreach (var id in await AcquireDueAsync(ct))
         {
-            var rollout = await deployments.GetRolloutAsync(id, ct);
-            if (rollout is null || !CanaryStateMachine.IsDue(rollout.Policy, rollout.State, clock.GetUtcNow().UtcDateTime)) continue;
-            if (await AnalyzeAsync(rollout, ct) is not { } outcome) continue;
-            var (reply, samples) = outcome;
-            var verdict = CanaryStateMachine.ParseVerdict(reply.Verdict);
-            var transition = CanaryStateMachine.OnVerdict(rollout.Policy, rollout.State, verdict, samples, clock.GetUtcNow().UtcDateTime,
-                string.IsNullOrWhiteSpace(reply.Reason) ? reply.Verdict : reply.Reason);
-            var record = new AnalysisRecord(reply.Verdict, reply.Reason, reply.Metrics.Select(m => new
+            try
             {
-                m.Metric, m.Baseline, m.Candidate, m.BaselineSamples, m.CandidateSamples, m.PValue, m.Breached, m.Note,
-            }).ToList());
-            if (await deployments.ApplyVerdictAsync(rollout, transition, record, Owner, ct) is not null) decided++;
+                if (await DecideAsync(id, ct)) decided++;
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested)
+            {
+                // One rollout that cannot be decided (a reply the database refuses, a bad row) must not starve the others.
+                LogRolloutFailed(id, ex.Message);
+            }
         }
         return decided;
+    }
+
+    private async Task<bool> DecideAsync(Guid id, CancellationToken ct)
+    {
+        var rollout = await deployments.GetRolloutAsync(id, ct);
+        if (rollout is null || !CanaryStateMachine.IsDue(rollout.Policy, rollout.State, clock.GetUtcNow().UtcDateTime)) return false;
+        if (await AnalyzeAsync(rollout, ct) is not { } outcome) return false;
+        var (reply, samples) = outcome;
+        var verdict = CanaryStateMachine.ParseVerdict(reply.Verdict);
+        var transition = CanaryStateMachine.OnVerdict(rollout.Policy, rollout.State, verdict, samples, clock.GetUtcNow().UtcDateTime,
+            string.IsNullOrWhiteSpace(reply.Reason) ? reply.Verdict : reply.Reason);
+        var record = new AnalysisRecord(reply.Verdict, reply.Reason, AnalysisFigure.From(reply.Metrics));
+        return await deployments.ApplyVerdictAsync(rollout, transition, record, Owner, ct) is not null;
     }
 
     /// <summary>Leases the running rollouts whose step is old enough to be analysed and that no live lease holds.</summary>
@@ -105,7 +115,8 @@ public sealed partial class RolloutController(
             },
             PhaseStartedAtUnixMs = new DateTimeOffset(rollout.State.StepStartedAt).ToUnixTimeMilliseconds(),
         };
-        request.Metrics.AddRange(["accuracy", "latency_ms", "error_rate"]);
+        // No metric named: experimentation then judges all it knows, accuracy only once the candidate has feedback.
+        // Naming accuracy would require feedback, and a domain whose users send none would hold at its first step forever.
         try
         {
             var reply = await analysis.AnalyzeAsync(request, deadline: DateTime.UtcNow + options.Value.AnalysisTimeout, cancellationToken: ct);
@@ -130,6 +141,9 @@ public sealed partial class RolloutController(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rollout controller pass failed: {Reason}")]
     private partial void LogTickFailed(string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rollout {RolloutId} could not be decided in this pass: {Reason}")]
+    private partial void LogRolloutFailed(Guid rolloutId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Canary analysis of rollout {RolloutId} failed: {Code} {Detail}")]
     private partial void LogAnalysisFailed(Guid rolloutId, StatusCode code, string detail);

@@ -47,13 +47,16 @@ public static class CanaryInputs
         return new CanaryMetrics(accuracy, latency, errors);
     }
 
-    /// <summary>Zero (proto3's "unset") keeps the platform default for each threshold.</summary>
-    public static CanaryThresholds Thresholds(double maxAccuracyDrop, double maxLatencyRatio, double maxErrorRate, int minSamples)
+    /// <summary>
+    /// Unset keeps the platform default for each threshold: null for the accuracy drop (where 0, no drop tolerated, is a
+    /// real setting), zero (proto3's "unset") for the others, which cannot be 0.
+    /// </summary>
+    public static CanaryThresholds Thresholds(double? maxAccuracyDrop, double maxLatencyRatio, double maxErrorRate, int minSamples)
     {
         var defaults = new CanaryThresholds();
         return defaults with
         {
-            MaxAccuracyRelativeDrop = maxAccuracyDrop != 0 ? maxAccuracyDrop : defaults.MaxAccuracyRelativeDrop,
+            MaxAccuracyRelativeDrop = maxAccuracyDrop ?? defaults.MaxAccuracyRelativeDrop,
             MaxLatencyRatio = maxLatencyRatio != 0 ? maxLatencyRatio : defaults.MaxLatencyRatio,
             MaxErrorRate = maxErrorRate != 0 ? maxErrorRate : defaults.MaxErrorRate,
             MinimumSamples = minSamples != 0 ? minSamples : defaults.MinimumSamples,

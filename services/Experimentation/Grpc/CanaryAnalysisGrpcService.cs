@@ -31,7 +31,7 @@ public sealed class CanaryAnalysisGrpcService(MetricStore metrics, NpgsqlDataSou
             rolloutId = parsed;
         }
         var thresholds = request.Thresholds is { } t
-            ? CanaryInputs.Thresholds(t.MaxAccuracyDrop, t.MaxLatencyRatio, t.MaxErrorRate, t.MinSamples)
+            ? CanaryInputs.Thresholds(t.HasMaxAccuracyDrop ? t.MaxAccuracyDrop : null, t.MaxLatencyRatio, t.MaxErrorRate, t.MinSamples)
             : new CanaryThresholds();
         var since = DateTimeOffset.FromUnixTimeMilliseconds(Math.Max(0, request.PhaseStartedAtUnixMs));
 

@@ -1,0 +1,20 @@
+using DomainPlatform.LlamaCpp.Gguf;
+
+namespace DomainPlatform.EndToEnd.Tests;
+
+/// <summary>
+/// A second tiny model, the "1.1.0" rolled out against the demo model: same shape as the demo (so latency
+/// is comparable), other random weights. Written to a temporary file that the local services read.
+/// </summary>
+public sealed class CandidateModel : IDisposable
+{
+    public CandidateModel()
+    {
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"domainplatform-e2e-candidate-{Guid.NewGuid():N}.gguf");
+        TinyModelGenerator.Write(Path, new TinyModelOptions { Seed = 1_100, Name = "e2e-candidate" });
+    }
+
+    public string Path { get; }
+
+    public void Dispose() => File.Delete(Path);
+}
