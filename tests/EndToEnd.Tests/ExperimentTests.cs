@@ -107,7 +107,7 @@ public sealed class ExperimentTests(PlatformFixture platform) : IDisposable
         foreach (var ((user, response), index) in served.Select((s, i) => (s, i)))
         {
             var score = Arms.Single(a => a.Name == response.Variant).Score + (index % 7 - 3) / 100.0;
-            using var feedback = await PostWithinRateLimitAsync(client, "/v1/feedback", new { requestId = response.RequestId, score });
+            using var feedback = await client.PostAsJsonAsync("/v1/feedback", new { requestId = response.RequestId, score }, Ct);
             Assert.True(feedback.StatusCode == HttpStatusCode.Accepted, $"feedback for {user}: {(int)feedback.StatusCode} {await feedback.Content.ReadAsStringAsync(Ct)}");
             sent++;
         }
@@ -186,26 +186,13 @@ public sealed class ExperimentTests(PlatformFixture platform) : IDisposable
     private static async Task<Chat> ChatAsync(HttpClient client, string domain, string user)
     {
         // Temperature above 0: not cacheable, so every request reaches its arm's model.
-        using var response = await PostWithinRateLimitAsync(client, "/v1/chat/completions", new
+        using var response = await client.PostAsJsonAsync("/v1/chat/completions", new
         {
             model = domain, user, max_tokens = 2, temperature = 0.7,
             messages = new[] { new { role = "user", content = "hello" } },
-        });
+        }, Ct);
         static string? Header(HttpResponseMessage r, string name) => r.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
         return new Chat(response.StatusCode, Header(response, "X-Route-Variant"), Header(response, "X-Route-Model-Version"), Header(response, "X-Request-Id"));
-    }
-
-    /// <summary>As a well-behaved client: a 429 is retried after its Retry-After (the admin key's burst is 120 requests).</summary>
-    private static async Task<HttpResponseMessage> PostWithinRateLimitAsync(HttpClient client, string path, object body)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            var response = await client.PostAsJsonAsync(path, body, Ct);
-            if (response.StatusCode != HttpStatusCode.TooManyRequests || attempt == 20) return response;
-            var wait = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
-            response.Dispose();
-            await Task.Delay(wait, Ct);
-        }
     }
 
     private static async Task<JsonElement> PostOkAsync(HttpClient client, string path, object body)

@@ -19,7 +19,7 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     public HttpClient CreateClient()
     {
-        var client = new HttpClient { BaseAddress = Gateway, Timeout = TimeSpan.FromSeconds(100) };
+        var client = new HttpClient(new RetryAfterHandler()) { BaseAddress = Gateway, Timeout = TimeSpan.FromSeconds(100) };
         if (AdminKey is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
         return client;
     }
