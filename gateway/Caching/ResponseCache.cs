@@ -22,7 +22,16 @@ public sealed class CacheOptions
     /// <summary>Largest response body stored.</summary>
     public int MaxBodyBytes { get; set; } = 256 * 1024;
 
-    public TimeSpan TtlFor(string domain) => DomainTtl.TryGetValue(domain, out var ttl) ? ttl : DefaultTtl;
+    public TimeSpan TtlFor(string domain) => TtlFor(domain, null);
+
+    /// <summary>
+    /// How long a domain's answers stay cached: the operator's <see cref="DomainTtl"/> override first, else the
+    /// domain's own settings from deployment (off, or its TTL), else <see cref="DefaultTtl"/>. Zero: not cached.
+    /// </summary>
+    public TimeSpan TtlFor(string domain, Contracts.Events.RouteCache? domainSettings) =>
+        DomainTtl.TryGetValue(domain, out var ttl) ? ttl
+        : domainSettings is { } settings ? (settings.Enabled ? TimeSpan.FromSeconds(Math.Max(0, settings.TtlSeconds)) : TimeSpan.Zero)
+        : DefaultTtl;
 }
 
 public sealed record CachedResponse(string ContentType, byte[] Body);
@@ -42,7 +51,7 @@ public sealed partial class ResponseCache(IConnectionMultiplexer redis, IOptions
     public string? KeyFor(InferenceRoute route, string path)
     {
         var current = options.CurrentValue;
-        if (!current.Enabled || !route.Request.IsDeterministic || current.TtlFor(route.Domain) <= TimeSpan.Zero) return null;
+        if (!current.Enabled || !route.Request.IsDeterministic || current.TtlFor(route.Domain, route.Cache) <= TimeSpan.Zero) return null;
         return CacheKey(route.Domain, route.ModelVersion, path, route.Request.CanonicalWithoutModel());
     }
 
@@ -68,7 +77,7 @@ public sealed partial class ResponseCache(IConnectionMultiplexer redis, IOptions
         return found;
     }
 
-    public async Task SetAsync(string key, string domain, string contentType, byte[] body)
+    public async Task SetAsync(string key, InferenceRoute route, string contentType, byte[] body)
     {
         if (body.Length > options.CurrentValue.MaxBodyBytes) return;
         try
@@ -76,7 +85,7 @@ public sealed partial class ResponseCache(IConnectionMultiplexer redis, IOptions
             var db = redis.GetDatabase();
             var tx = db.CreateTransaction();
             _ = tx.HashSetAsync(key, [new("type", contentType), new("body", body)]);
-            _ = tx.KeyExpireAsync(key, options.CurrentValue.TtlFor(domain));
+            _ = tx.KeyExpireAsync(key, options.CurrentValue.TtlFor(route.Domain, route.Cache));
             await tx.ExecuteAsync();
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)

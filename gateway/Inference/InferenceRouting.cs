@@ -104,7 +104,7 @@ internal sealed class InferenceRouting(
         context.Response.Headers[RouteHeaders.Variant] = variant.Name;
         context.Response.Headers[RouteHeaders.ModelVersion] = variant.ModelVersion;
         context.Response.Headers[RouteHeaders.RequestId] = requestId;
-        var route = new InferenceRoute(requestId, domain.Id, variant.Name, variant.ModelVersion, variant.ModelId, assignmentKey, request);
+        var route = new InferenceRoute(requestId, domain.Id, variant.Name, variant.ModelVersion, variant.ModelId, assignmentKey, request, domain.Route.Cache);
         context.Features.Set(route);
 
         var cacheKey = cache.KeyFor(route, context.Request.Path);
@@ -143,7 +143,7 @@ internal sealed class InferenceRouting(
         if (cacheKey is not null && context.Response.StatusCode == StatusCodes.Status200OK
             && context.GetForwarderErrorFeature() is null && recorder.WholeBody is { } answer)
         {
-            await cache.SetAsync(cacheKey, route.Domain, context.Response.ContentType ?? "application/json", answer);
+            await cache.SetAsync(cacheKey, route, context.Response.ContentType ?? "application/json", answer);
         }
     }
 

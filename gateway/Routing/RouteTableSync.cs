@@ -48,7 +48,8 @@ internal sealed partial class RouteTableSync(
     public static IReadOnlyList<ContractRoute> FromProto(RouteTable table) =>
         table.Domains.Select(d => new ContractRoute(
                 d.Domain, [.. d.Aliases], [.. d.Keywords], d.Salt,
-                d.Variants.Select(v => new ContractVariant(v.Name, v.ModelVersion, v.ModelId, v.WeightPercent, v.Destination)).ToList()))
+                d.Variants.Select(v => new ContractVariant(v.Name, v.ModelVersion, v.ModelId, v.WeightPercent, v.Destination)).ToList(),
+                d.Cache is { } cache ? new DomainPlatform.Contracts.Events.RouteCache(cache.Enabled, cache.TtlSeconds) : null))
             .ToList();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Route table not available from deployment, retrying in {Seconds} s: {Reason}")]

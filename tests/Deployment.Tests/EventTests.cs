@@ -71,6 +71,27 @@ public sealed class EventTests(DeploymentFactory factory) : IClassFixture<Deploy
     }
 
     [Fact]
+    public async Task A_domains_cache_settings_travel_in_the_route_table_and_a_change_to_them_republishes_it()
+    {
+        var client = factory.CreateClient();
+        var routeTables = await EventTap.BindAsync(factory.VirtualHost.Name, "domainplatform.route-table-changed");
+        var domain = await CreateDomainAsync(client);
+        static JsonElement? RouteOf(JsonElement table, string domain) =>
+            table.GetProperty("domains").EnumerateArray().Where(d => d.GetProperty("domain").GetString() == domain).Select(d => (JsonElement?)d).FirstOrDefault();
+
+        var created = await CollectAsync(routeTables, [], l => l.Any(t => RouteOf(t, domain) is not null), "the table naming the new domain");
+        var defaults = RouteOf(created.Last(t => RouteOf(t, domain) is not null), domain)!.Value.GetProperty("cache");
+        Assert.Equal((true, 300), (defaults.GetProperty("enabled").GetBoolean(), defaults.GetProperty("ttlSeconds").GetInt32()));
+
+        var patched = await client.PatchAsJsonAsync($"/api/domains/{domain}", new { cache = new { enabled = false, ttlSeconds = 60 } }, Ct);
+        Assert.True(patched.IsSuccessStatusCode, await patched.Content.ReadAsStringAsync(Ct));
+        var after = await CollectAsync(routeTables, [], l => l.Any(t => RouteOf(t, domain) is { } r && !r.GetProperty("cache").GetProperty("enabled").GetBoolean()),
+            "a table with the domain's cache turned off");
+        var off = RouteOf(after.Last(t => RouteOf(t, domain) is not null), domain)!.Value.GetProperty("cache");
+        Assert.Equal((false, 60), (off.GetProperty("enabled").GetBoolean(), off.GetProperty("ttlSeconds").GetInt32()));
+    }
+
+    [Fact]
     public async Task TrainingCompleted_registers_the_version_and_starts_a_canary_when_the_gates_pass_or_records_why_not()
     {
         var client = factory.CreateClient();

@@ -44,6 +44,10 @@ public sealed class OutcomeUnitTests
         var options = new CacheOptions { DefaultTtl = TimeSpan.FromMinutes(10), DomainTtl = { ["sql"] = TimeSpan.FromMinutes(1) } };
         Assert.Equal(TimeSpan.FromMinutes(1), options.TtlFor("SQL"));
         Assert.Equal(TimeSpan.FromMinutes(10), options.TtlFor("docs"));
+        // The domain's own settings from deployment apply unless the operator overrides the domain here.
+        Assert.Equal(TimeSpan.FromSeconds(90), options.TtlFor("docs", new(true, 90)));
+        Assert.Equal(TimeSpan.Zero, options.TtlFor("docs", new(false, 90)));
+        Assert.Equal(TimeSpan.FromMinutes(1), options.TtlFor("SQL", new(false, 90)));
     }
 
     [Fact]

@@ -111,4 +111,37 @@ public sealed class RouteChangeTests(GatewayFactory factory) : IClassFixture<Gat
         }, r => r.StatusCode == HttpStatusCode.OK, "the weights to apply");
         Assert.Equal(TestRoutes.Docs, Header(response, "X-Route-Domain"));
     }
+
+    [Fact]
+    public async Task A_domains_own_cache_settings_from_the_route_table_turn_its_cache_off_and_on()
+    {
+        var client = await factory.CreateClientAsync("client");
+        var bus = factory.Services.GetRequiredService<IBus>();
+        var sql = new[] { new RouteVariant("stable", "1.2.0", TestRoutes.Sql + "@1.2.0", 100, "inference") };
+        JsonContent Deterministic() => JsonContent.Create(new { model = "docs", temperature = 0, messages = new[] { new { role = "user", content = "cache me" } } });
+
+        async Task ApplyAsync(string version, RouteCache cache)
+        {
+            var table = new RouteTableChanged(NextRevision(),
+            [
+                new DomainRoute(TestRoutes.Sql, ["sql"], ["sql", "query", "table"], TestRoutes.SqlSalt, sql),
+                new DomainRoute(TestRoutes.Docs, ["docs"], ["documentation", "manual"], TestRoutes.Docs,
+                    [new RouteVariant("stable", version, TestRoutes.Docs + "@" + version, 100, "inference")], cache),
+            ]);
+            await Eventually.GetAsync(async () =>
+            {
+                await bus.Publish(table, Ct);
+                return Header(await client.PostAsync("/v1/chat/completions", Chat("docs", "probe"), Ct), "X-Route-Model-Version");
+            }, v => v == version, $"docs to serve {version}");
+        }
+
+        await ApplyAsync("2.1.0", new RouteCache(Enabled: false, TtlSeconds: 600));
+        var off = new[] { await client.PostAsync("/v1/chat/completions", Deterministic(), Ct), await client.PostAsync("/v1/chat/completions", Deterministic(), Ct) };
+        Assert.All(off, r => Assert.Equal(("", HttpStatusCode.OK), (Header(r, "X-Cache"), r.StatusCode)));
+
+        await ApplyAsync("2.2.0", new RouteCache(Enabled: true, TtlSeconds: 600));
+        var first = await client.PostAsync("/v1/chat/completions", Deterministic(), Ct);
+        var second = await client.PostAsync("/v1/chat/completions", Deterministic(), Ct);
+        Assert.Equal(("MISS", "HIT"), (Header(first, "X-Cache"), Header(second, "X-Cache")));
+    }
 }

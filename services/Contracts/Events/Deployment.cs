@@ -13,7 +13,11 @@ public sealed record DomainRoute(
     IReadOnlyList<string> Aliases,
     IReadOnlyList<string> Keywords,
     string Salt,
-    IReadOnlyList<RouteVariant> Variants);
+    IReadOnlyList<RouteVariant> Variants,
+    RouteCache? Cache = null);
+
+/// <summary>The domain's response-cache settings for the gateway (absent: the gateway's own defaults apply).</summary>
+public sealed record RouteCache(bool Enabled, int TtlSeconds);
 
 public sealed record RouteVariant(string Name, string ModelVersion, string ModelId, double WeightPercent, string Destination);
 

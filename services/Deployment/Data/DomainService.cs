@@ -82,7 +82,11 @@ public sealed class DomainService(NpgsqlDataSource db, OutboxSignal signal, Doma
         var after = (await FindAsync(uow, id, lockRow: false, ct))!;
         await RecordRevisionAsync(uow, after, actor, ct);
         await AuditLog.WriteAsync(uow, actor, "domain", id, "update", before, after, ct);
-        if (!before.Config.Keywords.SequenceEqual(after.Config.Keywords)) await RouteTables.PublishAsync(uow, cache, ct);
+        // Keywords and cache settings travel in the route table; other settings stay in deployment.
+        if (!before.Config.Keywords.SequenceEqual(after.Config.Keywords) || before.Config.Cache != after.Config.Cache)
+        {
+            await RouteTables.PublishAsync(uow, cache, ct);
+        }
         else uow.AfterCommit(cache.InvalidateAsync);
         await uow.CommitAsync(ct);
         return after;

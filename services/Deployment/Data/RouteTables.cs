@@ -15,7 +15,7 @@ public sealed record RouteTableSnapshot
 public sealed class RouteTables(NpgsqlDataSource db, DomainCache cache)
 {
     private const string ServingQuery = """
-        SELECT d.id AS Domain, d.keywords AS Keywords, p.stable_version AS StableVersion, p.canary_version AS CanaryVersion,
+        SELECT d.id AS Domain, d.keywords AS Keywords, d.cache::text AS CacheJson, p.stable_version AS StableVersion, p.canary_version AS CanaryVersion,
                COALESCE(p.canary_weight, 0) AS CanaryWeight, p.rollout_id AS RolloutId,
                e.experiment_id AS ExperimentId, e.phase AS ExperimentPhase, e.status AS ExperimentStatus, e.arms::text AS ExperimentArms,
                e.occurred_at AS ExperimentOccurredAt
@@ -67,6 +67,7 @@ public sealed class RouteTables(NpgsqlDataSource db, DomainCache cache)
     {
         public string Domain { get; init; } = "";
         public string[] Keywords { get; init; } = [];
+        public string? CacheJson { get; init; }
         public string? StableVersion { get; init; }
         public string? CanaryVersion { get; init; }
         public double CanaryWeight { get; init; }
@@ -81,6 +82,7 @@ public sealed class RouteTables(NpgsqlDataSource db, DomainCache cache)
             ExperimentId is { } id
                 ? new ExperimentSplit(id, ExperimentPhase, ExperimentStatus ?? "", Json.Deserialize<List<ExperimentArm>>(ExperimentArms),
                     DateTime.SpecifyKind(ExperimentOccurredAt, DateTimeKind.Utc))
-                : null);
+                : null,
+            CacheJson is { Length: > 0 } cache ? Json.Deserialize<CacheSettings>(cache) : null);
     }
 }

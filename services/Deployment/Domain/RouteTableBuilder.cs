@@ -8,7 +8,7 @@ namespace DomainPlatform.Deployment.Domain;
 /// </summary>
 public sealed record DomainServing(
     string Domain, IReadOnlyList<string> Keywords, string? StableVersion, string? CanaryVersion, double CanaryWeight, Guid? RolloutId,
-    ExperimentSplit? Experiment = null);
+    ExperimentSplit? Experiment = null, CacheSettings? Cache = null);
 
 /// <summary>Builds the route table the gateway follows, from what serves each domain.</summary>
 public static class RouteTableBuilder
@@ -26,7 +26,8 @@ public static class RouteTableBuilder
         {
             // One source of truth: the experiment's arms enter the same table the gateway already follows.
             return new DomainRoute(d.Domain, [], d.Keywords, experiment.Salt,
-                arms.Select(a => new RouteVariant(a.Name, a.ModelVersion, ModelId(d.Domain, a.ModelVersion), a.WeightPercent, Destination)).ToList());
+                arms.Select(a => new RouteVariant(a.Name, a.ModelVersion, ModelId(d.Domain, a.ModelVersion), a.WeightPercent, Destination)).ToList(),
+                Cache(d));
         }
 
         var variants = new List<RouteVariant>();
@@ -41,8 +42,10 @@ public static class RouteTableBuilder
         }
         // A new salt per rollout reshuffles which users land in the canary.
         var salt = d.RolloutId is { } id ? $"rollout-{id}" : d.Domain;
-        return new DomainRoute(d.Domain, [], d.Keywords, salt, variants);
+        return new DomainRoute(d.Domain, [], d.Keywords, salt, variants, Cache(d));
     }
+
+    private static RouteCache? Cache(DomainServing d) => d.Cache is { } c ? new RouteCache(c.Enabled, c.TtlSeconds) : null;
 
     /// <summary>The model versions a domain's route sends traffic to.</summary>
     public static IReadOnlyList<string> ServedVersions(DomainServing d) =>

@@ -13,6 +13,7 @@ public sealed class ModelRegistryGrpcService(RouteTables routeTables, VersionReg
         foreach (var domain in current?.Domains ?? [])
         {
             var route = new DomainRoute { Domain = domain.Domain, Salt = domain.Salt };
+            if (domain.Cache is { } cache) route.Cache = new RouteCache { Enabled = cache.Enabled, TtlSeconds = cache.TtlSeconds };
             route.Aliases.AddRange(domain.Aliases);
             route.Keywords.AddRange(domain.Keywords);
             route.Variants.AddRange(domain.Variants.Select(v => new RouteVariant
