@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using DomainPlatform.TestSupport;
 
@@ -11,13 +10,13 @@ namespace DomainPlatform.EndToEnd.Tests;
 [Collection(PlatformCollection.Name)]
 public sealed class OpenAiClientTests(PlatformFixture platform)
 {
-    private static readonly string ClientDirectory = Path.Combine(TestInfrastructure.RepositoryRoot, "tests", "EndToEnd.Tests", "openai-client");
+    private static readonly NodeScripts Client = new(Path.Combine(TestInfrastructure.RepositoryRoot, "tests", "EndToEnd.Tests", "openai-client"));
 
     [Fact]
     public async Task The_openai_npm_client_streams_and_calls_a_deployed_model_through_the_gateway()
     {
         var ct = TestContext.Current.CancellationToken;
-        await EnsureClientInstalledAsync(ct);
+        await Client.EnsureInstalledAsync("openai", ct);
         using var client = platform.CreateClient();
         var api = new GatewayApi(client);
         var domain = GatewayApi.NewDomainId("NpmAgent");
@@ -27,7 +26,7 @@ public sealed class OpenAiClientTests(PlatformFixture platform)
         // The route table reaches the gateway by event: wait until it serves the domain.
         await Eventually.GetAsync(() => api.ChatAsync(domain, "npm-user"), o => o.Status == 200, $"the gateway to serve {domain}");
 
-        var (exitCode, stdout, stderr) = await RunAsync("node", ["chat.mjs", new Uri(platform.Gateway, "v1").ToString(), platform.AdminKey!, domain], ct);
+        var (exitCode, stdout, stderr) = await Client.RunAsync("node", ["chat.mjs", new Uri(platform.Gateway, "v1").ToString(), platform.AdminKey!, domain], ct);
 
         Assert.True(exitCode == 0, $"node chat.mjs exited with {exitCode}: {stderr}");
         using var seen = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]);
@@ -43,33 +42,5 @@ public sealed class OpenAiClientTests(PlatformFixture platform)
         Assert.Equal(domain, seen.RootElement.GetProperty("domain").GetString());
         Assert.Equal("stable", seen.RootElement.GetProperty("variant").GetString());
         Assert.Equal("1.0.0", seen.RootElement.GetProperty("modelVersion").GetString());
-    }
-
-    private static async Task EnsureClientInstalledAsync(CancellationToken ct)
-    {
-        if (Directory.Exists(Path.Combine(ClientDirectory, "node_modules", "openai"))) return;
-        var (exitCode, _, stderr) = await RunAsync("npm", ["ci", "--no-audit", "--no-fund"], ct);
-        Assert.True(exitCode == 0, $"npm ci failed in {ClientDirectory}: {stderr}");
-    }
-
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string file, string[] arguments, CancellationToken ct)
-    {
-        var start = new ProcessStartInfo(file) { WorkingDirectory = ClientDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(ct);
-        var stderr = process.StandardError.ReadToEndAsync(ct);
-        using var guard = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        guard.CancelAfter(TimeSpan.FromMinutes(5)); // hang guard, not a timing assertion
-        try
-        {
-            await process.WaitForExitAsync(guard.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        return (process.ExitCode, await stdout, await stderr);
     }
 }

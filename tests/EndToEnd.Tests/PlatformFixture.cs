@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using DomainPlatform.TestSupport;
 
 namespace DomainPlatform.EndToEnd.Tests;
@@ -26,7 +24,7 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        PortBase = FindFreePortBlock();
+        PortBase = FreePorts.Block();
         // ./platform test builds everything first; a bare `dotnet test` of this project builds with PLATFORM_E2E_BUILD=1.
         var build = Environment.GetEnvironmentVariable("PLATFORM_E2E_BUILD") == "1" ? "" : " --no-build";
         var (code, output) = await RunPlatformAsync($"up -d --profile {Profile} --port-base {PortBase}{build}", TimeSpan.FromMinutes(8));
@@ -81,34 +79,6 @@ public sealed class PlatformFixture : IAsyncLifetime
             return (-1, $"timed out after {timeout}:\n{await stdout}\n{await stderr}");
         }
         return (process.ExitCode, await stdout + await stderr);
-    }
-
-    /// <summary>
-    /// A base port with the next 20 ports free, away from the launcher's default 5100 and below Linux's
-    /// ephemeral range (32768+), where outgoing connections could take a port between this check and the bind.
-    /// </summary>
-    private static int FindFreePortBlock()
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            var candidate = 20_000 + Random.Shared.Next(0, 600) * 20;
-            if (Enumerable.Range(candidate, 20).All(IsFree)) return candidate;
-        }
-        throw new InvalidOperationException("No free block of 20 ports found between 20000 and 32000.");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using DomainPlatform.TestSupport;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -10,13 +9,13 @@ namespace DomainPlatform.Gateway.Tests;
 /// <summary>The official OpenAI npm client (pinned in openai-client/package.json) against the gateway on a real port.</summary>
 public sealed class OpenAiClientTests(GatewayFactory factory) : IClassFixture<GatewayFactory>
 {
-    private static readonly string ClientDirectory = Path.Combine(TestInfrastructure.RepositoryRoot, "tests", "Gateway.Tests", "openai-client");
+    private static readonly NodeScripts Client = new(Path.Combine(TestInfrastructure.RepositoryRoot, "tests", "Gateway.Tests", "openai-client"));
 
     [Fact]
     public async Task The_openai_npm_client_streams_and_calls_through_the_gateway()
     {
         var ct = TestContext.Current.CancellationToken;
-        await EnsureClientInstalledAsync(ct);
+        await Client.EnsureInstalledAsync("openai", ct);
         factory.UseKestrel(0);
         factory.StartServer();
         var baseUrl = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/v1";
@@ -26,7 +25,7 @@ public sealed class OpenAiClientTests(GatewayFactory factory) : IClassFixture<Ga
 
         var output = await Eventually.GetAsync(async () =>
         {
-            var (exitCode, stdout, stderr) = await RunAsync("node", ["chat.mjs", baseUrl, key, "docs"], ct);
+            var (exitCode, stdout, stderr) = await Client.RunAsync("node", ["chat.mjs", baseUrl, key, "docs"], ct);
             return exitCode == 0 ? stdout : "failed: " + stderr;
         }, o => !o.StartsWith("failed:", StringComparison.Ordinal) || !o.Contains("503"), "the gateway to load its routes");
 
@@ -37,33 +36,5 @@ public sealed class OpenAiClientTests(GatewayFactory factory) : IClassFixture<Ga
         Assert.Equal(200, seen.RootElement.GetProperty("status").GetInt32());
         Assert.Equal(TestRoutes.Docs, seen.RootElement.GetProperty("domain").GetString());
         Assert.Equal("stable", seen.RootElement.GetProperty("variant").GetString());
-    }
-
-    private static async Task EnsureClientInstalledAsync(CancellationToken ct)
-    {
-        if (Directory.Exists(Path.Combine(ClientDirectory, "node_modules", "openai"))) return;
-        var (exitCode, _, stderr) = await RunAsync("npm", ["ci", "--no-audit", "--no-fund"], ct);
-        Assert.True(exitCode == 0, $"npm ci failed in {ClientDirectory}: {stderr}");
-    }
-
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string file, string[] arguments, CancellationToken ct)
-    {
-        var start = new ProcessStartInfo(file) { WorkingDirectory = ClientDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(ct);
-        var stderr = process.StandardError.ReadToEndAsync(ct);
-        using var guard = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        guard.CancelAfter(TimeSpan.FromMinutes(5)); // hang guard, not a timing assertion
-        try
-        {
-            await process.WaitForExitAsync(guard.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        return (process.ExitCode, await stdout, await stderr);
     }
 }

@@ -1,5 +1,5 @@
 using System.Net;
-using System.Net.Sockets;
+using DomainPlatform.TestSupport;
 
 namespace DomainPlatform.Platform.Tests;
 
@@ -62,7 +62,7 @@ public sealed class RestartTests : IDisposable
     [InlineData(false, "Stopping deployment")]
     public async Task A_service_comes_back_with_a_new_pid_the_same_environment_and_a_healthy_endpoint(bool kill, string said)
     {
-        var portBase = FreePortBase();
+        var portBase = FreePorts.Block();
         var firstPid = await StartStandInAsync(portBase);
 
         var (code, stdout, stderr) = kill
@@ -142,31 +142,6 @@ public sealed class RestartTests : IDisposable
             return stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z';
         }
         catch (IOException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>A base whose deployment ports (base+1, base+11) are free, in the range profiles use.</summary>
-    private static int FreePortBase()
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            var candidate = 20_000 + Random.Shared.Next(0, 600) * 20;
-            if (IsFree(candidate + 1) && IsFree(candidate + 11)) return candidate;
-        }
-        throw new InvalidOperationException("No free port base found.");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
         {
             return false;
         }
