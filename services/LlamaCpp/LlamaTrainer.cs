@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
 using DomainPlatform.LlamaCpp.Gguf;
 using DomainPlatform.LlamaCpp.Interop;
 
@@ -43,6 +45,9 @@ public sealed record LlamaTrainingOptions
         }
     }
 }
+
+/// <summary>Where an epoch is: <paramref name="Batch"/> of <paramref name="Batches"/> in the training or validation part, with its running loss.</summary>
+public sealed record LlamaBatchProgress(bool Training, long Batch, long Batches, double Loss);
 
 /// <summary>
 /// Mean next-token cross-entropy and accuracy of one epoch, over the tokens predicted; validation
@@ -142,7 +147,7 @@ public sealed class LlamaTrainer : IDisposable
     /// Runs one epoch over windows of <see cref="LlamaTrainingOptions.ContextSize"/> tokens taken every
     /// <paramref name="stride"/> tokens; the last <paramref name="validationFraction"/> of windows are only evaluated.
     /// </summary>
-    public LlamaEpochResult RunEpoch(IReadOnlyList<int> tokens, int stride, double validationFraction = 0.1)
+    public LlamaEpochResult RunEpoch(IReadOnlyList<int> tokens, int stride, double validationFraction = 0.1, Action<LlamaBatchProgress>? progress = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(tokens);
@@ -176,7 +181,21 @@ public sealed class LlamaTrainer : IDisposable
             split = Math.Clamp(split, 1, datapoints);
             using (new HandleLease(_context.Handle))
             {
-                NativeMethods.llama_opt_epoch(_context.Handle, dataset, resultTrain, resultEval, split, nint.Zero, nint.Zero);
+                // llama.cpp calls back on this thread after every batch; the thread-static hands it the caller's delegate.
+                var callback = nint.Zero;
+                if (progress is not null)
+                {
+                    unsafe { callback = (nint)(delegate* unmanaged[Cdecl]<byte, nint, nint, nint, long, long, long, void>)&OnBatch; }
+                }
+                _batchProgress = progress;
+                try
+                {
+                    NativeMethods.llama_opt_epoch(_context.Handle, dataset, resultTrain, resultEval, split, callback, callback);
+                }
+                finally
+                {
+                    _batchProgress = null;
+                }
             }
 
             NativeMethods.ggml_opt_result_ndata(resultTrain, out var trainCount);
@@ -199,6 +218,24 @@ public sealed class LlamaTrainer : IDisposable
             NativeMethods.ggml_opt_result_free(resultTrain);
             NativeMethods.ggml_opt_result_free(resultEval);
             NativeMethods.ggml_opt_dataset_free(dataset);
+        }
+    }
+
+    [ThreadStatic]
+    private static Action<LlamaBatchProgress>? _batchProgress;
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static void OnBatch(byte train, nint optContext, nint dataset, nint result, long batch, long batches, long startedMicroseconds)
+    {
+        try
+        {
+            NativeMethods.ggml_opt_result_loss(result, out var loss, out _);
+            _batchProgress?.Invoke(new LlamaBatchProgress(train != 0, batch, batches, loss));
+        }
+        catch (Exception exception)
+        {
+            // Never unwind into native code: a failing progress observer only loses its report.
+            LlamaRuntime.Logger.LogWarning(exception, "Training progress callback failed");
         }
     }
 

@@ -32,6 +32,9 @@ public sealed class TrainingOptions
     /// <summary>llama-finetune: CPU threads, or null for llama.cpp's default.</summary>
     public int? Threads { get; set; }
 
+    /// <summary>llama-finetune: how often a running epoch's batch progress is reported.</summary>
+    public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>llama-finetune: layers placed on the GPU (-1 all, 0 none); ignored without a GPU.</summary>
     public int GpuLayers { get; set; }
 
@@ -46,6 +49,7 @@ public sealed class TrainingOptions
         if (!Trainers.Contains(Trainer)) yield return $"Training:Trainer must be one of {string.Join(", ", Trainers)}; was '{Trainer}'.";
         if (ContextSize < 256 || ContextSize % 256 != 0) yield return "Training:ContextSize must be a positive multiple of 256.";
         if (Threads is < 1) yield return "Training:Threads must be at least 1 when set.";
+        if (ProgressInterval <= TimeSpan.Zero) yield return "Training:ProgressInterval must be positive.";
     }
 }
 

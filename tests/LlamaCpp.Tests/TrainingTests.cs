@@ -39,6 +39,27 @@ public sealed class TrainingTests(TinyModelFixture fixture)
     }
 
     [Fact]
+    public void Every_batch_of_an_epoch_is_reported_with_its_running_loss()
+    {
+        var path = fixture.NewPath("progress.gguf");
+        TinyModelGenerator.Write(path, GgufTestFiles.Smallest with { EmbeddingSize = 32, Heads = 4, FeedForwardSize = 64, ContextLength = 512 });
+        using var model = LlamaModel.Load(path, new LlamaModelOptions { GpuLayers = 0, UseMmap = false });
+        var tokens = model.Vocab.Tokenize(string.Concat(Enumerable.Repeat(Corpus, 24)), addSpecial: false);
+        using var trainer = LlamaTrainer.Create(model, new LlamaTrainingOptions { ContextSize = 256, BatchSize = 256, MicroBatchSize = 256, Threads = 1 });
+        var seen = new List<LlamaBatchProgress>();
+
+        var result = trainer.RunEpoch(tokens, stride: 64, validationFraction: 0.34, seen.Add);
+
+        // One window per batch here (batch = context): a report after each, training first, then validation.
+        var windows = (tokens.Length - 256 - 1) / 64 + 1;
+        var training = (int)(windows * (1 - 0.34));
+        Assert.Equal(Enumerable.Range(1, training).Select(i => (true, (long)i)), seen.Where(p => p.Training).Select(p => (p.Training, p.Batch)));
+        Assert.Equal(Enumerable.Range(1, windows - training).Select(i => (false, (long)i)), seen.Where(p => !p.Training).Select(p => (p.Training, p.Batch)));
+        Assert.All(seen, p => Assert.True(double.IsFinite(p.Loss) && p.Loss > 0, $"{p}"));
+        Assert.Equal(result.TrainLoss, seen.Last(p => p.Training).Loss, 6);
+    }
+
+    [Fact]
     public void Training_refuses_a_memory_mapped_model_and_inconsistent_batches()
     {
         Assert.Throws<InvalidOperationException>(() => LlamaTrainer.Create(fixture.Model, new LlamaTrainingOptions()));

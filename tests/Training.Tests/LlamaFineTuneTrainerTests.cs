@@ -22,9 +22,10 @@ public sealed class LlamaFineTuneTrainerTests : IDisposable
 
     public void Dispose() => _files.Dispose();
 
-    private LlamaFineTuneTrainer Trainer() => new(Options.Create(new TrainingOptions
+    private LlamaFineTuneTrainer Trainer(TimeSpan? progressInterval = null) => new(Options.Create(new TrainingOptions
     {
         BaseModelPath = _model, BaseModelVersion = "1.0.0", ArtifactDirectory = _files.ArtifactDirectory, Threads = 1, ValidationFraction = 0.25,
+        ProgressInterval = progressInterval ?? TimeSpan.FromSeconds(1),
     }), NullLogger<LlamaFineTuneTrainer>.Instance);
 
     private TrainingRequest Request(int examples, int epochs)
@@ -41,8 +42,10 @@ public sealed class LlamaFineTuneTrainerTests : IDisposable
         var result = await Trainer().TrainAsync(Request(9, epochs: 2), (p, _) => { reports.Add(p); return Task.CompletedTask; }, TestContext.Current.CancellationToken);
         foreach (var report in reports) TestContext.Current.TestOutputHelper?.WriteLine(report.Message);
 
-        var epochs = reports.Where(r => r.Epoch >= 1).ToList();
+        // Each epoch ends with a report of all its windows done; batch reports in between depend on the clock.
+        var epochs = reports.Where(r => r.Step == r.TotalSteps && r.Message.StartsWith("epoch", StringComparison.Ordinal) && r.ValidationLoss is not null && r.TrainingLoss is not null).ToList();
         Assert.Equal([1, 2], epochs.Select(r => r.Epoch));
+        Assert.Equal(reports.Select(r => r.Fraction).Order(), reports.Select(r => r.Fraction));
         Assert.True(epochs[^1].TrainingLoss < epochs[0].TrainingLoss, string.Join(" | ", epochs.Select(r => r.Message)));
         Assert.All(epochs, r => Assert.NotNull(r.ValidationLoss));
         Assert.Equal(1.0, reports[^1].Fraction);
@@ -61,6 +64,25 @@ public sealed class LlamaFineTuneTrainerTests : IDisposable
         using var tuned = LlamaModel.Load(result.ArtifactPath, new LlamaModelOptions { GpuLayers = 0 });
         using var original = LlamaModel.Load(_model, new LlamaModelOptions { GpuLayers = 0 });
         Assert.Equal(original.ParameterCount, tuned.ParameterCount);
+    }
+
+    [Fact]
+    public async Task A_cancellation_seen_at_a_batch_report_ends_the_job_once_the_epoch_returns()
+    {
+        var batchReports = 0;
+        var request = Request(9, epochs: 3);
+        // Reports as often as batches finish; the first batch report answers as the runner does for a cancelled job.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Trainer(TimeSpan.FromMilliseconds(1)).TrainAsync(request, (p, _) =>
+        {
+            if (p.Message.Contains("batch", StringComparison.Ordinal) && Interlocked.Increment(ref batchReports) == 1) throw new OperationCanceledException("cancelled while running");
+            return Task.CompletedTask;
+        }, TestContext.Current.CancellationToken));
+
+        Assert.Equal(1, batchReports);
+        Assert.False(File.Exists(Path.Combine(_files.ArtifactDirectory, request.Domain, $"{request.JobId}.gguf")));
+        // The model and trainer were released only after the native epoch returned: the same process trains again.
+        var again = await Trainer().TrainAsync(Request(9, epochs: 1), (_, _) => Task.CompletedTask, TestContext.Current.CancellationToken);
+        Assert.True(File.Exists(again.ArtifactPath));
     }
 
     [Fact]

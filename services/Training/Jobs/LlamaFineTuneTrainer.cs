@@ -12,8 +12,9 @@ namespace DomainPlatform.Training.Jobs;
 /// writes the tuned weights as the job's artifact. Each example becomes the chat the model will be served with
 /// (the user's prompt, the assistant's completion, through the model's chat template); the examples are joined
 /// into one token stream cut into overlapping windows, the last tenth (Training:ValidationFraction) held out.
-/// Progress is reported after every epoch with its training and validation loss. Cancellation is honoured
-/// between epochs: an epoch, once started in native code, runs to its end.
+/// Progress is reported about once a second while an epoch runs (its batches done and running loss) and after
+/// every epoch with its training and validation loss. A cancellation seen at a report waits for the running
+/// epoch to return (it is one native call and has no way to stop early), then ends the job.
 /// </summary>
 public sealed partial class LlamaFineTuneTrainer(IOptions<TrainingOptions> options, ILogger<LlamaFineTuneTrainer> logger) : ITrainer
 {
@@ -26,13 +27,15 @@ public sealed partial class LlamaFineTuneTrainer(IOptions<TrainingOptions> optio
         var examples = await TrainingInputs.ReadDatasetAsync(request, ct);
         if (examples.Count == 0) throw new TrainingFailedException("The dataset has no examples.");
 
-        await report(new TrainingProgress(0, request.Epochs, 0, 1, null, null, $"loading {Path.GetFileName(baseModel)}"), ct);
+        await report(new TrainingProgress(1, request.Epochs, 0, 1, null, null, $"loading {Path.GetFileName(baseModel)}"), ct);
         LlamaRuntime.Initialize(new LlamaRuntimeOptions { Logger = logger });
         using var model = Load(baseModel);
         var tokens = Tokenize(model, examples);
         var (plan, problem) = FineTunePlan.For(tokens.Length, settings.ContextSize, settings.ValidationFraction);
         if (plan is null) throw new TrainingFailedException(problem!);
         LogPlan(request.JobId, model.Description, tokens.Length, plan.Windows, plan.ValidationWindows);
+        await report(new TrainingProgress(1, request.Epochs, 0, plan.Windows, null, null,
+            $"fine-tuning on {tokens.Length} tokens: {plan.Windows - plan.ValidationWindows} training and {plan.ValidationWindows} validation windows of {plan.ContextSize}"), ct);
 
         using var trainer = LlamaTrainer.Create(model, new LlamaTrainingOptions
         {
@@ -41,15 +44,38 @@ public sealed partial class LlamaFineTuneTrainer(IOptions<TrainingOptions> optio
         });
         LlamaEpochResult? last = null;
         var epochTime = TimeSpan.Zero;
+        var trainingBatches = plan.Windows - plan.ValidationWindows;
         for (var epoch = 1; epoch <= request.Epochs; epoch++)
         {
             ct.ThrowIfCancellationRequested();
             var started = Stopwatch.GetTimestamp();
+            LlamaBatchProgress? latest = null;
             // The epoch is a blocking native call: off the thread pool, so the service stays responsive.
-            last = await Task.Factory.StartNew(() => trainer.RunEpoch(tokens, plan.Stride, settings.ValidationFraction),
+            var running = Task.Factory.StartNew(
+                () => trainer.RunEpoch(tokens, plan.Stride, settings.ValidationFraction, p => Volatile.Write(ref latest, p)),
                 CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            LlamaBatchProgress? reported = null;
+            try
+            {
+                while (await Task.WhenAny(running, Task.Delay(settings.ProgressInterval, CancellationToken.None)) != running)
+                {
+                    if (Volatile.Read(ref latest) is not { } now || now == reported) continue;
+                    reported = now;
+                    // Validation batches come after the training ones; the step counts both.
+                    var step = (int)(now.Training ? now.Batch : trainingBatches + now.Batch);
+                    await report(new TrainingProgress(epoch, request.Epochs, step, plan.Windows, now.Training ? now.Loss : null, now.Training ? null : now.Loss,
+                        $"epoch {epoch}/{request.Epochs}: {(now.Training ? "training" : "validating")} batch {now.Batch}/{now.Batches}, running loss {now.Loss:0.000}"), ct);
+                }
+            }
+            finally
+            {
+                // A cancelled or failed report leaves here early, but the native epoch still uses the model and the
+                // trainer: they are disposed only once it has returned.
+                await running.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+            last = await running;
             epochTime = Stopwatch.GetElapsedTime(started);
-            await report(new TrainingProgress(epoch, request.Epochs, 1, 1, last.TrainLoss, last.ValidationLoss,
+            await report(new TrainingProgress(epoch, request.Epochs, plan.Windows, plan.Windows, last.TrainLoss, last.ValidationLoss,
                 $"epoch {epoch}/{request.Epochs}: train loss {last.TrainLoss:0.000}, validation loss {last.ValidationLoss:0.000}, " +
                 $"validation accuracy {last.ValidationAccuracy:P1} over {plan.Windows} windows in {epochTime.TotalSeconds:0.0} s"), ct);
         }
