@@ -70,11 +70,4 @@ public sealed class RedisTokenBucket(IConnectionMultiplexer redis)
             double.Parse((string)result[1]!, System.Globalization.CultureInfo.InvariantCulture),
             TimeSpan.FromMilliseconds((long)result[2]));
     }
-
-    /// <summary>One token or a refusal: the bucket without any local lease.</summary>
-    public async Task<RateLimitDecision> TryTakeAsync(string bucket, RateLimitOptions options)
-    {
-        var grant = await TakeAsync(bucket, 1, options);
-        return new RateLimitDecision(grant.Granted == 1, grant.Remaining, grant.RetryAfter);
-    }
 }

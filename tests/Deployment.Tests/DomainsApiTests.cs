@@ -1,3 +1,4 @@
+using DomainPlatform.TestSupport;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -31,11 +32,7 @@ public sealed class DomainsApiTests(DeploymentFactory factory) : IClassFixture<D
     [InlineData("{\"id\":\"0x2-a\"}", "name")]
     public async Task Bad_input_gets_problem_details_saying_what_was_wrong(string body, string mentioned)
     {
-        var client = factory.CreateClient();
-        var ct = TestContext.Current.CancellationToken;
-        var response = await client.PostAsync("/api/domains", new StringContent(body, Encoding.UTF8, "application/json"), ct);
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Contains(mentioned, await response.Content.ReadAsStringAsync(ct));
+        var failure = await ProblemAssertions.BadRequestNamingAsync(factory.CreateClient(), "/api/domains", body, mentioned, TestContext.Current.CancellationToken);
+        Assert.Null(failure);
     }
 }

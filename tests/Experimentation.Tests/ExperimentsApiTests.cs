@@ -1,3 +1,4 @@
+using DomainPlatform.TestSupport;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -91,12 +92,8 @@ public sealed class ExperimentsApiTests(ExperimentationFactory factory) : IClass
     [InlineData("{\"name\":\"n\",\"domain\":\"d\",\"analysisMethod\":\"magic\",\"variants\":[{\"name\":\"a\",\"modelVersion\":\"1\"},{\"name\":\"b\",\"modelVersion\":\"2\"}]}", "analysisMethod")]
     public async Task Bad_input_gets_problem_details_saying_what_was_wrong(string body, string mentioned)
     {
-        var client = factory.CreateClient();
-        var ct = TestContext.Current.CancellationToken;
-        var response = await client.PostAsync("/api/experiments", new StringContent(body, Encoding.UTF8, "application/json"), ct);
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Contains(mentioned, await response.Content.ReadAsStringAsync(ct));
+        var failure = await ProblemAssertions.BadRequestNamingAsync(factory.CreateClient(), "/api/experiments", body, mentioned, TestContext.Current.CancellationToken);
+        Assert.Null(failure);
     }
 
     [Fact]

@@ -97,12 +97,8 @@ public sealed class DatasetsApiTests(ExtractionFactory factory) : IClassFixture<
     [InlineData("{\"domain\":\"d\",\"name\":\"n\",\"sourceIds\":[\"not-a-guid\"]}", "sourceIds")]
     public async Task Bad_input_gets_problem_details_saying_what_was_wrong(string body, string mentioned)
     {
-        var client = factory.CreateClient();
-        var ct = TestContext.Current.CancellationToken;
-        var response = await client.PostAsync("/api/datasets", new StringContent(body, Encoding.UTF8, "application/json"), ct);
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Contains(mentioned, await response.Content.ReadAsStringAsync(ct));
+        var failure = await ProblemAssertions.BadRequestNamingAsync(factory.CreateClient(), "/api/datasets", body, mentioned, TestContext.Current.CancellationToken);
+        Assert.Null(failure);
     }
 
     [Fact]

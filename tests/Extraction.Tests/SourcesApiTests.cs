@@ -1,3 +1,4 @@
+using DomainPlatform.TestSupport;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -90,12 +91,8 @@ public sealed class SourcesApiTests(ExtractionFactory factory) : IClassFixture<E
     [InlineData("/api/extraction/detect", "{\"text\":\"  \"}", "text")]
     public async Task Bad_input_gets_problem_details_saying_what_was_wrong(string path, string body, string mentioned)
     {
-        var client = factory.CreateClient();
-        var ct = TestContext.Current.CancellationToken;
-        var response = await client.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"), ct);
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Contains(mentioned, await response.Content.ReadAsStringAsync(ct));
+        var failure = await ProblemAssertions.BadRequestNamingAsync(factory.CreateClient(), path, body, mentioned, TestContext.Current.CancellationToken);
+        Assert.Null(failure);
     }
 
     [Fact]

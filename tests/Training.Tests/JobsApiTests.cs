@@ -151,12 +151,8 @@ public sealed class JobsApiTests(TrainingFactory factory) : IClassFixture<Traini
     [InlineData("{\"datasetId\":\"0193f5a2-7c1e-7d3a-9b2f-1a2b3c4d5e6f\",\"baseModelPath\":\"model.gguf\"}", "baseModelPath")]
     public async Task Bad_input_gets_problem_details_saying_what_was_wrong(string body, string mentioned)
     {
-        var client = factory.CreateClient();
-        var ct = TestContext.Current.CancellationToken;
-        var response = await client.PostAsync("/api/training/jobs", new StringContent(body, Encoding.UTF8, "application/json"), ct);
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Contains(mentioned, await response.Content.ReadAsStringAsync(ct));
+        var failure = await ProblemAssertions.BadRequestNamingAsync(factory.CreateClient(), "/api/training/jobs", body, mentioned, TestContext.Current.CancellationToken);
+        Assert.Null(failure);
     }
 
     [Fact]

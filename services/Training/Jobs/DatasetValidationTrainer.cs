@@ -68,9 +68,7 @@ public sealed class DatasetValidationTrainer(IOptions<TrainingOptions> options) 
 
     private async Task<(string Path, string Sha256, long Size)> PublishArtifactAsync(string baseModel, TrainingRequest request, CancellationToken ct)
     {
-        var directory = Path.Combine(options.Value.ArtifactDirectory, request.Domain);
-        Directory.CreateDirectory(directory);
-        var path = Path.GetFullPath(Path.Combine(directory, $"{request.JobId}.gguf"));
+        var path = TrainingInputs.ArtifactPathFor(options.Value, request);
         var temporary = path + ".tmp";
         string sha256;
         await using (var source = File.OpenRead(baseModel))

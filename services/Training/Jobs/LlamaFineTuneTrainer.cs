@@ -120,9 +120,7 @@ public sealed partial class LlamaFineTuneTrainer(IOptions<TrainingOptions> optio
 
     private (string Path, string Sha256, long Size) Save(LlamaModel model, TrainingRequest request)
     {
-        var directory = Path.Combine(options.Value.ArtifactDirectory, request.Domain);
-        Directory.CreateDirectory(directory);
-        var path = Path.GetFullPath(Path.Combine(directory, $"{request.JobId}.gguf"));
+        var path = TrainingInputs.ArtifactPathFor(options.Value, request);
         // Written under a temporary name and moved, so a crash never leaves a half model under the real one.
         var temporary = path + ".tmp";
         model.SaveToFile(temporary);

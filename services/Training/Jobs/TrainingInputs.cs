@@ -8,6 +8,14 @@ public static class TrainingInputs
 {
     private static readonly byte[] GgufMagic = "GGUF"u8.ToArray();
 
+    /// <summary>Where a job's model goes: {ArtifactDirectory}/{domain}/{jobId}.gguf, its folder created.</summary>
+    public static string ArtifactPathFor(TrainingOptions options, TrainingRequest request)
+    {
+        var directory = Path.Combine(options.ArtifactDirectory, request.Domain);
+        Directory.CreateDirectory(directory);
+        return Path.GetFullPath(Path.Combine(directory, $"{request.JobId}.gguf"));
+    }
+
     public static async Task<string> CheckBaseModelAsync(string? path, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(path)) throw new TrainingFailedException("No base model: set Training:BaseModelPath or name baseModelPath in the job.");
