@@ -13,6 +13,9 @@ using Microsoft.Extensions.Options;
 // Prints two tables: single-stream decode tokens/s of this service's runtime against node-llama-cpp on the same
 // GGUF in the same run, and aggregate tokens/s with p50/p99 time to first token at 1, 4, 16 and 32 streams.
 //   dotnet run -c Release --project benchmarks/Inference.Benchmarks -- [--threads N] [--tokens N] [--runs N] [--samples N] [--model file.gguf]
+// With --scenario co-located: a canary beside its stable version (the same GGUF twice), latency ratios at weights
+// 1, 10 and 50% and the throughput of 1, 2 and 4 loaded models, against one decode thread per model in the same run.
+//   ... -- --scenario co-located [--tokens 16] [--load 0.5] [--canary-samples 30] [--seconds 10]
 var settings = BenchSettings.Parse(args);
 var root = Repository.Root();
 var modelPath = settings.Model ?? Path.Combine(root, ".models", "bench-llama-4x256-f16.gguf");
@@ -36,6 +39,12 @@ Console.WriteLine($"model {Path.GetFileName(modelPath)} ({new FileInfo(modelPath
                   $"{Environment.ProcessorCount} cores, llama.cpp from {LlamaRuntime.Info.NativeDirectory}");
 Console.WriteLine($"machine load average at start: {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
 Console.WriteLine();
+if (settings.Scenario == "co-located")
+{
+    await DomainPlatform.Inference.Benchmarks.CoLocatedModels.RunAsync(modelPath, settings, metrics, loggerFactory);
+    Console.WriteLine($"machine load average at end: {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+    return 0;
+}
 
 const string Prompt = "Once upon a time there was a small llama";
 
@@ -146,15 +155,20 @@ static double Percentile(IReadOnlyList<double> values, double p)
 
 internal sealed record StreamsResult(double[] TimeToFirstTokenMs, double[] DecodeRates, long Tokens, TimeSpan Wall);
 
-internal sealed record BenchSettings(int Threads, int Tokens, int Runs, int Samples, string? Model)
+internal sealed record BenchSettings(
+    int Threads, int Tokens, int Runs, int Samples, string? Model, string Scenario, double Load, int CanarySamples, int Seconds)
 {
     public static BenchSettings Parse(string[] args)
     {
         var threads = Environment.ProcessorCount;
-        var tokens = 128;
+        int? tokens = null;
         var runs = 5;
         var samples = 32;
         string? model = null;
+        var scenario = "decode";
+        var load = 0.5;
+        var canarySamples = 30;
+        var seconds = 10;
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             switch (args[i])
@@ -164,10 +178,15 @@ internal sealed record BenchSettings(int Threads, int Tokens, int Runs, int Samp
                 case "--runs": runs = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
                 case "--samples": samples = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
                 case "--model": model = Path.GetFullPath(args[i + 1]); break;
-                default: throw new ArgumentException($"Unknown option {args[i]} (use --threads, --tokens, --runs, --samples, --model).");
+                case "--scenario" when args[i + 1] is "decode" or "co-located": scenario = args[i + 1]; break;
+                case "--load": load = double.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+                case "--canary-samples": canarySamples = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+                case "--seconds": seconds = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+                default: throw new ArgumentException($"Unknown option or value {args[i]} {args[i + 1]} (use --threads, --tokens, --runs, " +
+                                                     "--samples, --model, --scenario decode|co-located, --load, --canary-samples, --seconds).");
             }
         }
-        return new BenchSettings(threads, tokens, runs, samples, model);
+        return new BenchSettings(threads, tokens ?? (scenario == "decode" ? 128 : 16), runs, samples, model, scenario, load, canarySamples, seconds);
     }
 }
 

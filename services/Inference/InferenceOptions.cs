@@ -31,7 +31,7 @@ public sealed class InferenceOptions
     [Range(1, 65_536)]
     public int BatchSize { get; set; } = 512;
 
-    /// <summary>CPU threads per model's decode loop; null means every core.</summary>
+    /// <summary>CPU threads of each decode step (the models of a device take turns, each step with all of them); null means every core.</summary>
     [Range(1, 1024)]
     public int? Threads { get; set; }
 

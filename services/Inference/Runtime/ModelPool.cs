@@ -52,6 +52,8 @@ public sealed record LoadedModelInfo(
 public sealed class ModelPool : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, LoadedModel> _models = new(StringComparer.Ordinal);
+    // One compute scheduler per device, created with its first model: the models of a device take turns.
+    private readonly Dictionary<string, DeviceScheduler> _devices = new(StringComparer.Ordinal);
     // Loads and unloads run one at a time so the memory accounting sees a settled sum.
     private readonly SemaphoreSlim _changes = new(1, 1);
     private readonly InferenceOptions _options;
@@ -128,7 +130,7 @@ public sealed class ModelPool : IAsyncDisposable
 
             var loaded = await Task.Run(() => Open(spec with { Path = path }, sha256, estimate), ct);
             _models[spec.Id] = loaded;
-            loaded.Scheduler.Start();
+            loaded.Scheduler.Start(DeviceOf(loaded.Model));
             _logger.LogInformation(
                 "Model {Model} loaded from {Path}: {Slots} slots of {PerSlot} tokens, about {MiB} MiB of the {BudgetMiB} MiB budget",
                 spec.Id, path, spec.ParallelSlots, loaded.Context.SequenceContextSize, estimate.TotalBytes >> 20, BudgetBytes >> 20);
@@ -218,7 +220,24 @@ public sealed class ModelPool : IAsyncDisposable
             model.Dispose();
         }
         _models.Clear();
+        foreach (var device in _devices.Values)
+        {
+            device.Dispose();
+        }
+        _devices.Clear();
         _changes.Dispose();
+    }
+
+    /// <summary>The scheduler of the device the model's layers are on; called under <see cref="_changes"/>.</summary>
+    private DeviceScheduler DeviceOf(LlamaModel model)
+    {
+        var name = model.GpuLayersPlaced > 0 ? "gpu" : "cpu";
+        if (!_devices.TryGetValue(name, out var device))
+        {
+            device = new DeviceScheduler(name);
+            _devices[name] = device;
+        }
+        return device;
     }
 
     private LoadedModel Open(ModelSpec spec, string sha256, MemoryEstimate estimate)

@@ -5,11 +5,11 @@ using DomainPlatform.LlamaCpp;
 namespace DomainPlatform.Inference.Runtime;
 
 /// <summary>
-/// Continuous batching for one model: a dedicated thread owns the llama.cpp context and runs the decode
-/// loop. Each step puts one token of every generating sequence plus a bounded chunk of pending prompts
-/// into ONE batch, calls llama_decode once and samples each sequence with its own sampler chain. Queued
-/// requests take free slots between steps; a finished or cancelled sequence frees its slot and KV cells
-/// at once.
+/// Continuous batching for one model. Each step puts one token of every generating sequence plus a bounded
+/// chunk of pending prompts into ONE batch, calls llama_decode once and samples each sequence with its own
+/// sampler chain. Queued requests take free slots between steps; a finished or cancelled sequence frees its
+/// slot and KV cells at once. The steps run on the thread of the <see cref="DeviceScheduler"/> of the model's
+/// device, which takes the steps of all the device's models in turns: only that thread touches the context.
 /// </summary>
 public sealed class ModelScheduler : IDisposable
 {
@@ -21,9 +21,9 @@ public sealed class ModelScheduler : IDisposable
     private readonly Lock _gate = new();
     private readonly LinkedList<GenerationRequest> _queue = new();
     private readonly GenerationRequest?[] _slots;
-    private readonly SemaphoreSlim _wake = new(0);
+    private readonly LlamaBatch _batch;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Thread _thread;
+    private DeviceScheduler? _device;
     private readonly KeyValuePair<string, object?> _modelTag;
     private int _active;
     private int _kvCells;
@@ -41,7 +41,7 @@ public sealed class ModelScheduler : IDisposable
         _logger = logger;
         _slots = new GenerationRequest?[context.MaxSequences];
         _modelTag = new KeyValuePair<string, object?>(InferenceMetrics.ModelTag, modelId);
-        _thread = new Thread(Run) { IsBackground = true, Name = $"decode {modelId}" };
+        _batch = new LlamaBatch(context.BatchSize);
     }
 
     public string ModelId { get; }
@@ -51,13 +51,15 @@ public sealed class ModelScheduler : IDisposable
     /// <summary>Requests queued or generating.</summary>
     public int InFlight { get { lock (_gate) { return _queue.Count + _active; } } }
     public double KvUsage => (double)Volatile.Read(ref _kvCells) / _context.ContextSize;
-    /// <summary>Completes when the decode thread has ended (after <see cref="StopAsync"/>).</summary>
+    /// <summary>Completes when the model's last step has run (after <see cref="StopAsync"/>).</summary>
     public Task Stopped => _stopped.Task;
 
-    public void Start()
+    /// <summary>Hands the model to its device's scheduler, which runs its steps from now on.</summary>
+    public void Start(DeviceScheduler device)
     {
         _metrics.Track(this);
-        _thread.Start();
+        _device = device;
+        device.Add(this);
     }
 
     /// <summary>Queues a request; false when every slot is busy and the queue is full.</summary>
@@ -93,49 +95,39 @@ public sealed class ModelScheduler : IDisposable
     public void Dispose()
     {
         _metrics.Untrack(this);
-        _wake.Dispose();
+        _batch.Dispose();
     }
 
-    private void Wake()
+    private void Wake() => _device?.Wake();
+
+    /// <summary>
+    /// One turn on the device's thread: admits queued requests, drops cancelled ones and runs one decode step
+    /// when a sequence is active. A model whose loop fails ends its own requests with the error; the device's
+    /// other models go on.
+    /// </summary>
+    internal StepOutcome RunTurn()
     {
         try
         {
-            _wake.Release();
-        }
-        catch (ObjectDisposedException)
-        {
-            // A cancellation after shutdown has nothing left to wake.
-        }
-    }
-
-    private void Run()
-    {
-        try
-        {
-            using var batch = new LlamaBatch(_context.BatchSize);
-            while (true)
+            if (!Admit())
             {
-                if (!Admit())
-                {
-                    break;
-                }
-                ReapCancelled();
-                if (Volatile.Read(ref _active) == 0)
-                {
-                    _wake.Wait();
-                    continue;
-                }
-                Step(batch);
+                _stopped.TrySetResult();
+                return StepOutcome.Stopped;
             }
+            ReapCancelled();
+            if (Volatile.Read(ref _active) == 0)
+            {
+                return StepOutcome.Idle;
+            }
+            Step(_batch);
+            return StepOutcome.Stepped;
         }
         catch (Exception exception)
         {
             _logger.LogError(exception, "The decode loop of model {Model} failed; its requests end with an error", ModelId);
             FailEverything(exception.Message);
-        }
-        finally
-        {
             _stopped.TrySetResult();
+            return StepOutcome.Stopped;
         }
     }
 

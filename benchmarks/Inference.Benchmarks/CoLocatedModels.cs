@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using DomainPlatform.Inference;
+using DomainPlatform.Inference.Domain;
+using DomainPlatform.Inference.Runtime;
+using DomainPlatform.LlamaCpp;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace DomainPlatform.Inference.Benchmarks;
+
+/// <summary>
+/// Models that share one machine, as a canary shares it with its stable version: the same GGUF loaded twice, served
+/// by one pool (one device scheduler: the models' decode steps take turns) and, as the peer in the same run, by one
+/// pool per model (each model with its own decode thread using every core: the former design). Prints the
+/// canary/stable latency ratio at canary weights 1, 10 and 50% under open-loop Poisson traffic, and the aggregate
+/// throughput of 1, 2 and 4 loaded models under the same closed-loop load.
+/// </summary>
+internal static class CoLocatedModels
+{
+    private const string Prompt = "Once upon a time there was a small llama";
+    private const int Slots = 16;
+    private const int SlotTokens = 256;
+
+    public static async Task RunAsync(string modelPath, BenchSettings settings, InferenceMetrics metrics, ILoggerFactory loggerFactory)
+    {
+        var options = Options.Create(new InferenceOptions { Threads = settings.Threads, MaxQueueLength = 4096, PrefillChunkTokens = 128 });
+        var designs = new (string Name, Func<int, Task<Serving>> Open)[]
+        {
+            ("one device scheduler (models take turns)", count => Serving.SharedAsync(modelPath, count, options, metrics, loggerFactory)),
+            ("a decode thread per model (former design)", count => Serving.SeparateAsync(modelPath, count, options, metrics, loggerFactory)),
+        };
+
+        // The arrival rate: about half of what one model serves alone, so the stable is busy much of the time.
+        double aloneMs;
+        await using (var alone = await designs[0].Open(1))
+        {
+            await alone.RequestAsync(0, settings.Tokens);
+            var runs = new List<double>();
+            for (var i = 0; i < 7; i++)
+            {
+                runs.Add(await alone.RequestAsync(0, settings.Tokens));
+            }
+            aloneMs = Median(runs);
+        }
+        var rate = settings.Load * 1000 / aloneMs;
+        Console.WriteLine($"Canary beside its stable version: the same GGUF loaded twice, {settings.Tokens} tokens a request, greedy; " +
+                          $"one request alone takes {aloneMs:0.0} ms; Poisson arrivals at {rate:0.0} req/s (load {settings.Load:0.00}); " +
+                          $"each weight runs until the canary has {settings.CanarySamples} requests");
+        Console.WriteLine("| serving | canary weight | requests canary / stable | latency p50 canary / stable (ms) | mean canary / stable (ms) | ratio of p50 | ratio of means |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var (name, open) in designs)
+        {
+            await using var serving = await open(2);
+            foreach (var weight in new[] { 0.01, 0.10, 0.50 })
+            {
+                var (canary, stable) = await OpenLoopAsync(serving, weight, rate, settings.Tokens, settings.CanarySamples);
+                Console.WriteLine($"| {name} | {weight:P0} | {canary.Count} / {stable.Count} | {Median(canary):0.0} / {Median(stable):0.0} | " +
+                                  $"{canary.Average():0.0} / {stable.Average():0.0} | {Median(canary) / Median(stable):0.00} | {canary.Average() / stable.Average():0.00} |");
+            }
+        }
+        Console.WriteLine();
+
+        Console.WriteLine($"Aggregate throughput of co-located models: {Slots} closed-loop streams split evenly over the models, " +
+                          $"{settings.Tokens} tokens a request, {settings.Seconds} s each");
+        Console.WriteLine("| serving | models | aggregate tokens/s | ratio to one model |");
+        Console.WriteLine("| --- | ---: | ---: | ---: |");
+        foreach (var (name, open) in designs)
+        {
+            double? one = null;
+            foreach (var models in new[] { 1, 2, 4 })
+            {
+                await using var serving = await open(models);
+                var tokensPerSecond = await ClosedLoopAsync(serving, models, Slots, settings.Tokens, TimeSpan.FromSeconds(settings.Seconds));
+                one ??= tokensPerSecond;
+                Console.WriteLine($"| {name} | {models} | {tokensPerSecond:0.0} | {tokensPerSecond / one:0.00} |");
+            }
+        }
+        Console.WriteLine();
+    }
+
+    private static async Task<(List<double> Canary, List<double> Stable)> OpenLoopAsync(
+        Serving serving, double weight, double rate, int tokens, int canarySamples)
+    {
+        var random = new Random(17);
+        var canary = new List<double>();
+        var stable = new List<double>();
+        var inFlight = new List<Task>();
+        var clock = Stopwatch.StartNew();
+        var due = 0.0;
+        var canaries = 0;
+        // Bounded: the weight ends once the canary has its samples, or after 20 times the expected requests.
+        var limit = (int)Math.Ceiling(20 * canarySamples / weight);
+        for (var sent = 0; canaries < canarySamples && sent < limit; sent++)
+        {
+            due += -Math.Log(1 - random.NextDouble()) / rate;
+            var wait = TimeSpan.FromSeconds(due) - clock.Elapsed;
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait);
+            }
+            var toCanary = random.NextDouble() < weight;
+            canaries += toCanary ? 1 : 0;
+            var target = toCanary ? canary : stable;
+            inFlight.Add(Task.Run(async () =>
+            {
+                var ms = await serving.RequestAsync(toCanary ? 1 : 0, tokens);
+                lock (target)
+                {
+                    target.Add(ms);
+                }
+            }));
+        }
+        await Task.WhenAll(inFlight);
+        return (canary, stable);
+    }
+
+    private static async Task<double> ClosedLoopAsync(Serving serving, int models, int streams, int tokens, TimeSpan duration)
+    {
+        var clock = Stopwatch.StartNew();
+        var runs = Enumerable.Range(0, streams).Select(stream => Task.Run(async () =>
+        {
+            var produced = 0L;
+            while (clock.Elapsed < duration)
+            {
+                await serving.RequestAsync(stream % models, tokens);
+                produced += tokens;
+            }
+            return produced;
+        })).ToList();
+        var total = (await Task.WhenAll(runs)).Sum();
+        return total / clock.Elapsed.TotalSeconds;
+    }
+
+    private static double Median(IReadOnlyList<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? double.NaN : sorted[(sorted.Length - 1) / 2];
+    }
+
+    /// <summary>Model i is loaded as "model-i"; <see cref="RequestAsync"/> returns a request's latency in ms.</summary>
+    private sealed class Serving(IReadOnlyList<(ModelPool Pool, string Id)> models) : IAsyncDisposable
+    {
+        public static async Task<Serving> SharedAsync(string path, int count, IOptions<InferenceOptions> options, InferenceMetrics metrics, ILoggerFactory loggers)
+        {
+            var pool = new ModelPool(options, metrics, loggers);
+            var models = new List<(ModelPool, string)>();
+            for (var i = 0; i < count; i++)
+            {
+                await pool.LoadAsync(new ModelSpec($"model-{i}", path, null, 0, Slots * SlotTokens, Slots), CancellationToken.None);
+                models.Add((pool, $"model-{i}"));
+            }
+            return new Serving(models);
+        }
+
+        public static async Task<Serving> SeparateAsync(string path, int count, IOptions<InferenceOptions> options, InferenceMetrics metrics, ILoggerFactory loggers)
+        {
+            var models = new List<(ModelPool, string)>();
+            for (var i = 0; i < count; i++)
+            {
+                var pool = new ModelPool(options, metrics, loggers);
+                await pool.LoadAsync(new ModelSpec($"model-{i}", path, null, 0, Slots * SlotTokens, Slots), CancellationToken.None);
+                models.Add((pool, $"model-{i}"));
+            }
+            return new Serving(models);
+        }
+
+        public async Task<double> RequestAsync(int model, int tokens)
+        {
+            var (pool, id) = models[model];
+            var started = Stopwatch.GetTimestamp();
+            var request = pool.Submit(new GenerationSpec
+            {
+                Model = id, Prompt = Prompt, MaxTokens = tokens, IgnoreEos = true, Sampling = SamplingOptions.Greedy,
+            }, CancellationToken.None);
+            await foreach (var update in request.Updates.ReadAllAsync())
+            {
+                if (update.IsFinal)
+                {
+                    break;
+                }
+            }
+            return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var pool in models.Select(m => m.Pool).Distinct())
+            {
+                await pool.DisposeAsync();
+            }
+        }
+    }
+}

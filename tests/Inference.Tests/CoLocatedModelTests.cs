@@ -1,0 +1,101 @@
+using System.Text;
+using DomainPlatform.Protos.Inference;
+using DomainPlatform.TestSupport;
+
+namespace DomainPlatform.Inference.Tests;
+
+/// <summary>The tiny model loaded twice from the same file, as a canary beside its stable version.</summary>
+public sealed class TwoModelsFactory : InferenceFactory
+{
+    public const string SecondModelId = "tiny-canary";
+
+    protected override IEnumerable<KeyValuePair<string, string>> Settings =>
+    [
+        .. base.Settings,
+        new("Inference:Models:1:Id", SecondModelId),
+        new("Inference:Models:1:Path", TinyModels.Default),
+        new("Inference:Models:1:ContextSize", "8192"),
+        new("Inference:Models:1:ParallelSlots", "4"),
+    ];
+}
+
+/// <summary>Models on one device share its scheduler: their decode steps take turns on one thread.</summary>
+public sealed class CoLocatedModelTests(TwoModelsFactory factory) : IClassFixture<TwoModelsFactory>
+{
+    [Fact]
+    public async Task The_same_bytes_loaded_twice_answer_the_same_while_both_are_busy()
+    {
+        var client = await ReadyAsync();
+        var ct = TestContext.Current.CancellationToken;
+        var alone = await client.CompleteAsync("A canary and its stable", 24, ct);
+
+        var both = await Task.WhenAll(Enumerable.Range(0, 6).Select(i =>
+            client.CompleteAsync("A canary and its stable", 24, ct, model: i % 2 == 0 ? InferenceFactory.ModelId : TwoModelsFactory.SecondModelId)));
+
+        Assert.All(both, text => Assert.Equal(alone, text));
+    }
+
+    [Fact]
+    public async Task A_short_request_on_one_model_finishes_while_a_long_stream_on_the_other_goes_on()
+    {
+        var client = await ReadyAsync();
+        var ct = TestContext.Current.CancellationToken;
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var stream = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
+        {
+            Content = Http.Json(new { model = InferenceFactory.ModelId, prompt = "A long stable answer", max_tokens = 6000, ignore_eos = true, stream = true }),
+        }, HttpCompletionOption.ResponseHeadersRead, abort.Token);
+        var reader = new StreamReader(await stream.Content.ReadAsStreamAsync(abort.Token), Encoding.UTF8);
+        Assert.StartsWith("data: ", await reader.ReadLineAsync(abort.Token));
+
+        // The canary's request gets its turns between the stable's steps instead of waiting for the stream to end.
+        Assert.NotEmpty(await client.CompleteAsync("A short canary answer", 8, ct, model: TwoModelsFactory.SecondModelId));
+
+        string? line;
+        do
+        {
+            line = await reader.ReadLineAsync(abort.Token);
+        }
+        while (line == "");
+        Assert.StartsWith("data: ", line);
+        Assert.DoesNotContain("[DONE]", line);
+        Assert.DoesNotContain("\"finish_reason\":\"length\"", line);
+        await abort.CancelAsync();
+    }
+
+    [Fact]
+    public async Task Unloading_one_model_leaves_the_other_generating()
+    {
+        var client = await ReadyAsync();
+        var ct = TestContext.Current.CancellationToken;
+        var grpc = factory.GrpcClient();
+        await grpc.LoadModelAsync(new LoadModelRequest
+        {
+            ModelId = "tiny-leaving", Path = TinyModels.Default, Sha256 = TinyModels.Sha256(TinyModels.Default), ContextSize = 2048, ParallelSlots = 2, GpuLayers = 0,
+        }, cancellationToken: ct);
+        using var leaving = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
+        {
+            Content = Http.Json(new { model = "tiny-leaving", prompt = "Leaving soon", max_tokens = 64, ignore_eos = true, stream = true }),
+        }, HttpCompletionOption.ResponseHeadersRead, ct);
+        var reader = new StreamReader(await leaving.Content.ReadAsStreamAsync(ct), Encoding.UTF8);
+        Assert.StartsWith("data: ", await reader.ReadLineAsync(ct));
+        var staying = client.CompleteAsync("Staying on", 400, ct);
+
+        // The unload waits for the leaving model's stream to end; the other model is served meanwhile and after.
+        var unload = grpc.UnloadModelAsync(new UnloadModelRequest { ModelId = "tiny-leaving" }, cancellationToken: ct).ResponseAsync;
+        var rest = await reader.ReadToEndAsync(ct);
+        Assert.Contains("\"finish_reason\":\"length\"", rest);
+        Assert.EndsWith("data: [DONE]", rest.Trim());
+        await unload;
+        Assert.NotEmpty(await staying);
+        Assert.NotEmpty(await client.CompleteAsync("Still served", 8, ct, model: TwoModelsFactory.SecondModelId));
+    }
+
+    private async Task<HttpClient> ReadyAsync()
+    {
+        var client = await factory.ReadyClientAsync();
+        await Eventually.GetAsync(async () => (await factory.GrpcClient().ListModelsAsync(new ListModelsRequest())).Models.Count(m => m.State == "ready"),
+            ready => ready >= 2, "both models to load");
+        return client;
+    }
+}
