@@ -1,22 +1,36 @@
 using System.Text;
+using DomainPlatform.Inference.Domain;
 using DomainPlatform.Protos.Inference;
 using DomainPlatform.TestSupport;
 
 namespace DomainPlatform.Inference.Tests;
 
-/// <summary>The tiny model loaded twice from the same file, as a canary beside its stable version.</summary>
+/// <summary>
+/// The tiny model loaded twice from the same file with other slot settings (so they do not share), as a canary beside
+/// its stable version. Slots of 16k tokens: a long stream outlasts any short request by thousands of decode steps.
+/// </summary>
 public sealed class TwoModelsFactory : InferenceFactory
 {
     public const string SecondModelId = "tiny-canary";
+
+    protected override int ParallelSlots => 4;
+    protected override int ContextSize => 65536;
 
     protected override IEnumerable<KeyValuePair<string, string>> Settings =>
     [
         .. base.Settings,
         new("Inference:Models:1:Id", SecondModelId),
         new("Inference:Models:1:Path", TinyModels.Default),
-        new("Inference:Models:1:ContextSize", "8192"),
-        new("Inference:Models:1:ParallelSlots", "4"),
+        new("Inference:Models:1:ContextSize", "32768"),
+        new("Inference:Models:1:ParallelSlots", "2"),
     ];
+}
+
+/// <summary>The tiny model with two slots of 32k tokens.</summary>
+public sealed class LongSlotsFactory : InferenceFactory
+{
+    protected override int ParallelSlots => 2;
+    protected override int ContextSize => 65536;
 }
 
 /// <summary>Models on one device share its scheduler: their decode steps take turns on one thread.</summary>
@@ -43,7 +57,7 @@ public sealed class CoLocatedModelTests(TwoModelsFactory factory) : IClassFixtur
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var stream = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
         {
-            Content = Http.Json(new { model = InferenceFactory.ModelId, prompt = "A long stable answer", max_tokens = 6000, ignore_eos = true, stream = true }),
+            Content = Http.Json(new { model = InferenceFactory.ModelId, prompt = "A long stable answer", max_tokens = 15000, ignore_eos = true, stream = true }),
         }, HttpCompletionOption.ResponseHeadersRead, abort.Token);
         var reader = new StreamReader(await stream.Content.ReadAsStreamAsync(abort.Token), Encoding.UTF8);
         Assert.StartsWith("data: ", await reader.ReadLineAsync(abort.Token));
@@ -97,5 +111,42 @@ public sealed class CoLocatedModelTests(TwoModelsFactory factory) : IClassFixtur
         await Eventually.GetAsync(async () => (await factory.GrpcClient().ListModelsAsync(new ListModelsRequest())).Models.Count(m => m.State == "ready"),
             ready => ready >= 2, "both models to load");
         return client;
+    }
+}
+
+/// <summary>An id loaded from the same bytes with the same settings shares the loaded model: weights, slots and batches.</summary>
+public sealed class SharedWeightsTests(LongSlotsFactory factory) : IClassFixture<LongSlotsFactory>
+{
+    [Fact]
+    public async Task A_twin_of_identical_bytes_shares_the_slots_answers_the_same_and_outlives_the_original()
+    {
+        var client = await factory.ReadyClientAsync();
+        var grpc = factory.GrpcClient();
+        var ct = TestContext.Current.CancellationToken;
+        var alone = await client.CompleteAsync("Identical bytes", 24, ct);
+        await grpc.LoadModelAsync(new LoadModelRequest
+        {
+            ModelId = "tiny-twin", Path = TinyModels.Default, Sha256 = TinyModels.Sha256(TinyModels.Default), ContextSize = 65536, ParallelSlots = 2, GpuLayers = ModelSpec.AllLayers,
+        }, cancellationToken: ct);
+
+        // A stream on the original occupies a slot that the twin reports too: they are one model.
+        using (var abort = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            using var stream = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
+            {
+                Content = Http.Json(new { model = InferenceFactory.ModelId, prompt = "Busy", max_tokens = 30000, ignore_eos = true, stream = true }),
+            }, HttpCompletionOption.ResponseHeadersRead, abort.Token);
+            var reader = new StreamReader(await stream.Content.ReadAsStreamAsync(abort.Token), Encoding.UTF8);
+            Assert.StartsWith("data: ", await reader.ReadLineAsync(abort.Token));
+            var twin = (await grpc.ListModelsAsync(new ListModelsRequest(), cancellationToken: ct)).Models.Single(m => m.ModelId == "tiny-twin");
+            Assert.Equal(1, twin.ActiveRequests);
+            Assert.Equal(alone, await client.CompleteAsync("Identical bytes", 24, ct, model: "tiny-twin"));
+            await abort.CancelAsync();
+        }
+
+        await grpc.UnloadModelAsync(new UnloadModelRequest { ModelId = InferenceFactory.ModelId }, cancellationToken: ct);
+        var left = (await grpc.ListModelsAsync(new ListModelsRequest(), cancellationToken: ct)).Models;
+        Assert.Equal("tiny-twin", Assert.Single(left).ModelId);
+        Assert.Equal(alone, await client.CompleteAsync("Identical bytes", 24, ct, model: "tiny-twin"));
     }
 }

@@ -27,6 +27,7 @@ public sealed class GenerationRequest
 {
     private readonly Channel<GenerationUpdate> _updates =
         Channel.CreateUnbounded<GenerationUpdate>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     internal GenerationRequest(string modelId, int[] promptTokens, SamplingOptions sampling, int maxTokens, IReadOnlyList<string> stop,
         bool ignoreEos, CancellationToken cancellation)
@@ -42,6 +43,8 @@ public sealed class GenerationRequest
 
     public string ModelId { get; }
     public ChannelReader<GenerationUpdate> Updates => _updates.Reader;
+    /// <summary>Completes when the scheduler is done with the request, read to the end or not (the reader's Completion waits for both).</summary>
+    public Task Completed => _completed.Task;
     public int PromptTokenCount => Prompt.Length;
 
     internal int[] Prompt { get; }
@@ -80,5 +83,6 @@ public sealed class GenerationRequest
         _updates.Writer.TryWrite(new GenerationUpdate("", finishReason, Prompt.Length, CompletionTokens, error));
         _updates.Writer.TryComplete();
         CancellationWakeup.Dispose();
+        _completed.TrySetResult();
     }
 }

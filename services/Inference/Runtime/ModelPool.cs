@@ -47,11 +47,14 @@ public sealed record LoadedModelInfo(
 
 /// <summary>
 /// The models this process serves. Loads check the file (sha256, then the managed GGUF validator, then
-/// the memory budget) before llama.cpp opens it, so a bad file is refused and the process stays up.
+/// the memory budget) before llama.cpp opens it, so a bad file is refused and the process stays up. A model id
+/// whose file has the same bytes (sha256) and the same settings as a loaded one shares that model: its weights,
+/// context, slots and batches. A canary of identical bytes then runs in the very batches of its stable version, so
+/// an A/A rollout compares like with like, and it costs no memory.
 /// </summary>
 public sealed class ModelPool : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<string, LoadedModel> _models = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ServedModel> _models = new(StringComparer.Ordinal);
     // One compute scheduler per device, created with its first model: the models of a device take turns.
     private readonly Dictionary<string, DeviceScheduler> _devices = new(StringComparer.Ordinal);
     // Loads and unloads run one at a time so the memory accounting sees a settled sum.
@@ -74,7 +77,7 @@ public sealed class ModelPool : IAsyncDisposable
 
     public int RetryAfterSeconds => _options.RetryAfterSeconds;
 
-    public long ReservedBytes => _models.Values.Sum(m => m.Estimate.TotalBytes);
+    public long ReservedBytes => _models.Values.Select(m => m.Loaded).Distinct().Sum(m => m.Estimate.TotalBytes);
 
     public IReadOnlyList<LoadedModelInfo> List() => _models.Values.OrderBy(m => m.Spec.Id, StringComparer.Ordinal).Select(m => m.Describe()).ToList();
 
@@ -105,12 +108,21 @@ public sealed class ModelPool : IAsyncDisposable
             }
             if (_models.TryGetValue(spec.Id, out var existing))
             {
-                if (existing.Spec with { Sha256 = null } == spec with { Path = path, Sha256 = null } && existing.Sha256 == sha256)
+                if (existing.Spec with { Sha256 = null } == spec with { Path = path, Sha256 = null } && existing.Loaded.Sha256 == sha256)
                 {
                     return existing.Describe();
                 }
                 throw new ModelLoadException(ModelLoadFailure.AlreadyLoaded,
                     $"Model id '{spec.Id}' is already loaded from '{existing.Spec.Path}' with other settings; unload it first.");
+            }
+            if (_models.Values.FirstOrDefault(m => !m.Unloading && m.Loaded.Serves(spec, sha256)) is { } twin)
+            {
+                var shared = new ServedModel(spec with { Path = path }, twin.Loaded);
+                twin.Loaded.Ids.Add(spec.Id);
+                _models[spec.Id] = shared;
+                _logger.LogInformation("Model {Model} from {Path} has the bytes and settings of {Twin}: it shares its weights, slots and batches",
+                    spec.Id, path, twin.Spec.Id);
+                return shared.Describe();
             }
 
             GgufFile header;
@@ -129,12 +141,13 @@ public sealed class ModelPool : IAsyncDisposable
             }
 
             var loaded = await Task.Run(() => Open(spec with { Path = path }, sha256, estimate), ct);
-            _models[spec.Id] = loaded;
+            var served = new ServedModel(spec with { Path = path }, loaded);
+            _models[spec.Id] = served;
             loaded.Scheduler.Start(DeviceOf(loaded.Model));
             _logger.LogInformation(
                 "Model {Model} loaded from {Path}: {Slots} slots of {PerSlot} tokens, about {MiB} MiB of the {BudgetMiB} MiB budget",
                 spec.Id, path, spec.ParallelSlots, loaded.Context.SequenceContextSize, estimate.TotalBytes >> 20, BudgetBytes >> 20);
-            return loaded.Describe();
+            return served.Describe();
         }
         finally
         {
@@ -153,9 +166,19 @@ public sealed class ModelPool : IAsyncDisposable
                 return false;
             }
             model.Unloading = true;
-            await model.Scheduler.StopAsync().WaitAsync(ct);
+            var loaded = model.Loaded;
+            if (loaded.Ids.Count > 1)
+            {
+                // Other ids still use the shared model: wait for this id's own requests only.
+                await model.InFlightAsync().WaitAsync(ct);
+                loaded.Ids.Remove(id);
+                _models.TryRemove(id, out _);
+                _logger.LogInformation("Model {Model} unloaded; its shared weights stay for {Others}", id, string.Join(", ", loaded.Ids));
+                return true;
+            }
+            await loaded.Scheduler.StopAsync().WaitAsync(ct);
             _models.TryRemove(id, out _);
-            model.Dispose();
+            loaded.Dispose();
             _logger.LogInformation("Model {Model} unloaded", id);
             return true;
         }
@@ -179,21 +202,22 @@ public sealed class ModelPool : IAsyncDisposable
         }
         var isChat = spec.Messages is not null;
         string text;
+        var loaded = model.Loaded;
         try
         {
-            text = isChat ? model.Model.ApplyChatTemplate(spec.Messages!) : spec.Prompt ?? "";
+            text = isChat ? loaded.Model.ApplyChatTemplate(spec.Messages!) : spec.Prompt ?? "";
         }
         catch (LlamaException exception)
         {
             throw new GenerationRefusedException(GenerationFailure.InvalidRequest, exception.Message, "messages");
         }
         // Chat templates emit control tokens as text; a raw prompt's "<|...|>" stays plain text.
-        var tokens = model.Model.Vocab.Tokenize(text, addSpecial: true, parseSpecial: isChat);
+        var tokens = loaded.Model.Vocab.Tokenize(text, addSpecial: true, parseSpecial: isChat);
         if (tokens.Length == 0)
         {
             throw new GenerationRefusedException(GenerationFailure.InvalidRequest, "The prompt is empty.", isChat ? "messages" : "prompt");
         }
-        var perSlot = model.Context.SequenceContextSize;
+        var perSlot = loaded.Context.SequenceContextSize;
         if (tokens.Length >= perSlot)
         {
             throw new GenerationRefusedException(GenerationFailure.ContextLengthExceeded,
@@ -202,12 +226,13 @@ public sealed class ModelPool : IAsyncDisposable
         }
         var maxTokens = Math.Min(spec.MaxTokens ?? int.MaxValue, perSlot - tokens.Length);
         var request = new GenerationRequest(spec.Model, tokens, spec.Sampling, maxTokens, spec.Stop, spec.IgnoreEos, ct);
-        if (!model.Scheduler.TryEnqueue(request))
+        if (!loaded.Scheduler.TryEnqueue(request))
         {
             _metrics.Rejected.Add(1, new KeyValuePair<string, object?>(InferenceMetrics.ModelTag, spec.Model));
             throw new GenerationRefusedException(GenerationFailure.QueueFull,
-                $"Model '{spec.Model}' is at capacity ({model.Scheduler.Slots} slots busy, {_options.MaxQueueLength} requests queued); retry shortly.");
+                $"Model '{spec.Model}' is at capacity ({loaded.Scheduler.Slots} slots busy, {_options.MaxQueueLength} requests queued); retry shortly.");
         }
+        model.Track(request);
         return request;
     }
 
@@ -216,8 +241,11 @@ public sealed class ModelPool : IAsyncDisposable
         foreach (var model in _models.Values)
         {
             model.Unloading = true;
-            await model.Scheduler.StopAsync();
-            model.Dispose();
+        }
+        foreach (var loaded in _models.Values.Select(m => m.Loaded).Distinct())
+        {
+            await loaded.Scheduler.StopAsync();
+            loaded.Dispose();
         }
         _models.Clear();
         foreach (var device in _devices.Values)
@@ -301,6 +329,31 @@ public sealed class ModelPool : IAsyncDisposable
         return GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
     }
 
+    /// <summary>One model id: its own spec, served by a loaded model it may share with other ids.</summary>
+    private sealed class ServedModel(ModelSpec spec, LoadedModel loaded)
+    {
+        private readonly ConcurrentDictionary<GenerationRequest, byte> _inFlight = new();
+
+        public ModelSpec Spec { get; } = spec;
+        public LoadedModel Loaded { get; } = loaded;
+        public DateTimeOffset LoadedAt { get; } = DateTimeOffset.UtcNow;
+        public volatile bool Unloading;
+
+        public void Track(GenerationRequest request)
+        {
+            _inFlight[request] = 0;
+            request.Completed.ContinueWith(_ => _inFlight.TryRemove(request, out byte _),
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        /// <summary>Completes when every request submitted under this id has ended.</summary>
+        public Task InFlightAsync() => Task.WhenAll(_inFlight.Keys.Select(r => r.Completed));
+
+        public LoadedModelInfo Describe() => new(
+            Spec.Id, Spec.Path, Loaded.Sha256, (long)Loaded.Model.SizeBytes, Unloading ? "unloading" : "ready", Loaded.Model.GpuLayersPlaced,
+            Spec.ContextSize, Spec.ParallelSlots, Loaded.Scheduler.ActiveCount, Loaded.Scheduler.QueuedCount, Loaded.Estimate.TotalBytes, LoadedAt);
+    }
+
     private sealed class LoadedModel(ModelSpec spec, string sha256, MemoryEstimate estimate, LlamaModel model, LlamaContext context, ModelScheduler scheduler)
         : IDisposable
     {
@@ -310,12 +363,12 @@ public sealed class ModelPool : IAsyncDisposable
         public LlamaModel Model { get; } = model;
         public LlamaContext Context { get; } = context;
         public ModelScheduler Scheduler { get; } = scheduler;
-        public DateTimeOffset LoadedAt { get; } = DateTimeOffset.UtcNow;
-        public volatile bool Unloading;
+        /// <summary>The ids served by this model; changed under the pool's load/unload lock.</summary>
+        public HashSet<string> Ids { get; } = new(StringComparer.Ordinal) { spec.Id };
 
-        public LoadedModelInfo Describe() => new(
-            Spec.Id, Spec.Path, Sha256, (long)Model.SizeBytes, Unloading ? "unloading" : "ready", Model.GpuLayersPlaced,
-            Spec.ContextSize, Spec.ParallelSlots, Scheduler.ActiveCount, Scheduler.QueuedCount, Estimate.TotalBytes, LoadedAt);
+        /// <summary>Whether a load of these bytes with these settings can be served by this model.</summary>
+        public bool Serves(ModelSpec other, string otherSha256) =>
+            otherSha256 == Sha256 && other.ContextSize == Spec.ContextSize && other.ParallelSlots == Spec.ParallelSlots && other.GpuLayers == Spec.GpuLayers;
 
         public void Dispose()
         {

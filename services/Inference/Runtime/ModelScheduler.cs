@@ -169,13 +169,13 @@ public sealed class ModelScheduler : IDisposable
         foreach (var request in cancelled)
         {
             request.Complete(FinishReasons.Cancelled);
-            _metrics.Requests.Add(1, _modelTag, new(InferenceMetrics.FinishReasonTag, FinishReasons.Cancelled));
+            _metrics.Requests.Add(1, Tag(request), new(InferenceMetrics.FinishReasonTag, FinishReasons.Cancelled));
         }
         foreach (var request in admitted)
         {
             request.AdmittedAt = Stopwatch.GetTimestamp();
-            _metrics.QueueWait.Record(Stopwatch.GetElapsedTime(request.EnqueuedAt, request.AdmittedAt).TotalSeconds, _modelTag);
-            _metrics.PromptTokens.Add(request.Prompt.Length, _modelTag);
+            _metrics.QueueWait.Record(Stopwatch.GetElapsedTime(request.EnqueuedAt, request.AdmittedAt).TotalSeconds, Tag(request));
+            _metrics.PromptTokens.Add(request.Prompt.Length, Tag(request));
             // The slot may still hold cells of an earlier sequence that ended abnormally.
             _context.RemoveSequence(request.Slot);
             try
@@ -279,7 +279,7 @@ public sealed class ModelScheduler : IDisposable
             if (request.FirstTokenAt == 0)
             {
                 request.FirstTokenAt = Stopwatch.GetTimestamp();
-                _metrics.TimeToFirstToken.Record(Stopwatch.GetElapsedTime(request.EnqueuedAt, request.FirstTokenAt).TotalSeconds, _modelTag);
+                _metrics.TimeToFirstToken.Record(Stopwatch.GetElapsedTime(request.EnqueuedAt, request.FirstTokenAt).TotalSeconds, Tag(request));
             }
             if (!request.IgnoreEos && vocab.IsEndOfGeneration(token))
             {
@@ -307,6 +307,9 @@ public sealed class ModelScheduler : IDisposable
         Volatile.Write(ref _kvCells, cells);
     }
 
+    /// <summary>A request's figures go to the id it was sent to: ids with identical bytes share this scheduler.</summary>
+    private static KeyValuePair<string, object?> Tag(GenerationRequest request) => new(InferenceMetrics.ModelTag, request.ModelId);
+
     private static string DecodeUtf8(GenerationRequest request, byte[] bytes, bool flush)
     {
         var chars = new char[request.Utf8.GetCharCount(bytes, flush)];
@@ -330,14 +333,14 @@ public sealed class ModelScheduler : IDisposable
             _active--;
         }
         request.Complete(reason, error);
-        _metrics.Requests.Add(1, _modelTag, new(InferenceMetrics.FinishReasonTag, reason));
-        _metrics.CompletionTokens.Add(request.CompletionTokens, _modelTag);
+        _metrics.Requests.Add(1, Tag(request), new(InferenceMetrics.FinishReasonTag, reason));
+        _metrics.CompletionTokens.Add(request.CompletionTokens, Tag(request));
         if (request.CompletionTokens > 1 && request.FirstTokenAt != 0)
         {
             var seconds = Stopwatch.GetElapsedTime(request.FirstTokenAt).TotalSeconds;
             if (seconds > 0)
             {
-                _metrics.TokensPerSecond.Record((request.CompletionTokens - 1) / seconds, _modelTag);
+                _metrics.TokensPerSecond.Record((request.CompletionTokens - 1) / seconds, Tag(request));
             }
         }
     }
