@@ -21,7 +21,6 @@ public sealed class ProxyRoutingTests(GatewayFactory factory) : IClassFixture<Ga
     [InlineData("/api/sources", "extraction")]
     [InlineData("/api/datasets/3", "extraction")]
     [InlineData("/api/extraction/jobs", "extraction")]
-    [InlineData("/v1/models", "inference")]
     [InlineData("/v1/chat/completions", "inference")]
     [InlineData("/v1/completions", "inference")]
     [InlineData("/v1/embeddings", "inference")]
