@@ -39,7 +39,8 @@ public sealed record OpenAiErrorDetail(
 /// limit, routing, proxy failures, validation results, unhandled exceptions). On <c>/v1/...</c> this writer, first in
 /// line, answers in OpenAI's error shape instead, because OpenAI clients read only that; <c>/api/...</c> keeps problem
 /// details. A problem may name its OpenAI <c>code</c> and <c>param</c> in the extensions <see cref="CodeKey"/> and
-/// <see cref="ParamKey"/>; otherwise they follow from the status. Every 4xx it writes is a client error and counted.
+/// <see cref="ParamKey"/>; otherwise they follow from the status. Every 4xx it writes for an inference endpoint (chat,
+/// completions, embeddings) is a client error refused before routing, and counted.
 /// </summary>
 public sealed class OpenAiProblemDetailsWriter(ClientErrorMetrics metrics) : IProblemDetailsWriter
 {
@@ -57,7 +58,7 @@ public sealed class OpenAiProblemDetailsWriter(ClientErrorMetrics metrics) : IPr
         var http = context.HttpContext;
         var status = problem.Status ?? http.Response.StatusCode;
         var error = ToOpenAi(problem, status);
-        if (status is >= 400 and < 500) metrics.Refused(error.Error.Code ?? error.Error.Type, status);
+        if (status is >= 400 and < 500 && InferenceRouting.Applies(http.Request)) metrics.Refused(error.Error.Code ?? error.Error.Type, status);
 
         http.Response.StatusCode = status;
         http.Response.ContentType = "application/json";
