@@ -18,6 +18,8 @@ public sealed class ProxyRoutingTests(GatewayFactory factory) : IClassFixture<Ga
     [InlineData("/api/experiments", "experimentation")]
     [InlineData("/api/alerts/7", "experimentation")]
     [InlineData("/api/routing/weights", "experimentation")]
+    [InlineData("/api/metrics", "experimentation")]
+    [InlineData("/api/metrics/catalog", "experimentation")]
     [InlineData("/api/sources", "extraction")]
     [InlineData("/api/datasets/3", "extraction")]
     [InlineData("/api/extraction/jobs", "extraction")]
