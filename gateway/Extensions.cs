@@ -43,9 +43,9 @@ internal static class Extensions
         builder.Services.AddAuthorization(o => o.AddGatewayPolicies());
 
         var services = ServiceCatalog.Services;
-        var circuitBreak = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>()?.CircuitBreakDuration;
+        var configured = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>();
         builder.Services.AddSingleton(new InMemoryConfigProvider(
-            ProxyConfigBuilder.BuildRoutes(services), ProxyConfigBuilder.BuildClusters(services, circuitBreak)));
+            ProxyConfigBuilder.BuildRoutes(services), ProxyConfigBuilder.BuildClusters(services, configured?.CircuitBreakDuration, configured?.InferenceTimeout)));
         builder.Services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<InMemoryConfigProvider>());
         builder.Services.AddReverseProxy()
             // A dead instance is known within seconds, so a retry can go to another before the client notices.
@@ -64,10 +64,13 @@ internal static class Extensions
         builder.Services.AddOptions<CacheOptions>().BindConfiguration(CacheOptions.Section);
         builder.Services.AddSingleton<ResponseCache>();
         builder.Services.AddSingleton<OutcomePublisher>();
+        builder.Services.AddSingleton<ClientErrorMetrics>();
+        // First in line, so that every error on /v1 is written in OpenAI's shape and /api keeps problem details.
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IProblemDetailsWriter, OpenAiProblemDetailsWriter>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OutcomePublisher>());
     }
 
-    /// <summary>Refuses bodies over the limit before anything reads them: 413 as problem details.</summary>
+    /// <summary>Refuses bodies over the limit before anything reads them: 413 as problem details (OpenAI's error body on /v1).</summary>
     public static WebApplication UseRequestBodyLimit(this WebApplication app)
     {
         app.Use(async (context, next) =>
@@ -76,7 +79,7 @@ internal static class Extensions
             if (context.Request.ContentLength > limit)
             {
                 await Problems.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "Request body too large",
-                    $"The body is {context.Request.ContentLength} bytes; the gateway accepts at most {limit}.");
+                    $"The body is {context.Request.ContentLength} bytes; the gateway accepts at most {limit}.", OpenAiErrorCodes.RequestTooLarge);
                 return;
             }
             if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)

@@ -19,4 +19,11 @@ public sealed class GatewayOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan CircuitBreakDuration { get; set; } = Routing.ProxyConfigBuilder.DefaultCircuitBreak;
+
+    /// <summary>
+    /// Longest silence from an inference destination before the gateway gives the request up (504 saying what to do). A
+    /// streamed answer resets it with every chunk; a non-streamed one must be complete within it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan InferenceTimeout { get; set; } = Routing.ProxyConfigBuilder.InferenceTimeout;
 }

@@ -19,6 +19,8 @@ app.UseKeyRateLimits();
 app.MapOpenApiIndexApi().AllowAnonymous();
 app.MapKeysApi().RequireAuthorization(Policies.Admin);
 app.MapFeedbackApi().RequireAuthorization(Policies.Inference);
+app.MapModelsApi().RequireAuthorization(Policies.Inference);
+app.MapUnknownOpenAiPaths().RequireAuthorization(Policies.Inference);
 app.MapGatewayProxy();
 
 app.Run();

@@ -17,12 +17,22 @@ namespace DomainPlatform.Gateway.Inference;
 /// destination, names domain and variant in the response and reports the outcome.
 /// </summary>
 internal sealed class InferenceRouting(
-    RouteTableState routes, IProxyStateLookup proxyState, ResponseCache cache, OutcomePublisher outcomes, IOptions<GatewayOptions> options)
+    RouteTableState routes, IProxyStateLookup proxyState, ResponseCache cache, OutcomePublisher outcomes, ClientErrorMetrics clientErrors,
+    IOptions<GatewayOptions> options)
 {
-    private static readonly string[] RoutedPaths = ["/v1/chat/completions", "/v1/completions", "/v1/embeddings"];
+    /// <summary>The OpenAI endpoints routed to a domain's variant (the inference routes of <see cref="ServiceCatalog"/>).</summary>
+    public static readonly IReadOnlyDictionary<string, OpenAiEndpoint> RoutedPaths = new Dictionary<string, OpenAiEndpoint>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["/v1/chat/completions"] = OpenAiEndpoint.ChatCompletions,
+        ["/v1/completions"] = OpenAiEndpoint.Completions,
+        ["/v1/embeddings"] = OpenAiEndpoint.Embeddings,
+    };
+
+    /// <summary>Response header with the completion-token limit the request was sent with (its own, or the domain's cap).</summary>
+    public const string MaxTokensHeader = "X-Route-Max-Tokens";
 
     public static bool Applies(HttpRequest request) =>
-        HttpMethods.IsPost(request.Method) && RoutedPaths.Any(p => request.Path.Equals(p, StringComparison.OrdinalIgnoreCase));
+        HttpMethods.IsPost(request.Method) && request.Path.HasValue && RoutedPaths.ContainsKey(request.Path.Value);
 
     public async Task InvokeAsync(HttpContext context, Func<Task> next)
     {
@@ -32,17 +42,19 @@ internal sealed class InferenceRouting(
             return;
         }
         var started = Stopwatch.GetTimestamp();
+        var endpoint = RoutedPaths[context.Request.Path.Value!];
 
         var body = await RequestBody.ReadAsync(context.Request, options.Value.MaxRequestBodyBytes, context.RequestAborted);
         if (body is null)
         {
             await Problems.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "Request body too large",
-                $"The body exceeds the gateway's limit of {options.Value.MaxRequestBodyBytes} bytes.");
+                $"The body exceeds the gateway's limit of {options.Value.MaxRequestBodyBytes} bytes.", OpenAiErrorCodes.RequestTooLarge);
             return;
         }
-        if (!OpenAiRequest.TryParse(body, out var request, out var parseError))
+        // Everything up to the variant's choice refuses the client's mistakes, so none of them can count against a variant.
+        if (!OpenAiRequest.TryParse(body, out var parsed, out var parseError, endpoint))
         {
-            await Problems.WriteAsync(context, StatusCodes.Status400BadRequest, "Invalid request", parseError!);
+            await Problems.WriteAsync(context, StatusCodes.Status400BadRequest, "Invalid request", parseError!.Message, parseError.Code, parseError.Param);
             return;
         }
         if (!routes.IsLoaded)
@@ -52,10 +64,11 @@ internal sealed class InferenceRouting(
             return;
         }
 
-        var choice = DomainRouter.Choose(request!.Model, request.PromptText, routes.Table, routes.LearnedWeights);
+        var choice = DomainRouter.Choose(parsed!.Model, parsed.PromptText, routes.Table, routes.LearnedWeights);
         if (choice is DomainChoice.Unknown unknown)
         {
-            await Problems.WriteAsync(context, StatusCodes.Status404NotFound, "Unknown model", unknown.Detail);
+            await Problems.WriteAsync(context, StatusCodes.Status404NotFound, "Unknown model", unknown.Detail + " GET /v1/models lists the models.",
+                OpenAiErrorCodes.ModelNotFound, "model");
             return;
         }
         var domain = ((DomainChoice.Chosen)choice).Domain;
@@ -65,6 +78,8 @@ internal sealed class InferenceRouting(
             return;
         }
 
+        var (request, capped) = parsed.WithTokenCap(domain.Route.MaxTokens, endpoint);
+        var maxTokens = capped ?? request.MaxTokens;
         var requestId = RequestIds.For(context);
         var assignmentKey = AssignmentKeys.For(request.User, context.Request.Headers[RouteHeaders.UserId],
             context.User.FindFirstValue(ApiKeyAuthenticationHandler.KeyIdClaim), requestId);
@@ -81,7 +96,8 @@ internal sealed class InferenceRouting(
             if (domain.FindVariant(forced) is not { } named)
             {
                 await Problems.WriteAsync(context, StatusCodes.Status400BadRequest, "Unknown variant",
-                    $"Domain '{domain.Id}' has no variant '{forced}'; it has: {string.Join(", ", domain.Route.Variants.Select(v => v.Name))}.");
+                    $"Domain '{domain.Id}' has no variant '{forced}'; it has: {string.Join(", ", domain.Route.Variants.Select(v => v.Name))}.",
+                    param: RouteHeaders.ForceVariant);
                 return;
             }
             variant = named;
@@ -104,7 +120,8 @@ internal sealed class InferenceRouting(
         context.Response.Headers[RouteHeaders.Variant] = variant.Name;
         context.Response.Headers[RouteHeaders.ModelVersion] = variant.ModelVersion;
         context.Response.Headers[RouteHeaders.RequestId] = requestId;
-        var route = new InferenceRoute(requestId, domain.Id, variant.Name, variant.ModelVersion, variant.ModelId, assignmentKey, request, domain.Route.Cache);
+        if (maxTokens is { } applied) context.Response.Headers[MaxTokensHeader] = applied.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var route = new InferenceRoute(requestId, domain.Id, variant.Name, variant.ModelVersion, variant.ModelId, assignmentKey, request, domain.Route.Cache, maxTokens);
         context.Features.Set(route);
 
         var cacheKey = cache.KeyFor(route, context.Request.Path);
@@ -119,7 +136,7 @@ internal sealed class InferenceRouting(
                 await context.Response.Body.WriteAsync(hit.Body, context.RequestAborted);
                 var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 var (cachedIn, cachedOut) = UsageParser.Parse(System.Text.Encoding.UTF8.GetString(hit.Body));
-                outcomes.Enqueue(Outcome(route, elapsed, elapsed, cachedIn, cachedOut, StatusCodes.Status200OK, cacheHit: true));
+                outcomes.Enqueue(Outcome(route, elapsed, elapsed, cachedIn, cachedOut, StatusCodes.Status200OK, cacheHit: true, clientError: false));
                 return;
             }
             context.Response.Headers[ResponseCache.Header] = "MISS";
@@ -136,8 +153,12 @@ internal sealed class InferenceRouting(
         {
             context.Response.Body = original;
             var status = context.Response.StatusCode;
-            var (tokensIn, tokensOut) = UsageParser.Parse(recorder.Tail);
-            outcomes.Enqueue(Outcome(route, Stopwatch.GetElapsedTime(started).TotalMilliseconds, recorder.FirstByteMs, tokensIn, tokensOut, status, cacheHit: false));
+            var tail = recorder.Tail;
+            var (tokensIn, tokensOut) = UsageParser.Parse(tail);
+            var clientError = OutcomeClassifier.IsClientError(status, OutcomeClassifier.ErrorCode(tail), out var reason);
+            if (clientError) clientErrors.Upstream(reason, status);
+            outcomes.Enqueue(Outcome(route, Stopwatch.GetElapsedTime(started).TotalMilliseconds, recorder.FirstByteMs, tokensIn, tokensOut, status,
+                cacheHit: false, clientError));
         }
 
         if (cacheKey is not null && context.Response.StatusCode == StatusCodes.Status200OK
@@ -147,9 +168,10 @@ internal sealed class InferenceRouting(
         }
     }
 
-    private static InferenceCompleted Outcome(InferenceRoute route, double latencyMs, double? firstByteMs, int tokensIn, int tokensOut, int status, bool cacheHit) =>
+    private static InferenceCompleted Outcome(
+        InferenceRoute route, double latencyMs, double? firstByteMs, int tokensIn, int tokensOut, int status, bool cacheHit, bool clientError) =>
         new(route.RequestId, route.Domain, route.Variant, route.ModelVersion, latencyMs, firstByteMs, tokensIn, tokensOut, status,
-            status is >= 200 and < 400, cacheHit, OutcomePublisher.HashKey(route.AssignmentKey), null);
+            status is >= 200 and < 400, cacheHit, OutcomePublisher.HashKey(route.AssignmentKey), null, clientError);
 }
 
 /// <summary>The request id a caller can quote in feedback: theirs when they sent one, else the trace id.</summary>
@@ -183,18 +205,5 @@ internal static class RequestBody
     {
         request.Body = new MemoryStream(body, writable: false);
         request.ContentLength = body.Length;
-    }
-}
-
-internal static class Problems
-{
-    public static async Task WriteAsync(HttpContext context, int status, string title, string detail)
-    {
-        context.Response.StatusCode = status;
-        await context.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails = { Status = status, Title = title, Detail = detail },
-        });
     }
 }

@@ -4,6 +4,12 @@ using System.Text.Json.Nodes;
 
 namespace DomainPlatform.Gateway.Inference;
 
+/// <summary>The OpenAI endpoint a body was sent to: each has its own required fields.</summary>
+public enum OpenAiEndpoint { Any, ChatCompletions, Completions, Embeddings }
+
+/// <summary>What was wrong with a body, in OpenAI's terms: a message, the parameter, and a code.</summary>
+public sealed record OpenAiRequestError(string Message, string? Param, string? Code);
+
 /// <summary>
 /// The parts of an OpenAI completion request the gateway decides on. Parsing never throws on bad input:
 /// it returns a reason a client can act on.
@@ -50,7 +56,14 @@ public sealed class OpenAiRequest
         }
     }
 
-    public static bool TryParse(ReadOnlySpan<byte> json, out OpenAiRequest? request, out string? error)
+    /// <summary>The completion-token limit the client asked for: <c>max_completion_tokens</c> (chat) or <c>max_tokens</c>; null when absent or null.</summary>
+    public int? MaxTokens =>
+        (_body["max_completion_tokens"] is JsonValue c && c.TryGetValue(out int completion) ? completion : (int?)null)
+        ?? (_body["max_tokens"] is JsonValue v && v.TryGetValue(out int max) ? max : null);
+
+    /// <summary>Parses and validates a body of <paramref name="endpoint"/> as OpenAI defines it; never throws on bad input.</summary>
+    public static bool TryParse(ReadOnlySpan<byte> json, out OpenAiRequest? request, out OpenAiRequestError? error,
+        OpenAiEndpoint endpoint = OpenAiEndpoint.Any)
     {
         request = null;
         JsonNode? node;
@@ -60,24 +73,48 @@ public sealed class OpenAiRequest
         }
         catch (JsonException ex)
         {
-            error = $"The body is not valid JSON: {ex.Message}";
+            error = new($"The body is not valid JSON: {ex.Message}", null, OpenAiErrorCodes.InvalidJson);
             return false;
         }
 
         if (node is not JsonObject body)
         {
-            error = "The body must be a JSON object.";
+            error = new("The body must be a JSON object.", null, OpenAiErrorCodes.InvalidType);
+            return false;
+        }
+        // Strings are decoded lazily: a lone surrogate ("\ud800") would only throw later, deep in the proxy (a 500).
+        if (OpenAiBodyRules.FindInvalidString(body, "") is { } badPath)
+        {
+            error = new($"'{badPath}' holds a string that is not valid UTF-16 (a lone surrogate such as \\ud800).",
+                badPath.Length == 0 ? null : badPath, OpenAiErrorCodes.InvalidString);
             return false;
         }
         if (body["model"] is not JsonValue modelValue || !modelValue.TryGetValue(out string? model) || string.IsNullOrWhiteSpace(model))
         {
-            error = "'model' is required: a domain id, an alias of one, or \"auto\".";
+            error = new("'model' is required: a domain id, an alias of one, or \"auto\" (GET /v1/models lists them).", "model",
+                body["model"] is null ? OpenAiErrorCodes.MissingRequired : OpenAiErrorCodes.InvalidType);
             return false;
         }
+        error = OpenAiBodyRules.Validate(body, endpoint);
+        if (error is not null) return false;
 
         request = new OpenAiRequest(body, model);
-        error = null;
         return true;
+    }
+
+    /// <summary>
+    /// This request under a domain's completion-token cap: absent or null <c>max_tokens</c> becomes the cap, a larger one is
+    /// lowered to it (embeddings have no tokens to cap). The effective limit is returned too; null without a cap.
+    /// </summary>
+    public (OpenAiRequest Request, int? Applied) WithTokenCap(int? cap, OpenAiEndpoint endpoint)
+    {
+        if (cap is not > 0 || endpoint == OpenAiEndpoint.Embeddings) return (this, null);
+        var applied = Math.Min(MaxTokens ?? cap.Value, cap.Value);
+        var copy = (JsonObject)_body.DeepClone();
+        var usesCompletionField = copy["max_completion_tokens"] is JsonValue;
+        if (usesCompletionField) copy["max_completion_tokens"] = applied;
+        if (!usesCompletionField || copy["max_tokens"] is JsonValue) copy["max_tokens"] = applied;
+        return (new OpenAiRequest(copy, Model), applied);
     }
 
     /// <summary>The body with <c>model</c> replaced by the model the chosen variant serves.</summary>

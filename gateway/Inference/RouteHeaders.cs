@@ -31,4 +31,4 @@ public static class AssignmentKeys
 /// <summary>What the gateway decided for one inference request; later steps (cache, outcome events) read it.</summary>
 public sealed record InferenceRoute(
     string RequestId, string Domain, string Variant, string ModelVersion, string ModelId, string AssignmentKey, OpenAiRequest Request,
-    Contracts.Events.RouteCache? Cache = null);
+    Contracts.Events.RouteCache? Cache = null, int? MaxTokens = null);

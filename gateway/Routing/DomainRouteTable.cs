@@ -105,6 +105,11 @@ public sealed class DomainRouteTable
 
     public RoutableDomain? Find(string idOrAlias) => _byName.GetValueOrDefault(idOrAlias);
 
+    /// <summary>Every name <see cref="Find"/> resolves, with its domain: each domain's id, then its aliases that are not taken.</summary>
+    public IEnumerable<(string Name, RoutableDomain Domain)> Names =>
+        Domains.SelectMany(d => d.Route.Aliases.Prepend(d.Id).Distinct(StringComparer.OrdinalIgnoreCase)
+            .Where(name => ReferenceEquals(Find(name), d)).Select(name => (name, d)));
+
     /// <summary>Every distinct destination the variants name, for the proxy's clusters.</summary>
     public IReadOnlyList<string> Destinations =>
         Domains.SelectMany(d => d.Route.Variants).Select(v => v.Destination).Where(d => !string.IsNullOrWhiteSpace(d))

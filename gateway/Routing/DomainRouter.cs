@@ -20,6 +20,17 @@ public static class DomainRouter
     public const double KeywordShare = 0.6;
     public const double LearnedShare = 0.4;
 
+    /// <summary>
+    /// The <c>model</c> values <see cref="Choose"/> takes to a serving domain: the ids and aliases of the domains that can take
+    /// traffic, and "auto" while one can. This is what /v1/models lists, so the list and the routing are one fact.
+    /// </summary>
+    public static IReadOnlyList<(string Model, RoutableDomain? Domain)> Accepted(DomainRouteTable table)
+    {
+        var named = table.Names.Where(n => n.Domain.Unservable is null).Select(n => (n.Name, (RoutableDomain?)n.Domain)).ToList();
+        if (named.Count > 0) named.Add((Auto, null));
+        return named;
+    }
+
     public static DomainChoice Choose(string model, string prompt, DomainRouteTable table, IReadOnlyDictionary<string, double> learnedWeights)
     {
         ArgumentNullException.ThrowIfNull(model);

@@ -16,8 +16,8 @@ public static class ProxyConfigBuilder
     public static IReadOnlyList<RouteConfig> BuildRoutes(IEnumerable<BackendService> services) =>
         services.SelectMany(RoutesFor).ToList();
 
-    public static IReadOnlyList<ClusterConfig> BuildClusters(IEnumerable<BackendService> services, TimeSpan? circuitBreak = null) =>
-        services.Select(s => ClusterFor(s, circuitBreak)).ToList();
+    public static IReadOnlyList<ClusterConfig> BuildClusters(IEnumerable<BackendService> services, TimeSpan? circuitBreak = null, TimeSpan? inferenceTimeout = null) =>
+        services.Select(s => ClusterFor(s, circuitBreak, inferenceTimeout)).ToList();
 
     /// <summary>How long an instance whose transport failures piled up stays out of rotation, unless configured.</summary>
     public static readonly TimeSpan DefaultCircuitBreak = TimeSpan.FromSeconds(15);
@@ -25,11 +25,11 @@ public static class ProxyConfigBuilder
     /// <summary>Longest silence from a management API before the request is given up (504).</summary>
     public static readonly TimeSpan ManagementTimeout = TimeSpan.FromSeconds(30);
 
-    /// <summary>Longest silence from an inference destination: a long prompt may take a while to its first token.</summary>
+    /// <summary>Longest silence from an inference destination unless configured: a long prompt may take a while to its first token.</summary>
     public static readonly TimeSpan InferenceTimeout = TimeSpan.FromSeconds(120);
 
-    public static ClusterConfig ClusterFor(BackendService service, TimeSpan? circuitBreak = null) =>
-        Cluster(service.Name, service.DiscoveryAddress, service.Kind == ApiKind.Inference ? InferenceTimeout : ManagementTimeout, circuitBreak);
+    public static ClusterConfig ClusterFor(BackendService service, TimeSpan? circuitBreak = null, TimeSpan? inferenceTimeout = null) =>
+        Cluster(service.Name, service.DiscoveryAddress, service.Kind == ApiKind.Inference ? inferenceTimeout ?? InferenceTimeout : ManagementTimeout, circuitBreak);
 
     /// <summary>
     /// A cluster whose instances are taken out of rotation when their transport failures pile up (circuit

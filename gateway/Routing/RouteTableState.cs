@@ -17,11 +17,11 @@ public static class DestinationClusters
             : trimmed.ToLowerInvariant();
     }
 
-    public static ClusterConfig ClusterFor(string destination, TimeSpan? circuitBreak = null)
+    public static ClusterConfig ClusterFor(string destination, TimeSpan? circuitBreak = null, TimeSpan? timeout = null)
     {
         var id = IdFor(destination);
         var address = id.StartsWith("url:", StringComparison.Ordinal) ? id["url:".Length..] : $"http://{id}";
-        return ProxyConfigBuilder.Cluster(id, address, ProxyConfigBuilder.InferenceTimeout, circuitBreak);
+        return ProxyConfigBuilder.Cluster(id, address, timeout ?? ProxyConfigBuilder.InferenceTimeout, circuitBreak);
     }
 }
 
@@ -72,7 +72,7 @@ public sealed partial class RouteTableState(
     private async Task EnsureClustersAsync(DomainRouteTable table, CancellationToken ct)
     {
         var current = proxyConfig.GetConfig();
-        var needed = table.Destinations.Select(d => DestinationClusters.ClusterFor(d, options.Value.CircuitBreakDuration))
+        var needed = table.Destinations.Select(d => DestinationClusters.ClusterFor(d, options.Value.CircuitBreakDuration, options.Value.InferenceTimeout))
             .Where(c => current.Clusters.All(existing => existing.ClusterId != c.ClusterId)).ToList();
         if (needed.Count == 0) return;
 

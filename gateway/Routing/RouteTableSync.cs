@@ -49,7 +49,9 @@ internal sealed partial class RouteTableSync(
         table.Domains.Select(d => new ContractRoute(
                 d.Domain, [.. d.Aliases], [.. d.Keywords], d.Salt,
                 d.Variants.Select(v => new ContractVariant(v.Name, v.ModelVersion, v.ModelId, v.WeightPercent, v.Destination)).ToList(),
-                d.Cache is { } cache ? new DomainPlatform.Contracts.Events.RouteCache(cache.Enabled, cache.TtlSeconds) : null))
+                d.Cache is { } cache ? new DomainPlatform.Contracts.Events.RouteCache(cache.Enabled, cache.TtlSeconds) : null,
+                d.MaxTokens > 0 ? d.MaxTokens : null,
+                d.CreatedUnixSeconds > 0 ? DateTimeOffset.FromUnixTimeSeconds(d.CreatedUnixSeconds) : null))
             .ToList();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Route table not available from deployment, retrying in {Seconds} s: {Reason}")]

@@ -32,9 +32,10 @@ public static class ServiceCatalog
     public static IReadOnlyList<BackendService> Services { get; } =
     [
         new(Deployment, ["/api/domains", "/api/models", "/api/deployments", "/api/rollouts", "/api/audit"]),
-        new(Experimentation, ["/api/experiments", "/api/alerts", "/api/routing"]),
+        new(Experimentation, ["/api/experiments", "/api/alerts", "/api/routing", "/api/metrics"]),
         new(Extraction, ["/api/sources", "/api/datasets", "/api/extraction", "/api/privacy"]),
         new(Training, ["/api/training"]),
-        new(Inference, ["/v1"], ApiKind.Inference),
+        // Only the endpoints inference serves: /v1/models is the gateway's own (the domains), any other /v1 path an OpenAI 404.
+        new(Inference, ["/v1/chat/completions", "/v1/completions", "/v1/embeddings"], ApiKind.Inference),
     ];
 }

@@ -13,7 +13,8 @@ BACKEND=$BASE NGINX=$((BASE + 1)) GATEWAY=$((BASE + 2))
 DURATION=${BENCH_DURATION:-15s}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
 THREADS=${BENCH_THREADS:-2}
-# chat: POST /v1/chat/completions (domain routing, variant, outcome event); models: GET /v1/models (plain proxying)
+# chat: POST /v1/chat/completions (domain routing, variant, outcome event); models: GET /v1/embeddings (plain proxying:
+# /v1/models is the gateway's own answer since it lists the domains, so the mode keeps its name and proxies a GET instead)
 MODE=${BENCH_MODE:-chat}
 SUFFIX=$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')
 DB="gwbench_$SUFFIX" VHOST="gwbench_$SUFFIX"
@@ -121,7 +122,7 @@ wrk_target() { # url duration -> wrk's output
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$2" --latency -s "$ROOT/gateway/bench/post-chat.lua" \
       -H "Authorization: Bearer $KEY" "$1/v1/chat/completions"
   else
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$2" --latency -H "Authorization: Bearer $KEY" "$1/v1/models"
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$2" --latency -H "Authorization: Bearer $KEY" "$1/v1/embeddings"
   fi
 }
 run() { # name url: one measured round, appended to the target's samples

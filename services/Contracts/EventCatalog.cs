@@ -32,7 +32,7 @@ public static class EventCatalog
                 new TrainingMetrics(0.21, 0.27, 0.91, 120), null),
             nameof(ModelDeployed) => new ModelDeployed("0x5678-SQLAgent", "1.3.0", "canary", 10),
             nameof(RouteTableChanged) => new RouteTableChanged(42, [new DomainRoute("0x5678-SQLAgent", ["sql"], ["sql", "query", "table"], "rollout-0193f5a2",
-                [new RouteVariant("stable", "1.2.0", "0x5678-SQLAgent@1.2.0", 90, "inference"), new RouteVariant("canary", "1.3.0", "0x5678-SQLAgent@1.3.0", 10, "inference")], new RouteCache(true, 300))]),
+                [new RouteVariant("stable", "1.2.0", "0x5678-SQLAgent@1.2.0", 90, "inference"), new RouteVariant("canary", "1.3.0", "0x5678-SQLAgent@1.3.0", 10, "inference")], new RouteCache(true, 300), 512, ExampleTime.AddDays(-30))]),
             nameof(RollbackPerformed) => new RollbackPerformed("0x5678-SQLAgent", "1.3.0", "1.2.0", "error rate 14.2% above threshold 10%", ExampleId),
             nameof(InferenceCompleted) => new InferenceCompleted("req-7f3a", "0x5678-SQLAgent", "canary", "1.3.0", 182.5, 41.0, 57, 128, 200, true, false, "9c1d0e7a4b2f6e11", null),
             nameof(FeedbackReceived) => new FeedbackReceived("req-7f3a", "0x5678-SQLAgent", "canary", 0.9, true, "correct"),

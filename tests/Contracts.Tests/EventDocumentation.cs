@@ -1,4 +1,6 @@
+using System.ComponentModel;
 using System.Text;
+using System.Text.Json.Nodes;
 using System.Text.Json;
 using System.Text.Json.Schema;
 using System.Text.Json.Serialization.Metadata;
@@ -53,13 +55,25 @@ public static class EventDocumentation
             doc.AppendLine("<details><summary>JSON schema</summary>");
             doc.AppendLine();
             doc.AppendLine("```json");
-            doc.AppendLine(Indented.GetJsonSchemaAsNode(type, new JsonSchemaExporterOptions { TreatNullObliviousAsNonNullable = true })
-                .ToJsonString(Indented));
+            doc.AppendLine(Indented.GetJsonSchemaAsNode(type, new JsonSchemaExporterOptions
+                {
+                    TreatNullObliviousAsNonNullable = true,
+                    TransformSchemaNode = Describe,
+                }).ToJsonString(Indented));
             doc.AppendLine("```");
             doc.AppendLine();
             doc.AppendLine("</details>");
         }
         return doc.ToString().Replace("\r\n", "\n");
+    }
+
+    /// <summary>A property's [Description] becomes its schema's "description": what a field means, beside its type.</summary>
+    private static JsonNode Describe(JsonSchemaExporterContext context, JsonNode schema)
+    {
+        var description = context.PropertyInfo?.AttributeProvider?.GetCustomAttributes(typeof(DescriptionAttribute), inherit: true)
+            .OfType<DescriptionAttribute>().FirstOrDefault()?.Description;
+        if (description is not null && schema is JsonObject properties) properties.Insert(0, "description", description);
+        return schema;
     }
 
     private static string Publisher(Type type) => type.Name switch

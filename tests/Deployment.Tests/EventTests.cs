@@ -1,6 +1,8 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using DomainPlatform.Protos.Deployment;
 using DomainPlatform.TestSupport;
+using Grpc.Net.Client;
 using static DomainPlatform.Deployment.Tests.TestApi;
 
 namespace DomainPlatform.Deployment.Tests;
@@ -89,6 +91,33 @@ public sealed class EventTests(DeploymentFactory factory) : IClassFixture<Deploy
             "a table with the domain's cache turned off");
         var off = RouteOf(after.Last(t => RouteOf(t, domain) is not null), domain)!.Value.GetProperty("cache");
         Assert.Equal((false, 60), (off.GetProperty("enabled").GetBoolean(), off.GetProperty("ttlSeconds").GetInt32()));
+    }
+
+    [Fact]
+    public async Task A_domains_max_tokens_and_creation_time_travel_in_the_route_table_and_a_new_cap_republishes_it()
+    {
+        var client = factory.CreateClient();
+        var routeTables = await EventTap.BindAsync(factory.VirtualHost.Name, "domainplatform.route-table-changed");
+        var before = DateTimeOffset.UtcNow.AddMinutes(-5);
+        var domain = await CreateDomainAsync(client, new { maxTokens = 96 });
+        static JsonElement? RouteOf(JsonElement table, string domain) =>
+            table.GetProperty("domains").EnumerateArray().Where(d => d.GetProperty("domain").GetString() == domain).Select(d => (JsonElement?)d).FirstOrDefault();
+
+        var created = await CollectAsync(routeTables, [], l => l.Any(t => RouteOf(t, domain) is not null), "the table naming the new domain");
+        var route = RouteOf(created.Last(t => RouteOf(t, domain) is not null), domain)!.Value;
+        Assert.Equal(96, route.GetProperty("maxTokens").GetInt32());
+        var createdAt = route.GetProperty("createdAt").GetDateTimeOffset();
+        Assert.InRange(createdAt, before, DateTimeOffset.UtcNow.AddMinutes(5));
+
+        var patched = await client.PatchAsJsonAsync($"/api/domains/{domain}", new { maxTokens = 40 }, Ct);
+        Assert.True(patched.IsSuccessStatusCode, await patched.Content.ReadAsStringAsync(Ct));
+        await CollectAsync(routeTables, [], l => l.Any(t => RouteOf(t, domain) is { } r && r.GetProperty("maxTokens").GetInt32() == 40), "a table with the new cap");
+
+        using var channel = GrpcChannel.ForAddress(factory.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = factory.Server.CreateHandler() });
+        var table = await new ModelRegistry.ModelRegistryClient(channel)
+            .GetRouteTableAsync(new GetRouteTableRequest(), cancellationToken: Ct);
+        var served = table.Domains.Single(d => d.Domain == domain);
+        Assert.Equal((40, createdAt.ToUnixTimeSeconds()), (served.MaxTokens, served.CreatedUnixSeconds));
     }
 
     [Fact]

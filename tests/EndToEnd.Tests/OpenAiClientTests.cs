@@ -5,7 +5,7 @@ namespace DomainPlatform.EndToEnd.Tests;
 
 /// <summary>
 /// The official OpenAI npm client (pinned in openai-client/package.json) through the gateway to the real
-/// inference service serving a deployed GGUF model: streaming and not.
+/// inference service serving a deployed GGUF model: the id from models.list(), streaming and not, and the gateway's errors.
 /// </summary>
 [Collection(PlatformCollection.Name)]
 public sealed class OpenAiClientTests(PlatformFixture platform)
@@ -13,7 +13,7 @@ public sealed class OpenAiClientTests(PlatformFixture platform)
     private static readonly NodeScripts Client = new(Path.Combine(TestInfrastructure.RepositoryRoot, "tests", "EndToEnd.Tests", "openai-client"));
 
     [Fact]
-    public async Task The_openai_npm_client_streams_and_calls_a_deployed_model_through_the_gateway()
+    public async Task The_openai_npm_client_takes_the_model_from_the_list_streams_and_calls_it_and_shows_the_gateways_errors()
     {
         var ct = TestContext.Current.CancellationToken;
         await Client.EnsureInstalledAsync("openai", ct);
@@ -42,5 +42,18 @@ public sealed class OpenAiClientTests(PlatformFixture platform)
         Assert.Equal(domain, seen.RootElement.GetProperty("domain").GetString());
         Assert.Equal("stable", seen.RootElement.GetProperty("variant").GetString());
         Assert.Equal("1.0.0", seen.RootElement.GetProperty("modelVersion").GetString());
+
+        // The id came from models.list(), which lists domains (never a model file) with their creation time.
+        var listed = seen.RootElement.GetProperty("listed");
+        Assert.Contains("auto", listed.GetProperty("ids").EnumerateArray().Select(i => i.GetString()));
+        Assert.DoesNotContain(listed.GetProperty("ids").EnumerateArray(), i => i.GetString()!.Contains('@'));
+        Assert.True(listed.GetProperty("created").GetInt64() > 0, stdout);
+        // The gateway's own errors reach the client with their messages.
+        var wrongModel = seen.RootElement.GetProperty("wrongModel");
+        Assert.Equal((404, "model_not_found"), (wrongModel.GetProperty("status").GetInt32(), wrongModel.GetProperty("code").GetString()));
+        Assert.Contains("@9.9.9", wrongModel.GetProperty("message").GetString());
+        var wrongKey = seen.RootElement.GetProperty("wrongKey");
+        Assert.Equal((401, "invalid_api_key"), (wrongKey.GetProperty("status").GetInt32(), wrongKey.GetProperty("code").GetString()));
+        Assert.Contains("not valid", wrongKey.GetProperty("message").GetString());
     }
 }

@@ -140,6 +140,16 @@ public sealed class OutcomeMetricsTests
         Assert.DoesNotContain(OutcomeMetrics.FromInference(Evt(ttft: null)), o => o.Metric == MetricCatalog.TimeToFirstTokenMs);
     }
 
+    [Fact]
+    public void A_client_error_counts_for_nothing_and_a_model_failure_still_counts()
+    {
+        var clientError = new InferenceCompleted("r2", "d", "v", "1", 5, null, 0, 0, 400, false, false, "h", null, ClientError: true);
+        Assert.Empty(OutcomeMetrics.FromInference(clientError));
+        // Without the field (an older gateway), a 400 is still a failure of the variant, as before.
+        var contextExceeded = clientError with { ClientError = false };
+        Assert.Equal([new Observation(MetricCatalog.ErrorRate, 1, true)], OutcomeMetrics.FromInference(contextExceeded));
+    }
+
     [Theory]
     [InlineData(0.9, null, 0.9, true)]
     [InlineData(0.2, null, 0.2, false)]

@@ -100,6 +100,28 @@ public sealed class IngestionTests(ExperimentationFactory factory) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_clients_own_mistake_counts_in_no_metric_of_the_variant()
+    {
+        var client = factory.CreateClient();
+        var ct = TestContext.Current.CancellationToken;
+        var domain = ExperimentsApiTests.NewDomain();
+        using var broker = new BrokerPublisher(factory.VirtualHost.Name);
+        var before = await broker.AcknowledgedAsync("inference-completed");
+        // Two parameters inference refused (the gateway marks them), then two served requests.
+        for (var i = 0; i < 2; i++)
+        {
+            await broker.PublishAsync(Inference(domain, "stable", "1.0.0", 3, ok: false) with { StatusCode = 400, ClientError = true });
+        }
+        await broker.PublishAsync(Inference(domain, "stable", "1.0.0", 100));
+        await broker.PublishAsync(Inference(domain, "stable", "1.0.0", 120));
+        // Tests of one class run one after another: these four acknowledged means all four were handled.
+        await Eventually.GetAsync(() => broker.AcknowledgedAsync("inference-completed"), acked => acked >= before + 4, "four deliveries acknowledged");
+
+        var errors = await WaitForMetricAsync(client, $"/api/metrics?domain={domain}", "1.0.0", "error_rate", 2, ct);
+        Assert.Equal((2, 0), (errors.GetProperty("count").GetInt64(), errors.GetProperty("successes").GetInt64()));
+    }
+
+    [Fact]
     public async Task A_redelivered_event_counts_once()
     {
         var client = factory.CreateClient();

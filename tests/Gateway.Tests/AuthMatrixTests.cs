@@ -41,7 +41,7 @@ public sealed class AuthMatrixTests(GatewayFactory factory) : IClassFixture<Gate
         var client = role == "none" ? factory.CreateClient() : factory.CreateClient(await KeyFor(role));
         var ct = TestContext.Current.CancellationToken;
         var request = new HttpRequestMessage(new HttpMethod(method), path);
-        if (method == "POST") request.Content = JsonContent.Create(new { model = "sql" });
+        if (method == "POST") request.Content = JsonContent.Create(ChatBody);
 
         var response = await Eventually.GetAsync(() => client.SendAsync(Clone(request), ct),
             r => r.StatusCode != HttpStatusCode.ServiceUnavailable || path == "/health", "the gateway to be ready");
@@ -49,7 +49,9 @@ public sealed class AuthMatrixTests(GatewayFactory factory) : IClassFixture<Gate
         Assert.Equal(expected, response.StatusCode);
         if (expected is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
         {
-            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            // OpenAI clients read OpenAI's error body on /v1; everything else is problem details.
+            Assert.Equal(path.StartsWith("/v1/", StringComparison.Ordinal) ? "application/json" : "application/problem+json",
+                response.Content.Headers.ContentType?.MediaType);
         }
     }
 
@@ -133,5 +135,7 @@ public sealed class AuthMatrixTests(GatewayFactory factory) : IClassFixture<Gate
     }
 
     private static HttpRequestMessage Clone(HttpRequestMessage request) =>
-        new(request.Method, request.RequestUri) { Content = request.Content is null ? null : JsonContent.Create(new { model = "sql" }) };
+        new(request.Method, request.RequestUri) { Content = request.Content is null ? null : JsonContent.Create(ChatBody) };
+
+    private static readonly object ChatBody = new { model = "sql", messages = new[] { new { role = "user", content = "hi" } } };
 }

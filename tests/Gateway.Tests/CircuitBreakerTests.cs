@@ -30,7 +30,7 @@ public sealed class CircuitBreakerTests(GatewayFactory factory) : IClassFixture<
 
         for (var i = 0; i < 40; i++)
         {
-            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/models", ct)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/embeddings", ct)).StatusCode);
         }
         Assert.True(failing.Connections > 0, "the load balancer never tried the failing instance");
 
@@ -45,7 +45,7 @@ public sealed class CircuitBreakerTests(GatewayFactory factory) : IClassFixture<
         var attemptsWhenOpened = failing.Connections;
         for (var i = 0; i < 30; i++)
         {
-            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/models", ct)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/embeddings", ct)).StatusCode);
         }
         Assert.Equal(attemptsWhenOpened, failing.Connections);
     }

@@ -26,6 +26,64 @@ public sealed class DomainRoutingUnitTests
     }
 
     [Fact]
+    public void The_accepted_models_are_what_choose_routes_to_a_serving_domain_and_nothing_else()
+    {
+        var table = new DomainRouteTable(1,
+        [
+            D("b-domain", aliases: ["sql", "a-domain", "SQL"]),
+            D("a-domain", aliases: ["docs"]),
+            D("off", aliases: ["dark"], variants: [V("stable", 0)]),
+        ]);
+        var accepted = DomainRouter.Accepted(table);
+        // a-domain's id wins over b-domain's alias of the same spelling, so that alias is not b-domain's to list.
+        Assert.Equal(["a-domain", "docs", "b-domain", "sql", "auto"], accepted.Select(a => a.Model));
+        foreach (var (model, domain) in accepted.Where(a => a.Domain is not null))
+        {
+            var chosen = Assert.IsType<DomainChoice.Chosen>(DomainRouter.Choose(model, "", table, NoWeights));
+            Assert.Same(domain, chosen.Domain);
+        }
+        Assert.Empty(DomainRouter.Accepted(new DomainRouteTable(2, [D("off", variants: [V("stable", 0)])])));
+        Assert.Empty(DomainRouter.Accepted(DomainRouteTable.Empty));
+    }
+
+    [Theory]
+    [InlineData(400, "invalid_request_error", true)]
+    [InlineData(400, null, true)]
+    [InlineData(422, null, true)]
+    [InlineData(413, null, true)]
+    [InlineData(400, "context_length_exceeded", false)]
+    [InlineData(404, "model_not_found", false)]
+    [InlineData(408, null, false)]
+    [InlineData(429, "rate_limit_exceeded", false)]
+    [InlineData(500, null, false)]
+    [InlineData(503, "model_unavailable", false)]
+    [InlineData(200, null, false)]
+    public void Only_a_refusal_of_the_clients_own_request_is_a_client_error(int status, string? code, bool clientError) =>
+        Assert.Equal(clientError, DomainPlatform.Gateway.Outcomes.OutcomeClassifier.IsClientError(status, code, out _));
+
+    [Theory]
+    [InlineData("""{"error":{"message":"m","type":"invalid_request_error","param":"n","code":"bad_n"}}""", "bad_n")]
+    [InlineData("""{"error":{"message":"m","type":"invalid_request_error","param":null,"code":null}}""", "invalid_request_error")]
+    [InlineData("""{"choices":[]}""", null)]
+    [InlineData("""data: {"error":{}}""", null)]
+    [InlineData("""{"error":""", null)]
+    [InlineData("", null)]
+    public void The_error_code_is_read_from_an_openai_error_body(string body, string? code) =>
+        Assert.Equal(code, DomainPlatform.Gateway.Outcomes.OutcomeClassifier.ErrorCode(body));
+
+    [Fact]
+    public void A_validation_problem_becomes_one_openai_message_naming_its_first_field()
+    {
+        var problem = new Microsoft.AspNetCore.Http.HttpValidationProblemDetails(new Dictionary<string, string[]>
+        {
+            ["score"] = ["The score must lie within [0, 1]."], ["label"] = ["Too long."],
+        }) { Status = 400 };
+        var error = DomainPlatform.Gateway.Inference.OpenAiProblemDetailsWriter.ToOpenAi(problem, 400).Error;
+        Assert.Equal(("invalid_request_error", "score", (string?)null), (error.Type, error.Param, error.Code));
+        Assert.Equal("score: The score must lie within [0, 1]. label: Too long.", error.Message);
+    }
+
+    [Fact]
     public void A_domain_without_traffic_or_with_a_bad_split_cannot_serve_but_stays_listed()
     {
         var table = new DomainRouteTable(1,

@@ -11,7 +11,11 @@ using Microsoft.Extensions.Logging;
 
 namespace DomainPlatform.Gateway.Tests;
 
-/// <summary>A real HTTP server on a loopback port standing in for one service: it echoes who it is and what it got.</summary>
+/// <summary>
+/// A real HTTP server on a loopback port standing in for one service: it echoes who it is and what it got. A request may
+/// script the answer: <see cref="StatusHeader"/> (with <see cref="CodeHeader"/>) answers that status with an OpenAI error
+/// body, <see cref="HangHeader"/> never answers until the caller gives up.
+/// </summary>
 public sealed class FakeBackend : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -23,6 +27,10 @@ public sealed class FakeBackend : IAsyncDisposable
     }
 
     public string Name { get; }
+
+    public const string StatusHeader = "X-Test-Status";
+    public const string CodeHeader = "X-Test-Error-Code";
+    public const string HangHeader = "X-Test-Hang";
 
     private int _requests;
 
@@ -51,6 +59,17 @@ public sealed class FakeBackend : IAsyncDisposable
             Interlocked.Increment(ref self!._requests);
             using var reader = new StreamReader(ctx.Request.Body);
             var body = await reader.ReadToEndAsync();
+            if (ctx.Request.Headers.ContainsKey(HangHeader))
+            {
+                await Task.Delay(Timeout.Infinite, ctx.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                return Results.Empty;
+            }
+            if (int.TryParse(ctx.Request.Headers[StatusHeader], out var status))
+            {
+                var code = ctx.Request.Headers[CodeHeader].ToString();
+                return Results.Json(new { error = new { message = $"scripted {status}", type = status < 500 ? "invalid_request_error" : "server_error", param = (string?)null, code = code.Length > 0 ? code : null } },
+                    statusCode: status);
+            }
             if (body.Contains("\"stream\":true", StringComparison.Ordinal))
             {
                 ctx.Response.ContentType = "text/event-stream";

@@ -58,13 +58,20 @@ public static class TestRoutes
     public const string Sql = "0x5678-SQLAgent";
     public const string Docs = "0x1234-DocsQA";
     public const string SqlSalt = "rollout-0193f5a2";
+    public const int DocsMaxTokens = 64;
+    public const long SqlCreated = 1_764_000_000;
+    public const long DocsCreated = 1_765_000_000;
 
     public static RouteTable Initial()
     {
-        var sql = new DomainRoute { Domain = Sql, Salt = SqlSalt, Aliases = { "sql" }, Keywords = { "sql", "query", "table" } };
+        // Docs caps completions at DocsMaxTokens; sql has no cap of its own.
+        var sql = new DomainRoute { Domain = Sql, Salt = SqlSalt, Aliases = { "sql" }, Keywords = { "sql", "query", "table" }, CreatedUnixSeconds = SqlCreated };
         sql.Variants.Add(new RouteVariant { Name = "stable", ModelVersion = "1.2.0", ModelId = Sql + "@1.2.0", WeightPercent = 90, Destination = "inference" });
         sql.Variants.Add(new RouteVariant { Name = "canary", ModelVersion = "1.3.0", ModelId = Sql + "@1.3.0", WeightPercent = 10, Destination = "inference-canary" });
-        var docs = new DomainRoute { Domain = Docs, Salt = Docs, Aliases = { "docs" }, Keywords = { "documentation", "manual" } };
+        var docs = new DomainRoute
+        {
+            Domain = Docs, Salt = Docs, Aliases = { "docs" }, Keywords = { "documentation", "manual" }, MaxTokens = DocsMaxTokens, CreatedUnixSeconds = DocsCreated,
+        };
         docs.Variants.Add(new RouteVariant { Name = "stable", ModelVersion = "2.0.0", ModelId = Docs + "@2.0.0", WeightPercent = 100, Destination = "inference" });
         return new RouteTable { Revision = 1, Domains = { sql, docs } };
     }

@@ -101,7 +101,7 @@ public sealed class InferenceRoutingTests(GatewayFactory factory) : IClassFixtur
         var client = await factory.CreateClientAsync("client");
         var refused = await ChatAsync(client, Chat("sql", stableUser), r => r.Headers.Add("X-Force-Variant", "canary"));
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
-        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("insufficient_permissions", (await refused.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("error").GetProperty("code").GetString());
     }
 
     [Theory]
@@ -116,20 +116,22 @@ public sealed class InferenceRoutingTests(GatewayFactory factory) : IClassFixtur
     }
 
     [Theory]
-    [InlineData("""{"model":"0x9999-Nope","messages":[]}""", HttpStatusCode.NotFound, "0x9999-Nope")]
+    [InlineData("""{"model":"0x9999-Nope","messages":[{"role":"user","content":"hi"}]}""", HttpStatusCode.NotFound, "0x9999-Nope")]
     [InlineData("""{"model":"auto","messages":[{"role":"user","content":"hello there"}]}""", HttpStatusCode.NotFound, "auto")]
     [InlineData("""{"model":"sql","messages":""", HttpStatusCode.BadRequest, "JSON")]
     [InlineData("""{"messages":[]}""", HttpStatusCode.BadRequest, "model")]
     [InlineData("""[1,2]""", HttpStatusCode.BadRequest, "object")]
-    public async Task Bad_requests_get_problem_details_that_say_what_was_wrong(string body, HttpStatusCode status, string mentioned)
+    public async Task Bad_requests_get_openai_errors_that_say_what_was_wrong(string body, HttpStatusCode status, string mentioned)
     {
         var client = await factory.CreateClientAsync("client");
         var response = await Eventually.GetAsync(
             () => client.PostAsync("/v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"), Ct),
             r => r.StatusCode != HttpStatusCode.ServiceUnavailable, "the route table to load");
         Assert.Equal(status, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Contains(mentioned, await response.Content.ReadAsStringAsync(Ct));
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var error = (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("error");
+        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
+        Assert.Contains(mentioned, error.GetProperty("message").GetString());
     }
 
     [Fact]
@@ -139,9 +141,10 @@ public sealed class InferenceRoutingTests(GatewayFactory factory) : IClassFixtur
         var huge = new string('x', 2 * 1024 * 1024);
         var response = await client.PostAsJsonAsync("/v1/chat/completions", Chat("sql", "u", huge), Ct);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("request_too_large", (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("error").GetProperty("code").GetString());
 
         var management = await (await factory.CreateClientAsync("operator")).PostAsJsonAsync("/api/experiments", new { huge }, Ct);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, management.StatusCode);
+        Assert.Equal("application/problem+json", management.Content.Headers.ContentType?.MediaType);
     }
 }

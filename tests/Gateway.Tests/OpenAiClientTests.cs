@@ -12,7 +12,7 @@ public sealed class OpenAiClientTests(GatewayFactory factory) : IClassFixture<Ga
     private static readonly NodeScripts Client = new(Path.Combine(TestInfrastructure.RepositoryRoot, "tests", "Gateway.Tests", "openai-client"));
 
     [Fact]
-    public async Task The_openai_npm_client_streams_and_calls_through_the_gateway()
+    public async Task The_openai_npm_client_uses_the_listed_models_streams_and_calls_and_shows_the_gateways_error_messages()
     {
         var ct = TestContext.Current.CancellationToken;
         await Client.EnsureInstalledAsync("openai", ct);
@@ -25,7 +25,7 @@ public sealed class OpenAiClientTests(GatewayFactory factory) : IClassFixture<Ga
 
         var output = await Eventually.GetAsync(async () =>
         {
-            var (exitCode, stdout, stderr) = await Client.RunAsync("node", ["chat.mjs", baseUrl, key, "docs"], ct);
+            var (exitCode, stdout, stderr) = await Client.RunAsync("node", ["chat.mjs", baseUrl, key], ct);
             return exitCode == 0 ? stdout : "failed: " + stderr;
         }, o => !o.StartsWith("failed:", StringComparison.Ordinal) || !o.Contains("503"), "the gateway to load its routes");
 
@@ -36,5 +36,23 @@ public sealed class OpenAiClientTests(GatewayFactory factory) : IClassFixture<Ga
         Assert.Equal(200, seen.RootElement.GetProperty("status").GetInt32());
         Assert.Equal(TestRoutes.Docs, seen.RootElement.GetProperty("domain").GetString());
         Assert.Equal("stable", seen.RootElement.GetProperty("variant").GetString());
+
+        var ids = seen.RootElement.GetProperty("ids").EnumerateArray().Select(i => i.GetString()!).ToList();
+        Assert.Equal([TestRoutes.Docs, "docs", TestRoutes.Sql, "sql", "auto"], ids);
+        Assert.All(ids, id => Assert.Equal(200, seen.RootElement.GetProperty("served").GetProperty(id).GetInt32()));
+
+        // The client shows the gateway's own message, not "(no body)".
+        var wrongModel = seen.RootElement.GetProperty("wrongModel");
+        Assert.Equal((404, "model_not_found", "NotFoundError"),
+            (wrongModel.GetProperty("status").GetInt32(), wrongModel.GetProperty("code").GetString(), wrongModel.GetProperty("name").GetString()));
+        Assert.Contains("no-such-model", wrongModel.GetProperty("message").GetString());
+        var wrongKey = seen.RootElement.GetProperty("wrongKey");
+        Assert.Equal((401, "invalid_api_key", "AuthenticationError"),
+            (wrongKey.GetProperty("status").GetInt32(), wrongKey.GetProperty("code").GetString(), wrongKey.GetProperty("name").GetString()));
+        Assert.Contains("not valid", wrongKey.GetProperty("message").GetString());
+        var badParameter = seen.RootElement.GetProperty("badParameter");
+        Assert.Equal((400, "temperature", "BadRequestError"),
+            (badParameter.GetProperty("status").GetInt32(), badParameter.GetProperty("param").GetString(), badParameter.GetProperty("name").GetString()));
+        Assert.DoesNotContain("no body", badParameter.GetProperty("message").GetString());
     }
 }

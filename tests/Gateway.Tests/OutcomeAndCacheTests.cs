@@ -119,7 +119,7 @@ public sealed class OutcomeAndCacheTests(GatewayFactory factory) : IClassFixture
         var client = await factory.CreateClientAsync("client");
         for (var i = 0; i < 20; i++)
         {
-            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/models", Ct)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/embeddings", Ct)).StatusCode);
             var chat = await SendAsync(client, new { model = "docs", user = $"r{i}", messages = new[] { new { role = "user", content = "hi" } } });
             Assert.Equal(HttpStatusCode.OK, chat.StatusCode);
         }

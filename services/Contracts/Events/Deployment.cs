@@ -1,3 +1,5 @@
+using System.ComponentModel;
+
 namespace DomainPlatform.Contracts.Events;
 
 /// <summary>A model version now serves a domain in the given role ("stable" or "canary") with a traffic weight.</summary>
@@ -8,13 +10,19 @@ public sealed record ModelDeployed(string Domain, string Version, string Role, d
 [EventName("domainplatform.route-table-changed")]
 public sealed record RouteTableChanged(long Revision, IReadOnlyList<DomainRoute> Domains) : IntegrationEvent;
 
+/// <param name="MaxTokens">The completion-token cap of the domain: the gateway's default and ceiling for <c>max_tokens</c> (absent: no cap from the domain).</param>
+/// <param name="CreatedAt">When the domain was created (the <c>created</c> of its entry in <c>/v1/models</c>); absent from older publishers.</param>
 public sealed record DomainRoute(
     string Domain,
     IReadOnlyList<string> Aliases,
     IReadOnlyList<string> Keywords,
     string Salt,
     IReadOnlyList<RouteVariant> Variants,
-    RouteCache? Cache = null);
+    RouteCache? Cache = null,
+    [property: Description("The completion-token cap of the domain: the gateway uses it when max_tokens is absent or null and lowers a larger one to it. Null: no cap.")]
+    int? MaxTokens = null,
+    [property: Description("When the domain was created: the created time of its ids in /v1/models of the gateway. Null from older publishers.")]
+    DateTimeOffset? CreatedAt = null);
 
 /// <summary>The domain's response-cache settings for the gateway (absent: the gateway's own defaults apply).</summary>
 public sealed record RouteCache(bool Enabled, int TtlSeconds);

@@ -1,6 +1,13 @@
+using System.ComponentModel;
+
 namespace DomainPlatform.Contracts.Events;
 
 /// <summary>The outcome of one request served through the gateway.</summary>
+/// <param name="ClientError">
+/// The request failed because of the client (a 4xx the variant's answer attributes to the request, such as a parameter
+/// inference refused), not because of the model: it says nothing about the variant and is left out of its error rate.
+/// A context length exceeded on the variant's model is not a client error. Absent in older events: false.
+/// </param>
 [EventName("domainplatform.inference-completed")]
 public sealed record InferenceCompleted(
     string RequestId,
@@ -15,7 +22,11 @@ public sealed record InferenceCompleted(
     bool Succeeded,
     bool CacheHit,
     string AssignmentKeyHash,
-    Guid? ExperimentId) : IntegrationEvent;
+    Guid? ExperimentId,
+    [property: Description("True when the request failed because of the client (a parameter the variant refused), not the model: " +
+                           "consumers leave it out of the error rate and samples. A context length exceeded is not a client error. " +
+                           "Absent in events of older gateways: false.")]
+    bool ClientError = false) : IntegrationEvent;
 
 /// <summary>A user's judgement of a response: a score in [0, 1] or thumbs, with an optional label.</summary>
 [EventName("domainplatform.feedback-received")]

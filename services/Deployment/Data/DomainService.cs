@@ -82,8 +82,9 @@ public sealed class DomainService(NpgsqlDataSource db, OutboxSignal signal, Doma
         var after = (await FindAsync(uow, id, lockRow: false, ct))!;
         await RecordRevisionAsync(uow, after, actor, ct);
         await AuditLog.WriteAsync(uow, actor, "domain", id, "update", before, after, ct);
-        // Keywords and cache settings travel in the route table; other settings stay in deployment.
-        if (!before.Config.Keywords.SequenceEqual(after.Config.Keywords) || before.Config.Cache != after.Config.Cache)
+        // Keywords, cache settings and the token cap travel in the route table; other settings stay in deployment.
+        if (!before.Config.Keywords.SequenceEqual(after.Config.Keywords) || before.Config.Cache != after.Config.Cache
+            || before.Config.MaxTokens != after.Config.MaxTokens)
         {
             await RouteTables.PublishAsync(uow, cache, ct);
         }

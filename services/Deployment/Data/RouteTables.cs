@@ -15,7 +15,7 @@ public sealed record RouteTableSnapshot
 public sealed class RouteTables(NpgsqlDataSource db, DomainCache cache)
 {
     private const string ServingQuery = """
-        SELECT d.id AS Domain, d.keywords AS Keywords, d.cache::text AS CacheJson, p.stable_version AS StableVersion, p.canary_version AS CanaryVersion,
+        SELECT d.id AS Domain, d.keywords AS Keywords, d.cache::text AS CacheJson, d.max_tokens AS MaxTokens, d.created_at AS CreatedAt, p.stable_version AS StableVersion, p.canary_version AS CanaryVersion,
                COALESCE(p.canary_weight, 0) AS CanaryWeight, p.rollout_id AS RolloutId,
                e.experiment_id AS ExperimentId, e.phase AS ExperimentPhase, e.status AS ExperimentStatus, e.arms::text AS ExperimentArms,
                e.occurred_at AS ExperimentOccurredAt
@@ -68,6 +68,8 @@ public sealed class RouteTables(NpgsqlDataSource db, DomainCache cache)
         public string Domain { get; init; } = "";
         public string[] Keywords { get; init; } = [];
         public string? CacheJson { get; init; }
+        public int MaxTokens { get; init; }
+        public DateTime CreatedAt { get; init; }
         public string? StableVersion { get; init; }
         public string? CanaryVersion { get; init; }
         public double CanaryWeight { get; init; }
@@ -83,6 +85,7 @@ public sealed class RouteTables(NpgsqlDataSource db, DomainCache cache)
                 ? new ExperimentSplit(id, ExperimentPhase, ExperimentStatus ?? "", Json.Deserialize<List<ExperimentArm>>(ExperimentArms),
                     DateTime.SpecifyKind(ExperimentOccurredAt, DateTimeKind.Utc))
                 : null,
-            CacheJson is { Length: > 0 } cache ? Json.Deserialize<CacheSettings>(cache) : null);
+            CacheJson is { Length: > 0 } cache ? Json.Deserialize<CacheSettings>(cache) : null,
+            MaxTokens, new DateTimeOffset(DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc)));
     }
 }

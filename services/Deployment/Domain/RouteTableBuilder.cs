@@ -8,7 +8,7 @@ namespace DomainPlatform.Deployment.Domain;
 /// </summary>
 public sealed record DomainServing(
     string Domain, IReadOnlyList<string> Keywords, string? StableVersion, string? CanaryVersion, double CanaryWeight, Guid? RolloutId,
-    ExperimentSplit? Experiment = null, CacheSettings? Cache = null);
+    ExperimentSplit? Experiment = null, CacheSettings? Cache = null, int? MaxTokens = null, DateTimeOffset? CreatedAt = null);
 
 /// <summary>Builds the route table the gateway follows, from what serves each domain.</summary>
 public static class RouteTableBuilder
@@ -27,7 +27,7 @@ public static class RouteTableBuilder
             // One source of truth: the experiment's arms enter the same table the gateway already follows.
             return new DomainRoute(d.Domain, [], d.Keywords, experiment.Salt,
                 arms.Select(a => new RouteVariant(a.Name, a.ModelVersion, ModelId(d.Domain, a.ModelVersion), a.WeightPercent, Destination)).ToList(),
-                Cache(d));
+                Cache(d), d.MaxTokens, d.CreatedAt);
         }
 
         var variants = new List<RouteVariant>();
@@ -42,7 +42,7 @@ public static class RouteTableBuilder
         }
         // A new salt per rollout reshuffles which users land in the canary.
         var salt = d.RolloutId is { } id ? $"rollout-{id}" : d.Domain;
-        return new DomainRoute(d.Domain, [], d.Keywords, salt, variants, Cache(d));
+        return new DomainRoute(d.Domain, [], d.Keywords, salt, variants, Cache(d), d.MaxTokens, d.CreatedAt);
     }
 
     private static RouteCache? Cache(DomainServing d) => d.Cache is { } c ? new RouteCache(c.Enabled, c.TtlSeconds) : null;

@@ -12,7 +12,11 @@ public sealed class ModelRegistryGrpcService(RouteTables routeTables, VersionReg
         var table = new RouteTable { Revision = current?.Revision ?? 0 };
         foreach (var domain in current?.Domains ?? [])
         {
-            var route = new DomainRoute { Domain = domain.Domain, Salt = domain.Salt };
+            var route = new DomainRoute
+            {
+                Domain = domain.Domain, Salt = domain.Salt, MaxTokens = domain.MaxTokens ?? 0,
+                CreatedUnixSeconds = domain.CreatedAt?.ToUnixTimeSeconds() ?? 0,
+            };
             if (domain.Cache is { } cache) route.Cache = new RouteCache { Enabled = cache.Enabled, TtlSeconds = cache.TtlSeconds };
             route.Aliases.AddRange(domain.Aliases);
             route.Keywords.AddRange(domain.Keywords);

@@ -24,9 +24,14 @@ public static class OutcomeMetrics
         return floor.Ticks == at.UtcTicks ? floor : floor + BucketWidth;
     }
 
+    /// <summary>
+    /// A client's own mistake (<see cref="InferenceCompleted.ClientError"/>) says nothing about the variant: no observation at all,
+    /// so it neither raises the error rate nor counts as a sample.
+    /// </summary>
     public static IReadOnlyList<Observation> FromInference(InferenceCompleted evt)
     {
         ArgumentNullException.ThrowIfNull(evt);
+        if (evt.ClientError) return [];
         var failed = !evt.Succeeded;
         var observations = new List<Observation>(5) { new(MetricCatalog.ErrorRate, failed ? 1 : 0, failed) };
         // A cache hit did not run the model: it says nothing about the variant's speed or token use.

@@ -1,11 +1,17 @@
-// Usage: node chat.mjs <baseURL> <apiKey> <model>
-// One streamed and one plain chat completion through the gateway to the real inference service with the
-// official OpenAI client; prints what it saw as one JSON line.
+// Usage: node chat.mjs <baseURL> <apiKey> <domain>
+// Takes the domain's model id from models.list(), makes one streamed and one plain chat completion through the
+// gateway to the real inference service with the official OpenAI client, then a wrong model and a wrong key to see
+// the gateway's messages reach the client; prints what it saw as one JSON line.
 import OpenAI from "openai";
 
-const [baseURL, apiKey, model] = process.argv.slice(2);
+const [baseURL, apiKey, domain] = process.argv.slice(2);
 const client = new OpenAI({ baseURL, apiKey, maxRetries: 0 });
 const messages = [{ role: "user", content: "hello from the npm client" }];
+
+const listed = (await client.models.list()).data;
+const entry = listed.find((m) => m.id === domain);
+if (!entry) throw new Error(`models.list() does not list ${domain}: ${listed.map((m) => m.id).join(", ")}`);
+const model = entry.id;
 
 const stream = await client.chat.completions.create({ model, user: "npm-user", stream: true, max_tokens: 8, messages });
 let chunks = 0;
@@ -18,7 +24,21 @@ for await (const chunk of stream) {
 }
 
 const { data, response } = await client.chat.completions.create({ model, user: "npm-user", max_tokens: 8, messages }).withResponse();
+const failure = async (call) => {
+  try {
+    await call();
+    return null;
+  } catch (e) {
+    return { status: e.status ?? null, message: e.message, code: e.code ?? null, name: e.constructor.name };
+  }
+};
+const wrongModel = await failure(() => client.chat.completions.create({ model: `${domain}@9.9.9`, messages }));
+const wrongKey = await failure(() => new OpenAI({ baseURL, apiKey: "dpk_wrong", maxRetries: 0 }).chat.completions.create({ model, messages }));
+
 console.log(JSON.stringify({
+  listed: { ids: listed.map((m) => m.id), created: entry.created, ownedBy: entry.owned_by },
+  wrongModel,
+  wrongKey,
   stream: { chunks, text, finishReason },
   plain: {
     status: response.status,
