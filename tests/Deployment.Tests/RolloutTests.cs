@@ -85,7 +85,9 @@ public sealed class RolloutTests(DeploymentFactory factory) : IClassFixture<Depl
         Assert.Equal("rollback", last.GetProperty("action").GetString());
         Assert.Contains("error rate 20%", last.GetProperty("reason").GetString());
         Assert.True(last.GetProperty("figures")[0].GetProperty("breached").GetBoolean());
-        Assert.Equal(0.10, factory.Remotes.AnalyzeCalls.Last(r => r.Domain == domain).Thresholds.MaxErrorRate, 6);
+        // The domain's limits (relative error rate, no ceiling by default) with the rollout's own minSamples.
+        var thresholds = factory.Remotes.AnalyzeCalls.Last(r => r.Domain == domain).Thresholds;
+        Assert.Equal((1.0, 0.02, 10), (thresholds.MaxErrorRate, thresholds.MaxErrorRateIncrease, thresholds.MinSamples));
 
         var deployment = await GetJsonAsync(client, $"/api/deployments/{domain}");
         Assert.Equal("1.0.0", deployment.GetProperty("stableVersion").GetString());
