@@ -38,7 +38,7 @@ public sealed class CanaryStateMachineTests
         var (next, decision) = CanaryStateMachine.OnVerdict(Policy, state, AnalysisVerdict.Continue, 500, T0.AddMinutes(4), "ok");
         Assert.Equal(state, next);
         Assert.Equal(RolloutAction.Hold, decision.Action);
-        Assert.Contains("240s of the 300s minimum", decision.Reason);
+        Assert.Contains("240s of the 300s minimum (minStepSeconds)", decision.Reason);
         Assert.False(decision.MovesTraffic);
     }
 
@@ -47,7 +47,7 @@ public sealed class CanaryStateMachineTests
     {
         var (next, decision) = CanaryStateMachine.OnVerdict(Policy, At(1), AnalysisVerdict.Continue, 49, T0.AddHours(1), "ok");
         Assert.Equal(At(1), next);
-        Assert.Contains("49 candidate samples of the 50 minimum", decision.Reason);
+        Assert.Contains("49 candidate samples of the 50 minimum (minSamples)", decision.Reason);
     }
 
     [Fact]

@@ -122,11 +122,11 @@ public static class CanaryStateMachine
         var elapsed = now - state.StepStartedAt;
         if (elapsed < policy.MinStepDuration)
         {
-            return Stay(state, weight, $"hold: step has run {elapsed.TotalSeconds:F0}s of the {policy.MinStepDuration.TotalSeconds:F0}s minimum");
+            return Stay(state, weight, $"hold: step has run {elapsed.TotalSeconds:F0}s of the {policy.MinStepDuration.TotalSeconds:F0}s minimum (minStepSeconds)");
         }
         if (candidateSamples < policy.MinSamples)
         {
-            return Stay(state, weight, $"hold: {candidateSamples} candidate samples of the {policy.MinSamples} minimum");
+            return Stay(state, weight, $"hold: {candidateSamples} candidate samples of the {policy.MinSamples} minimum (minSamples)");
         }
         return Next(policy, state, now, RolloutAction.Advance, $"continue: {reason}");
     }

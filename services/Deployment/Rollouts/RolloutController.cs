@@ -116,7 +116,8 @@ public sealed partial class RolloutController(
                 MaxLatencyRatio = thresholds.MaxLatencyRatio,
                 MaxErrorRateIncrease = thresholds.MaxErrorRateIncrease,
                 MaxErrorRate = thresholds.MaxErrorRate,
-                MinSamples = (int)Math.Min(rollout.MinSamples, int.MaxValue),
+                // Rollouts stored before minSamples had to be at least 2 are held to the analysis' own minimum.
+                MinSamples = (int)Math.Clamp(rollout.MinSamples, RolloutPolicy.MinimumSamples, int.MaxValue),
             },
             PhaseStartedAtUnixMs = new DateTimeOffset(rollout.State.StepStartedAt).ToUnixTimeMilliseconds(),
         };
