@@ -33,6 +33,10 @@ public sealed class DeploymentOptions
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan UnloadGracePeriod { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>How far back a domain's request rate is counted for the estimate of a canary step's duration.</summary>
+    [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
+    public TimeSpan RequestRateWindow { get; set; } = TimeSpan.FromMinutes(15);
+
     public bool RolloutControllerEnabled { get; set; } = true;
 
     /// <summary>Prefix of the Redis cache keys; replicas of one deployment share it, separate deployments (or test runs) on one Redis do not.</summary>

@@ -38,6 +38,7 @@ internal static class Extensions
         builder.Services.AddSingleton<InferenceControl>();
         builder.Services.AddKeyedSingleton(ModelDrain.ClockKey, TimeProvider.System);
         builder.Services.AddSingleton<ModelDrain>();
+        builder.Services.AddSingleton<TrafficRates>();
         builder.Services.AddSingleton<DeploymentService>();
         builder.Services.AddSingleton<ExperimentTraffic>();
         builder.Services.AddSingleton<RolloutController>();

@@ -23,12 +23,14 @@ public sealed class AnalysisFigureTests
     {
         var figures = AnalysisFigure.From([
             new MetricComparison { Metric = "accuracy", Baseline = double.NaN, Candidate = 0.5, BaselineSamples = 0, CandidateSamples = 3, PValue = double.NaN, Note = "too few" },
-            new MetricComparison { Metric = "error_rate", Baseline = 0.01, Candidate = 0.02, BaselineSamples = 40, CandidateSamples = 40, PValue = 0.2, Breached = true },
+            new MetricComparison { Metric = "error_rate", Baseline = 0.01, Candidate = 0.02, BaselineSamples = 40, CandidateSamples = 40, PValue = 0.2, Breached = true,
+                LimitName = "maxErrorRateIncrease", Limit = 0.02 },
         ]);
 
+        // An analysis that names no limit (an older experimentation) records none.
         Assert.Equal(
-            """[{"metric":"accuracy","baseline":null,"candidate":0.5,"baselineSamples":0,"candidateSamples":3,"pValue":null,"breached":false,"note":"too few"},"""
-            + """{"metric":"error_rate","baseline":0.01,"candidate":0.02,"baselineSamples":40,"candidateSamples":40,"pValue":0.2,"breached":true,"note":""}]""",
+            """[{"metric":"accuracy","baseline":null,"candidate":0.5,"baselineSamples":0,"candidateSamples":3,"pValue":null,"breached":false,"note":"too few","limitName":null,"limit":null},"""
+            + """{"metric":"error_rate","baseline":0.01,"candidate":0.02,"baselineSamples":40,"candidateSamples":40,"pValue":0.2,"breached":true,"note":"","limitName":"maxErrorRateIncrease","limit":0.02}]""",
             Json.Serialize(figures));
     }
 }

@@ -38,7 +38,7 @@ public sealed class CanaryStateMachineTests
         var (next, decision) = CanaryStateMachine.OnVerdict(Policy, state, AnalysisVerdict.Continue, 500, T0.AddMinutes(4), "ok");
         Assert.Equal(state, next);
         Assert.Equal(RolloutAction.Hold, decision.Action);
-        Assert.Contains("240s of the 300s minimum", decision.Reason);
+        Assert.Contains("240s of the 300s minimum (minStepSeconds)", decision.Reason);
         Assert.False(decision.MovesTraffic);
     }
 
@@ -47,7 +47,7 @@ public sealed class CanaryStateMachineTests
     {
         var (next, decision) = CanaryStateMachine.OnVerdict(Policy, At(1), AnalysisVerdict.Continue, 49, T0.AddHours(1), "ok");
         Assert.Equal(At(1), next);
-        Assert.Contains("49 candidate samples of the 50 minimum", decision.Reason);
+        Assert.Contains("49 candidate samples of the 50 minimum (minSamples)", decision.Reason);
     }
 
     [Fact]
@@ -157,16 +157,99 @@ public sealed class CanaryStateMachineTests
     [InlineData(new double[] { 10, 150 }, "steps")]
     public void Validates_steps(double[] steps, string? error)
     {
-        var errors = RolloutPolicy.Validate(steps, TimeSpan.Zero, 0);
+        var errors = RolloutPolicy.Validate(steps, TimeSpan.Zero, 2);
         if (error is null) Assert.Empty(errors);
         else Assert.Contains(error, errors.Keys);
     }
 
-    [Fact]
-    public void Validates_duration_and_samples()
+    [Theory]
+    [InlineData(-1, 10, "minStepSeconds")]
+    [InlineData(604_801, 10, "minStepSeconds")]
+    [InlineData(double.NaN, 10, "minStepSeconds")]
+    [InlineData(0, -1, "minSamples")]
+    [InlineData(0, 1, "minSamples")]
+    [InlineData(0, 1_000_000_001, "minSamples")]
+    [InlineData(604_800, 2, null)]
+    [InlineData(0, 1_000_000_000, null)]
+    public void Validates_duration_and_samples(double minStepSeconds, long minSamples, string? error)
     {
-        var errors = RolloutPolicy.Validate(RolloutPolicy.DefaultSteps, TimeSpan.FromSeconds(-1), -1);
-        Assert.Contains("minStepSeconds", errors.Keys);
-        Assert.Contains("minSamples", errors.Keys);
+        var errors = RolloutPolicy.Validate(RolloutPolicy.DefaultSteps, minStepSeconds, minSamples);
+        if (error is null) Assert.Empty(errors);
+        else Assert.Equal([error], errors.Keys);
+    }
+
+    [Fact]
+    public void Setting_a_weight_between_steps_moves_traffic_and_starts_a_new_phase()
+    {
+        var now = T0.AddMinutes(2);
+        var (next, decision) = CanaryStateMachine.SetWeight(Policy, At(0), 30, now, "more traffic");
+
+        Assert.Equal(new RolloutState(RolloutStatus.Running, 1, now, 30), next);
+        Assert.Equal(30, CanaryStateMachine.WeightOf(Policy, next));
+        Assert.Equal((RolloutAction.SetWeight, 0, 1, 1.0, 30.0), (decision.Action, decision.FromStep, decision.ToStep, decision.FromWeight, decision.ToWeight));
+        Assert.Equal("weight set from 1% to 30%: more traffic", decision.Reason);
+        Assert.True(decision.MovesTraffic);
+        // The step's clock restarted: a continue right away holds, after the minimum it goes to the first planned step above 30.
+        Assert.Equal(RolloutAction.Hold, CanaryStateMachine.OnVerdict(Policy, next, AnalysisVerdict.Continue, 500, now.AddMinutes(1), "ok").Decision.Action);
+        var (advanced, advance) = CanaryStateMachine.OnVerdict(Policy, next, AnalysisVerdict.Continue, 500, now.AddMinutes(5), "ok");
+        Assert.Equal(new RolloutState(RolloutStatus.Running, 2, now.AddMinutes(5)), advanced);
+        Assert.Equal((30.0, 50.0), (advance.FromWeight, advance.ToWeight));
+    }
+
+    [Fact]
+    public void Setting_a_planned_weight_puts_the_rollout_back_on_its_plan_even_going_down()
+    {
+        var (next, decision) = CanaryStateMachine.SetWeight(Policy, At(2), 10, T0, "too much too soon");
+        Assert.Equal(new RolloutState(RolloutStatus.Running, 1, T0), next);
+        Assert.Equal((2, 1, 50.0, 10.0), (decision.FromStep, decision.ToStep, decision.FromWeight, decision.ToWeight));
+        Assert.Equal(50, CanaryStateMachine.Promote(Policy, next, T0, "go").Decision.ToWeight);
+    }
+
+    [Theory]
+    [InlineData(0.5, 0, 1.0)]   // below the first step: the next advance goes to it
+    [InlineData(5, 0, 10.0)]
+    [InlineData(60, 2, 100.0)]  // above the last canary step: the next advance completes
+    public void After_a_weight_set_by_hand_promotion_goes_to_the_first_planned_step_above(double weight, int stepIndex, double promotedTo)
+    {
+        var (next, _) = CanaryStateMachine.SetWeight(Policy, At(1), weight, T0, "ops");
+        Assert.Equal((stepIndex, (double?)weight), (next.StepIndex, next.ManualWeight));
+
+        var (promoted, decision) = CanaryStateMachine.Promote(Policy, next, T0.AddSeconds(1), "ops");
+        Assert.Equal((weight, promotedTo), (decision.FromWeight, decision.ToWeight));
+        Assert.Null(promoted.ManualWeight);
+        Assert.Equal(promotedTo == 100 ? RolloutStatus.Succeeded : RolloutStatus.Running, promoted.Status);
+    }
+
+    [Fact]
+    public void A_weight_set_while_paused_keeps_it_paused_and_resume_or_rollback_keep_the_weight()
+    {
+        var (paused, _) = CanaryStateMachine.SetWeight(Policy, At(0, RolloutStatus.Paused), 20, T0, "ops");
+        Assert.Equal((RolloutStatus.Paused, 20.0), (paused.Status, CanaryStateMachine.WeightOf(Policy, paused)));
+        var (resumed, resume) = CanaryStateMachine.Resume(Policy, paused, T0.AddMinutes(1), "ops");
+        Assert.Equal((20.0, 20.0, (double?)20), (resume.FromWeight, resume.ToWeight, resumed.ManualWeight));
+        var rolledBack = CanaryStateMachine.OnVerdict(Policy, resumed, AnalysisVerdict.Rollback, 50, T0.AddMinutes(9), "bad").Decision;
+        Assert.Equal((20.0, 0.0), (rolledBack.FromWeight, rolledBack.ToWeight));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(100)]
+    [InlineData(-5)]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void Weights_outside_0_to_100_are_refused(double weight)
+    {
+        Assert.NotNull(RolloutPolicy.WeightRefusal(weight));
+        Assert.Throws<ArgumentOutOfRangeException>(() => CanaryStateMachine.SetWeight(Policy, At(0), weight, T0, "ops"));
+    }
+
+    [Fact]
+    public void The_same_weight_or_a_finished_rollout_takes_no_weight()
+    {
+        Assert.Throws<InvalidRolloutTransitionException>(() => CanaryStateMachine.SetWeight(Policy, At(1), 10, T0, "ops"));
+        foreach (var status in new[] { RolloutStatus.Succeeded, RolloutStatus.RolledBack, RolloutStatus.Aborted })
+        {
+            Assert.Throws<InvalidRolloutTransitionException>(() => CanaryStateMachine.SetWeight(Policy, At(1, status), 20, T0, "ops"));
+        }
     }
 }

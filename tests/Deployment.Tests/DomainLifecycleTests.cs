@@ -20,9 +20,12 @@ public sealed class DomainLifecycleTests(DeploymentFactory factory) : IClassFixt
         Assert.Equal(0.35, config.GetProperty("gates").GetProperty("maxValidationLoss").GetDouble());
         Assert.Equal(0.05, config.GetProperty("rollback").GetProperty("maxAccuracyDrop").GetDouble());
         Assert.Equal(1.5, config.GetProperty("rollback").GetProperty("maxLatencyRatio").GetDouble());
-        Assert.Equal(0.10, config.GetProperty("rollback").GetProperty("maxErrorRate").GetDouble());
+        // Relative to the stable version: +2 points allowed; no absolute ceiling unless the domain sets one.
+        Assert.Equal(0.02, config.GetProperty("rollback").GetProperty("maxErrorRateIncrease").GetDouble());
+        Assert.Equal(1, config.GetProperty("rollback").GetProperty("maxErrorRate").GetDouble());
         Assert.Equal(50, config.GetProperty("rollback").GetProperty("minSamples").GetInt32());
         Assert.True(config.GetProperty("cache").GetProperty("enabled").GetBoolean());
+        Assert.All(config.GetProperty("rollout").EnumerateObject(), p => Assert.Equal(JsonValueKind.Null, p.Value.ValueKind));
         Assert.Equal(1, domain.GetProperty("revision").GetInt32());
     }
 

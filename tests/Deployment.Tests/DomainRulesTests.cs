@@ -21,7 +21,10 @@ public sealed class DomainRulesTests
     {
         Assert.Empty(DomainRules.Validate(Valid));
         Assert.Equal((0.85, 500.0, 0.3, 0.35), (Valid.Gates.MinAccuracy, Valid.Gates.MaxLatencyMs, Valid.Gates.MaxTrainingLoss, Valid.Gates.MaxValidationLoss));
-        Assert.Equal((0.05, 1.5, 0.10, 50), (Valid.Rollback.MaxAccuracyDrop, Valid.Rollback.MaxLatencyRatio, Valid.Rollback.MaxErrorRate, Valid.Rollback.MinSamples));
+        // The error rate is judged against the stable one's (+2 points allowed); the absolute ceiling is off (1).
+        Assert.Equal((0.05, 1.5, 0.02, 1.0, 50), (Valid.Rollback.MaxAccuracyDrop, Valid.Rollback.MaxLatencyRatio, Valid.Rollback.MaxErrorRateIncrease,
+            Valid.Rollback.MaxErrorRate, Valid.Rollback.MinSamples));
+        Assert.Equal(new RolloutDefaults(), Valid.Rollout);
     }
 
     public static TheoryData<DomainConfig, string> Invalid => new()
@@ -41,10 +44,42 @@ public sealed class DomainRulesTests
         // Limits the canary analysis refuses: accepted, they would leave every rollout of the domain stuck at its first step.
         { Valid with { Rollback = new RollbackThresholds { MinSamples = 1 } }, "rollback.minSamples" },
         { Valid with { Rollback = new RollbackThresholds { MaxAccuracyDrop = 1 } }, "rollback.maxAccuracyDrop" },
-        { Valid with { Rollback = new RollbackThresholds { MaxErrorRate = 1 } }, "rollback.maxErrorRate" },
+        { Valid with { Rollback = new RollbackThresholds { MaxErrorRate = 1.0001 } }, "rollback.maxErrorRate" },
         { Valid with { Rollback = new RollbackThresholds { MaxErrorRate = 0 } }, "rollback.maxErrorRate" },
+        { Valid with { Rollback = new RollbackThresholds { MaxErrorRateIncrease = -0.01 } }, "rollback.maxErrorRateIncrease" },
+        { Valid with { Rollback = new RollbackThresholds { MaxErrorRateIncrease = 1 } }, "rollback.maxErrorRateIncrease" },
+        { Valid with { Rollback = new RollbackThresholds { MaxErrorRateIncrease = double.NaN } }, "rollback.maxErrorRateIncrease" },
+        { Valid with { Rollout = new RolloutDefaults { Steps = [10, 5, 100] } }, "rollout.steps" },
+        { Valid with { Rollout = new RolloutDefaults { Steps = [10, 50] } }, "rollout.steps" },
+        { Valid with { Rollout = new RolloutDefaults { MinStepSeconds = -1 } }, "rollout.minStepSeconds" },
+        { Valid with { Rollout = new RolloutDefaults { MinStepSeconds = double.PositiveInfinity } }, "rollout.minStepSeconds" },
+        { Valid with { Rollout = new RolloutDefaults { MinSamples = 1 } }, "rollout.minSamples" },
         { Valid with { Cache = new CacheSettings { TtlSeconds = -1 } }, "cache.ttlSeconds" },
     };
+
+    [Fact]
+    public void A_ceiling_of_1_and_no_tolerated_increase_are_valid_settings()
+    {
+        Assert.Empty(DomainRules.Validate(Valid with { Rollback = new RollbackThresholds { MaxErrorRate = 1, MaxErrorRateIncrease = 0 } }));
+        Assert.Empty(DomainRules.Validate(Valid with { Rollout = new RolloutDefaults { Steps = [5, 25, 100], MinStepSeconds = 60, MinSamples = 20 } }));
+    }
+
+    [Fact]
+    public void A_patch_of_rollout_defaults_and_the_error_increase_merges_and_the_same_steps_are_no_change()
+    {
+        var withDefaults = DomainRules.Apply(Valid, new DomainPatch(null, null, null, null, null, null, null, null,
+            new RollbackThresholdsPatch(null, null, 0.2, null, 0.01), null, new RolloutDefaultsPatch([5, 100], null, 30)));
+        Assert.Equal((0.2, 0.01, 50), (withDefaults.Rollback.MaxErrorRate, withDefaults.Rollback.MaxErrorRateIncrease, withDefaults.Rollback.MinSamples));
+        Assert.Equal([5.0, 100.0], withDefaults.Rollout.Steps!);
+        Assert.Equal(((double?)null, (long?)30), (withDefaults.Rollout.MinStepSeconds, withDefaults.Rollout.MinSamples));
+
+        var again = DomainRules.Apply(withDefaults, new DomainPatch(null, null, null, null, null, null, null, null, null, null, new RolloutDefaultsPatch([5, 100], 120, null)));
+        Assert.Equal([5.0, 100.0], again.Rollout.Steps!);
+        Assert.Equal(((double?)120, (long?)30), (again.Rollout.MinStepSeconds, again.Rollout.MinSamples));
+        Assert.True(DomainRules.SameConfig(withDefaults, withDefaults with { Rollout = withDefaults.Rollout with { Steps = [5, 100] } }));
+        Assert.False(DomainRules.SameConfig(withDefaults, withDefaults with { Rollout = withDefaults.Rollout with { Steps = [5, 50, 100] } }));
+        Assert.False(DomainRules.SameConfig(Valid, Valid with { Rollout = new RolloutDefaults { Steps = [] } }));
+    }
 
     [Theory]
     [MemberData(nameof(Invalid))]

@@ -29,6 +29,11 @@ public sealed class FakeRemotes : IAsyncDisposable
     /// <summary>The scripted analysis; default: continue with plenty of samples.</summary>
     public Func<AnalyzeRequest, AnalyzeReply> Verdict { get; set; } = _ => Reply("continue", 500);
 
+    /// <summary>The scripted recent traffic; default: 10 served requests a second over 15 minutes.</summary>
+    public Func<RecentTrafficRequest, RecentTrafficReply> Traffic { get; set; } = _ => new RecentTrafficReply { Requests = 9000, Served = 9000, WindowSeconds = 900 };
+
+    public ConcurrentQueue<RecentTrafficRequest> TrafficCalls { get; } = new();
+
     /// <summary>Model ids whose LoadModel fails, as an inference out of memory would.</summary>
     public ConcurrentDictionary<string, bool> RefuseToLoad { get; } = new();
 
@@ -70,6 +75,12 @@ public sealed class FakeRemotes : IAsyncDisposable
         {
             remotes.AnalyzeCalls.Enqueue(request);
             return Task.FromResult(remotes.Verdict(request));
+        }
+
+        public override Task<RecentTrafficReply> RecentTraffic(RecentTrafficRequest request, ServerCallContext context)
+        {
+            remotes.TrafficCalls.Enqueue(request);
+            return Task.FromResult(remotes.Traffic(request));
         }
     }
 

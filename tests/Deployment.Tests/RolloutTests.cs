@@ -34,6 +34,9 @@ public sealed class RolloutTests(DeploymentFactory factory) : IClassFixture<Depl
         var moves = done.GetProperty("decisions").EnumerateArray().Select(d => (d.GetProperty("action").GetString(), d.GetProperty("toWeight").GetDouble())).ToList();
         Assert.Equal([("advance", 1), ("advance", 10), ("advance", 50), ("complete", 100)], moves);
         Assert.All(done.GetProperty("decisions").EnumerateArray().Skip(1), d => Assert.Equal("continue", d.GetProperty("verdict").GetString()));
+        // Each step the controller began got its own estimate: the last one for 50% (10 samples a side at 10 served requests/s).
+        Assert.Equal(2, done.GetProperty("estimatedStepSeconds").GetDouble());
+        Assert.StartsWith("10 samples a side at 50% of 10 served requests/s", done.GetProperty("estimateReason").GetString());
 
         var deployment = await GetJsonAsync(client, $"/api/deployments/{domain}");
         Assert.Equal("1.1.0", deployment.GetProperty("stableVersion").GetString());
@@ -85,7 +88,9 @@ public sealed class RolloutTests(DeploymentFactory factory) : IClassFixture<Depl
         Assert.Equal("rollback", last.GetProperty("action").GetString());
         Assert.Contains("error rate 20%", last.GetProperty("reason").GetString());
         Assert.True(last.GetProperty("figures")[0].GetProperty("breached").GetBoolean());
-        Assert.Equal(0.10, factory.Remotes.AnalyzeCalls.Last(r => r.Domain == domain).Thresholds.MaxErrorRate, 6);
+        // The domain's limits (relative error rate, no ceiling by default) with the rollout's own minSamples.
+        var thresholds = factory.Remotes.AnalyzeCalls.Last(r => r.Domain == domain).Thresholds;
+        Assert.Equal((1.0, 0.02, 10), (thresholds.MaxErrorRate, thresholds.MaxErrorRateIncrease, thresholds.MinSamples));
 
         var deployment = await GetJsonAsync(client, $"/api/deployments/{domain}");
         Assert.Equal("1.0.0", deployment.GetProperty("stableVersion").GetString());

@@ -113,6 +113,65 @@ public sealed class CanaryAnalysisTests(ExperimentationFactory factory) : IClass
         Assert.Equal(("hold", "1.1.0"), (evt.GetProperty("verdict").GetString(), evt.GetProperty("candidateVersion").GetString()));
     }
 
+    [Fact]
+    public async Task A_canary_failing_as_often_as_the_stable_version_continues_unless_the_domain_sets_a_ceiling()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        factory.CreateClient();
+        using var broker = new BrokerPublisher(factory.VirtualHost.Name);
+        var domain = ExperimentsApiTests.NewDomain();
+        await FeedAsync(broker, domain, "1.0.0", 100, 80, 100);
+        await FeedAsync(broker, domain, "1.1.0", 100, 76, 100);
+
+        var client = Client();
+        var relative = await Eventually.GetAsync(() => client.AnalyzeAsync(Request(domain, null, "error_rate"), cancellationToken: ct).ResponseAsync,
+            r => r.Metrics.Any(m => m.Metric == "error_rate" && m.CandidateSamples == 100 && m.BaselineSamples == 100), "both versions' outcomes counted");
+        Assert.Equal("continue", relative.Verdict);
+        var errors = relative.Metrics.Single();
+        Assert.Equal(("error_rate", "maxErrorRateIncrease", 0.02, false), (errors.Metric, errors.LimitName, errors.Limit, errors.Breached));
+        Assert.Contains("error rate 76.00 % (76/100) vs baseline 80.00 % (80/100), -4.0 points, within maxErrorRateIncrease +2.0 points", relative.Reason);
+
+        var request = Request(domain, null, "error_rate");
+        request.Thresholds.MaxErrorRate = 0.5;
+        var ceiling = await client.AnalyzeAsync(request, cancellationToken: ct);
+        Assert.Equal("rollback", ceiling.Verdict);
+        var limit = ceiling.Metrics.Single(m => m.Metric == "error_rate_ceiling");
+        Assert.Equal(("maxErrorRate", 0.5, true, 100L), (limit.LimitName, limit.Limit, limit.Breached, limit.CandidateSamples));
+        Assert.False(ceiling.Metrics.Single(m => m.Metric == "error_rate").Breached);
+        Assert.Contains("above the maxErrorRate ceiling 50.0 %", ceiling.Reason);
+    }
+
+    [Fact]
+    public async Task Recent_traffic_counts_a_domains_requests_over_the_window()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        factory.CreateClient();
+        using var broker = new BrokerPublisher(factory.VirtualHost.Name);
+        var domain = ExperimentsApiTests.NewDomain();
+        await FeedAsync(broker, domain, "1.0.0", 30, 5, 100);
+        await FeedAsync(broker, domain, "1.1.0", 10, 0, 100);
+        await FeedAsync(broker, domain, "1.0.0", 20, 0, 100, DateTimeOffset.UtcNow.AddHours(-2));
+
+        var client = Client();
+        var traffic = await Eventually.GetAsync(
+            () => client.RecentTrafficAsync(new RecentTrafficRequest { Domain = domain, WindowSeconds = 600 }, cancellationToken: ct).ResponseAsync,
+            r => r.Requests == 40, "recent outcomes counted");
+        Assert.Equal(35, traffic.Served);
+        Assert.InRange(traffic.WindowSeconds, 590, 600);
+        var day = await Eventually.GetAsync(
+            () => client.RecentTrafficAsync(new RecentTrafficRequest { Domain = domain, WindowSeconds = 86_400 }, cancellationToken: ct).ResponseAsync,
+            r => r.Requests == 60, "older outcomes counted in a wider window");
+        Assert.Equal(55, day.Served);
+
+        var none = await client.RecentTrafficAsync(new RecentTrafficRequest { Domain = ExperimentsApiTests.NewDomain(), WindowSeconds = 600 }, cancellationToken: ct);
+        Assert.Equal((0L, 0L), (none.Requests, none.Served));
+        foreach (var bad in new[] { new RecentTrafficRequest { Domain = domain, WindowSeconds = 0 }, new RecentTrafficRequest { WindowSeconds = 60 } })
+        {
+            var error = await Assert.ThrowsAsync<RpcException>(() => client.RecentTrafficAsync(bad, cancellationToken: ct).ResponseAsync);
+            Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        }
+    }
+
     [Theory]
     [InlineData("", "1.1.0", "error_rate")]
     [InlineData("d", "1.0.0", "error_rate")]

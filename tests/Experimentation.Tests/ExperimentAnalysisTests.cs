@@ -113,14 +113,38 @@ public sealed class CanaryInputsTests
     public void Unset_thresholds_keep_the_platform_defaults()
     {
         var thresholds = CanaryInputs.Thresholds(null, 2.0, 0, 25);
-        Assert.Equal((0.05, 2.0, 0.10, 25L), (thresholds.MaxAccuracyRelativeDrop, thresholds.MaxLatencyRatio, thresholds.MaxErrorRate, thresholds.MinimumSamples));
+        Assert.Equal((0.05, 2.0, 1.0, 0.02, 25L),
+            (thresholds.MaxAccuracyRelativeDrop, thresholds.MaxLatencyRatio, thresholds.MaxErrorRate, thresholds.MaxErrorRateIncrease, thresholds.MinimumSamples));
     }
 
     [Fact]
     public void An_accuracy_drop_of_zero_is_a_setting_not_the_default()
     {
         var thresholds = CanaryInputs.Thresholds(0, 0, 0, 0);
-        Assert.Equal((0.0, 1.5, 0.10, 50L), (thresholds.MaxAccuracyRelativeDrop, thresholds.MaxLatencyRatio, thresholds.MaxErrorRate, thresholds.MinimumSamples));
+        Assert.Equal((0.0, 1.5, 1.0, 50L), (thresholds.MaxAccuracyRelativeDrop, thresholds.MaxLatencyRatio, thresholds.MaxErrorRate, thresholds.MinimumSamples));
+    }
+
+    [Fact]
+    public void An_allowed_error_rate_increase_of_zero_is_a_setting_and_a_ceiling_is_kept_apart()
+    {
+        var thresholds = CanaryInputs.Thresholds(null, 0, 0.25, 0, maxErrorRateIncrease: 0);
+        Assert.Equal((0.0, 0.25), (thresholds.MaxErrorRateIncrease, thresholds.MaxErrorRate));
+        Assert.Equal(("error_rate", "error_rate_ceiling", "latency"), (CanaryInputs.KeyOf("error rate"), CanaryInputs.KeyOf("error rate ceiling"), CanaryInputs.KeyOf("latency")));
+    }
+
+    [Fact]
+    public void Recent_traffic_counts_every_version_and_the_requests_the_models_served()
+    {
+        AggregateRow[] rows =
+        [
+            new() { ModelVersion = "1", Metric = MetricCatalog.ErrorRate, Count = 40, Successes = 4 },
+            new() { ModelVersion = "2", Metric = MetricCatalog.ErrorRate, Count = 10, Successes = 0 },
+            new() { ModelVersion = "1", Metric = MetricCatalog.LatencyMs, Count = 30 },
+            new() { ModelVersion = "2", Metric = MetricCatalog.LatencyMs, Count = 10 },
+            new() { ModelVersion = "2", Metric = MetricCatalog.Accuracy, Count = 7 },
+        ];
+        Assert.Equal((50L, 40L), CanaryInputs.Traffic(rows));
+        Assert.Equal((0L, 0L), CanaryInputs.Traffic([]));
     }
 
     [Fact]

@@ -70,6 +70,31 @@ public sealed class ExperimentRulesTests
     }
 
     [Fact]
+    public void Criteria_outside_their_ranges_are_refused_and_valid_ones_are_kept()
+    {
+        var bad = Valid() with
+        {
+            MinDurationSeconds = 600, PlannedDurationSeconds = 300,
+            SuccessCriteria = new SuccessCriteria(MinImprovement: -0.1, MaxErrorRateIncrease: 1, MaxLatencyIncrease: double.NaN),
+            FailureCriteria = new FailureCriteria(MaxErrorRate: 0, MaxLatencyMs: -1),
+        };
+        var (none, errors) = ExperimentRules.Validate(bad);
+        Assert.Null(none);
+        Assert.Equal(
+            ["failureCriteria.maxErrorRate", "failureCriteria.maxLatencyMs", "plannedDurationSeconds", "successCriteria.maxErrorRateIncrease",
+             "successCriteria.maxLatencyIncrease", "successCriteria.minImprovement"],
+            errors.Keys.Order(StringComparer.Ordinal));
+
+        var (spec, ok) = ExperimentRules.Validate(Valid() with
+        {
+            PlannedDurationSeconds = 86_400, SuccessCriteria = new SuccessCriteria(0.05, 0.01, 0.2), FailureCriteria = new FailureCriteria(0.25, 3000),
+        });
+        Assert.Empty(ok);
+        Assert.Equal(new ExperimentCriteria { PlannedDurationSeconds = 86_400, Success = new(0.05, 0.01, 0.2), Failure = new(0.25, 3000) }, spec!.Criteria);
+        Assert.False(ExperimentRules.Validate(Valid()).Spec!.Criteria.NeedsWatching);
+    }
+
+    [Fact]
     public void Primary_metric_cannot_be_a_guardrail_too_and_guardrails_are_unique()
     {
         var (_, errors) = ExperimentRules.Validate(Valid() with

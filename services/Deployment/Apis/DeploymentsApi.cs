@@ -7,6 +7,7 @@ namespace DomainPlatform.Deployment.Apis;
 
 public sealed record DeployRequest(string? Version);
 public sealed record RollbackRequest(string? Version, string? Reason);
+public sealed record UndeployRequest(string? Reason);
 
 public static class DeploymentsApi
 {
@@ -24,8 +25,13 @@ public static class DeploymentsApi
             "Puts a registered version on all of the domain's traffic at once (inference loads it first). Refused while a rollout runs; use a rollout to move traffic gradually.", 400, 404, 409, 502);
         api.MapPost("/{domain}/rollback", Rollback).Documented("RollbackToVersion", "Roll back to an earlier version",
             "Makes a registered version stable at once, publishing RollbackPerformed with the reason. Refused while a rollout runs (abort it instead).", 400, 404, 409, 502);
+        api.MapPost("/{domain}/undeploy", Undeploy).Documented("Undeploy", "Stop serving the domain's model",
+            "Takes the stable version off the route table without archiving the domain: its versions and configuration stay, and a later POST /stable serves again. Needs a reason; refused while a rollout runs or an experiment holds the traffic.", 400, 404, 409);
         return api;
     }
+
+    public static async Task<Ok<DeploymentView>> Undeploy(string domain, UndeployRequest request, DeploymentService deployments, HttpContext http, CancellationToken ct) =>
+        TypedResults.Ok(await deployments.UndeployAsync(domain, request.Reason, ApiSupport.ActorOf(http), ct));
 
     public static async Task<Ok<IReadOnlyList<DeploymentView>>> List(DeploymentService deployments, CancellationToken ct) =>
         TypedResults.Ok(await deployments.ListAsync(ct));

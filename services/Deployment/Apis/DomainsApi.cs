@@ -6,7 +6,8 @@ namespace DomainPlatform.Deployment.Apis;
 
 public sealed record CreateDomainRequest(
     string? Id, string? Name, string? AgentId, string? Layer, string? Team, IReadOnlyList<string>? Keywords,
-    string? BaseModel, int? MaxTokens, DeploymentGatesPatch? Gates, RollbackThresholdsPatch? Rollback, CacheSettingsPatch? Cache);
+    string? BaseModel, int? MaxTokens, DeploymentGatesPatch? Gates, RollbackThresholdsPatch? Rollback, CacheSettingsPatch? Cache,
+    RolloutDefaultsPatch? Rollout = null);
 
 public sealed record ArchiveDomainRequest(string? Reason);
 
@@ -23,7 +24,7 @@ public static class DomainsApi
         api.MapGet("/{id}/revisions", ListRevisions).Documented("ListDomainRevisions", "List a domain's configuration revisions",
             "Every configuration the domain has had, oldest first; kept after archive and delete.");
         api.MapPost("/", CreateDomain).Documented("CreateDomain", "Create a domain",
-            "Creates an active domain; absent gates, rollback thresholds and cache settings take the platform defaults.", 400, 409);
+            "Creates an active domain; absent gates, rollback thresholds, cache settings and rollout defaults take the platform defaults.", 400, 409);
         api.MapPatch("/{id}", UpdateDomain).Documented("UpdateDomain", "Change part of a domain's configuration",
             "Fields left out keep their value; the result is validated as a whole and stored as a new revision.", 400, 404, 409);
         api.MapPost("/{id}/archive", ArchiveDomain).Documented("ArchiveDomain", "Archive a domain",
@@ -47,7 +48,7 @@ public static class DomainsApi
     public static async Task<Created<DomainView>> CreateDomain(CreateDomainRequest request, DomainService domains, HttpContext http, CancellationToken ct)
     {
         var config = DomainRules.Apply(new DomainConfig { Name = request.Name ?? "" }, new DomainPatch(
-            null, request.AgentId, request.Layer, request.Team, request.Keywords, request.BaseModel, request.MaxTokens, request.Gates, request.Rollback, request.Cache));
+            null, request.AgentId, request.Layer, request.Team, request.Keywords, request.BaseModel, request.MaxTokens, request.Gates, request.Rollback, request.Cache, request.Rollout));
         var created = await domains.CreateAsync(request.Id, config, ApiSupport.ActorOf(http), ct);
         return TypedResults.Created($"/api/domains/{created.Id}", created);
     }

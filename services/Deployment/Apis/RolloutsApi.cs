@@ -3,8 +3,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DomainPlatform.Deployment.Apis;
 
-public sealed record StartRolloutRequest(string? Domain, string? Version, IReadOnlyList<double>? Steps, double? MinStepSeconds, long? MinSamples);
+public sealed record StartRolloutRequest(string? Domain, string? Version, IReadOnlyList<double>? Steps, double? MinStepSeconds, long? MinSamples, double? FirstWeight = null);
 public sealed record RolloutCommandRequest(string? Reason);
+public sealed record SetWeightRequest(double? Weight, string? Reason);
 
 public static class RolloutsApi
 {
@@ -13,7 +14,7 @@ public static class RolloutsApi
         var api = app.MapGroup("/api/rollouts").WithTags("Rollouts").WithProblemDetails();
 
         api.MapPost("/", Start).Documented("StartRollout", "Start a canary rollout",
-            "Moves traffic to a registered version step by step (default 1, 10, 50, 100 percent). Each step lasts at least minStepSeconds and needs minSamples candidate samples (default: the domain's rollback minSamples); experimentation's Analyze decides continue, hold or rollback.", 400, 404, 409, 502);
+            "Moves traffic to a registered version step by step. The rollout's own steps, minStepSeconds and minSamples win; what it leaves out comes from the domain's rollout defaults, else the platform's (1, 10, 50, 100 percent; Deployment:DefaultMinStepDuration; the domain's rollback minSamples). firstWeight starts at a larger weight, then follows the steps above it. Each step lasts at least minStepSeconds and needs minSamples samples a side; experimentation's Analyze decides continue, hold or rollback. The rollout carries estimatedStepSeconds from the domain's recent traffic (null with estimateReason when no rate is known) and estimateWarning when a step needs more than an hour.", 400, 404, 409, 502);
         api.MapGet("/", List).Documented("ListRollouts", "List rollouts", "Rollouts, newest first, optionally by domain and status (Running, Paused, Succeeded, RolledBack, Aborted).");
         api.MapGet("/{id:guid}", Get).Documented("GetRollout", "Get a rollout with its decisions", "The rollout's state and every decision with the verdict and figures behind it.", 404);
         api.MapPost("/{id:guid}/promote", (Guid id, RolloutCommandRequest? r, DeploymentService d, HttpContext h, CancellationToken ct) => Command(id, DeploymentService.ManualCommand.Promote, r, d, h, ct))
@@ -22,6 +23,9 @@ public static class RolloutsApi
             .Documented("PauseRollout", "Pause a rollout", "Keeps the current weights; the controller stops analysing it.", 404, 409);
         api.MapPost("/{id:guid}/resume", (Guid id, RolloutCommandRequest? r, DeploymentService d, HttpContext h, CancellationToken ct) => Command(id, DeploymentService.ManualCommand.Resume, r, d, h, ct))
             .Documented("ResumeRollout", "Resume a paused rollout", "The current step starts over (its minimum duration counts from now).", 404, 409);
+        api.MapPost("/{id:guid}/weight", SetWeight)
+            .Documented("SetRolloutWeight", "Set the canary's weight now",
+                "Moves the canary to { weight } percent (above 0, below 100) at once, running or paused; a new analysis phase starts (the step's clock and samples count from now) with a new estimate. The next advance goes to the first planned step above the weight.", 400, 404, 409);
         api.MapPost("/{id:guid}/abort", (Guid id, RolloutCommandRequest? r, DeploymentService d, HttpContext h, CancellationToken ct) => Command(id, DeploymentService.ManualCommand.Abort, r, d, h, ct))
             .Documented("AbortRollout", "Abort a rollout", "Sends all traffic back to the stable version and publishes RollbackPerformed.", 404, 409);
         return api;
@@ -31,7 +35,7 @@ public static class RolloutsApi
     {
         if (string.IsNullOrWhiteSpace(request.Domain)) throw DeploymentProblem.Invalid("domain", "The domain is required.");
         var rollout = await deployments.StartRolloutAsync(
-            new StartRolloutCommand(request.Domain, request.Version, request.Steps, request.MinStepSeconds, request.MinSamples), ApiSupport.ActorOf(http), ct);
+            new StartRolloutCommand(request.Domain, request.Version, request.Steps, request.MinStepSeconds, request.MinSamples, request.FirstWeight), ApiSupport.ActorOf(http), ct);
         return TypedResults.Created($"/api/rollouts/{rollout.Id}", rollout);
     }
 
@@ -40,6 +44,9 @@ public static class RolloutsApi
 
     public static async Task<Ok<RolloutView>> Get(Guid id, DeploymentService deployments, CancellationToken ct) =>
         TypedResults.Ok(await deployments.GetRolloutAsync(id, ct) ?? throw DeploymentProblem.NotFound("Rollout", $"No rollout has the id {id}."));
+
+    public static async Task<Ok<RolloutView>> SetWeight(Guid id, SetWeightRequest request, DeploymentService deployments, HttpContext http, CancellationToken ct) =>
+        TypedResults.Ok(await deployments.CommandAsync(id, DeploymentService.ManualCommand.SetWeight, request.Reason, ApiSupport.ActorOf(http), ct, request.Weight));
 
     private static async Task<Ok<RolloutView>> Command(
         Guid id, DeploymentService.ManualCommand command, RolloutCommandRequest? request, DeploymentService deployments, HttpContext http, CancellationToken ct) =>

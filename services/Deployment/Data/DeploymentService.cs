@@ -1,6 +1,7 @@
 using Dapper;
 using DomainPlatform.Contracts.Events;
 using DomainPlatform.Deployment.Domain;
+using DomainPlatform.Deployment.Rollouts;
 using DomainPlatform.EventBus;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -29,6 +30,14 @@ public sealed record RolloutView
     public string Status { get; init; } = "";
     public int StepIndex { get; init; }
     public double WeightPercent { get; init; }
+    /// <summary>The weight an operator set by hand, replacing the step's planned one until the rollout moves on; null on plan.</summary>
+    public double? ManualWeight { get; init; }
+    /// <summary>How long the current step is expected to take from the domain's recent traffic; null when no rate is known.</summary>
+    public double? EstimatedStepSeconds { get; init; }
+    /// <summary>How the estimate was made, or why there is none.</summary>
+    public string EstimateReason { get; init; } = "";
+    /// <summary>Set when the step is expected to take more than an hour, with what would shorten it.</summary>
+    public string? EstimateWarning { get; init; }
     public DateTime StepStartedAt { get; init; }
     public string LastReason { get; init; } = "";
     public int Version { get; init; }
@@ -40,7 +49,7 @@ public sealed record RolloutView
     [System.Text.Json.Serialization.JsonIgnore]
     public RolloutPolicy Policy => new(Steps, TimeSpan.FromSeconds(MinStepSeconds), MinSamples);
     [System.Text.Json.Serialization.JsonIgnore]
-    public RolloutState State => new(Enum.Parse<RolloutStatus>(Status), StepIndex, DateTime.SpecifyKind(StepStartedAt, DateTimeKind.Utc));
+    public RolloutState State => new(Enum.Parse<RolloutStatus>(Status), StepIndex, DateTime.SpecifyKind(StepStartedAt, DateTimeKind.Utc), ManualWeight);
 }
 
 public sealed record RolloutDecisionView
@@ -58,18 +67,20 @@ public sealed record RolloutDecisionView
     public DateTime DecidedAt { get; init; }
 }
 
-public sealed record StartRolloutCommand(string Domain, string? Version, IReadOnlyList<double>? Steps, double? MinStepSeconds, long? MinSamples);
+public sealed record StartRolloutCommand(string Domain, string? Version, IReadOnlyList<double>? Steps, double? MinStepSeconds, long? MinSamples, double? FirstWeight = null);
 
 /// <summary>The figures an analysis gave, recorded with the decision they led to.</summary>
 public sealed record AnalysisRecord(string Verdict, string Reason, object Figures);
 
 /// <summary>What serves each domain, and every move of traffic: direct deployment, rollback to a version, rollouts.</summary>
-public sealed class DeploymentService(
-    NpgsqlDataSource db, OutboxSignal signal, DomainCache cache, InferenceControl inference, ModelDrain drain, TimeProvider clock, IOptions<DeploymentOptions> options)
+public sealed partial class DeploymentService(
+    NpgsqlDataSource db, OutboxSignal signal, DomainCache cache, InferenceControl inference, ModelDrain drain, TrafficRates rates, TimeProvider clock,
+    IOptions<DeploymentOptions> options, ILogger<DeploymentService> logger)
 {
     private const string RolloutColumns = """
         id, domain_id AS Domain, baseline_version AS BaselineVersion, candidate_version AS CandidateVersion, steps,
         min_step_seconds AS MinStepSeconds, min_samples AS MinSamples, status, step_index AS StepIndex, step_started_at AS StepStartedAt,
+        manual_weight AS ManualWeight, estimated_step_seconds AS EstimatedStepSeconds, estimate_reason AS EstimateReason, estimate_warning AS EstimateWarning,
         last_reason AS LastReason, version, started_by AS StartedBy, created_at AS CreatedAt, updated_at AS UpdatedAt
         """;
 
@@ -144,22 +155,29 @@ public sealed class DeploymentService(
 
     public async Task<RolloutView> StartRolloutAsync(StartRolloutCommand command, string actor, CancellationToken ct)
     {
+        // The traffic reading is a remote call: made before the transaction opens.
+        var traffic = await rates.ReadAsync(command.Domain, ct);
         await using var uow = await UnitOfWork.BeginAsync(db, signal, ct);
-        var rollout = await StartRolloutAsync(uow, command, actor, ct);
+        var rollout = await StartRolloutAsync(uow, command, actor, traffic, ct);
         await uow.CommitAsync(ct);
         return rollout;
     }
 
-    /// <summary>Starts a canary: inference loads the candidate before the first step's traffic moves to it.</summary>
-    public async Task<RolloutView> StartRolloutAsync(UnitOfWork uow, StartRolloutCommand command, string actor, CancellationToken ct)
+    /// <summary>What a step estimate starts from: the domain's recent traffic (never fails; unknown with the reason).</summary>
+    public Task<TrafficReading> ReadTrafficAsync(string domain, CancellationToken ct) => rates.ReadAsync(domain, ct);
+
+    /// <summary>
+    /// Starts a canary: inference loads the candidate before the first step's traffic moves to it. Settings follow
+    /// <see cref="RolloutSettings"/> (the rollout's own, else the domain's defaults, else the platform's).
+    /// </summary>
+    public async Task<RolloutView> StartRolloutAsync(UnitOfWork uow, StartRolloutCommand command, string actor, TrafficReading traffic, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(command.Version)) throw DeploymentProblem.Invalid("version", "The candidate version is required.");
-        var steps = command.Steps ?? RolloutPolicy.DefaultSteps;
-        var minStep = command.MinStepSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : options.Value.DefaultMinStepDuration;
         var domain = await DomainService.RequireAsync(uow, command.Domain, ct);
-        var minSamples = command.MinSamples ?? domain.Config.Rollback.MinSamples;
-        var errors = RolloutPolicy.Validate(steps, minStep, minSamples);
-        if (errors.Count > 0) throw DeploymentProblem.Invalid(errors);
+        var (settings, errors) = RolloutSettings.Resolve(
+            new RolloutRequestSettings(command.Steps, command.MinStepSeconds, command.MinSamples, command.FirstWeight), domain.Config, options.Value.DefaultMinStepDuration);
+        if (settings is null) throw DeploymentProblem.Invalid(errors);
+        var steps = settings.Steps;
         if (domain.Status != DomainService.Active) throw DeploymentProblem.Conflict("Domain is archived", $"'{domain.Id}' is archived and serves nothing.");
         if (await ActiveRolloutAsync(uow, domain.Id, ct) is { } running)
         {
@@ -177,26 +195,46 @@ public sealed class DeploymentService(
         await ReleaseRolledBackExperimentAsync(uow, domain.Id, ct);
         var id = Guid.CreateVersion7();
         var now = clock.GetUtcNow().UtcDateTime;
+        var estimate = StepEstimator.Estimate(traffic, steps[0], settings.MinSamples, TimeSpan.FromSeconds(settings.MinStepSeconds));
+        var started = $"started: {settings.Describe()}";
         await uow.ExecuteAsync("""
-            INSERT INTO rollouts (id, domain_id, baseline_version, candidate_version, steps, min_step_seconds, min_samples, status, step_index, step_started_at, last_reason, started_by)
-            VALUES (@id, @domain, @stable, @candidate, @steps, @minStepSeconds, @minSamples, 'Running', 0, @now, 'started', @actor)
-            """, new { id, domain = domain.Id, stable, candidate = candidate.Version, steps = steps.ToArray(), minStepSeconds = minStep.TotalSeconds, minSamples, now, actor }, ct);
+            INSERT INTO rollouts (id, domain_id, baseline_version, candidate_version, steps, min_step_seconds, min_samples, status, step_index, step_started_at,
+                                  estimated_step_seconds, estimate_reason, estimate_warning, last_reason, started_by)
+            VALUES (@id, @domain, @stable, @candidate, @steps, @minStepSeconds, @minSamples, 'Running', 0, @now,
+                    @Seconds, @Reason, @Warning, @started, @actor)
+            """, new
+        {
+            id, domain = domain.Id, stable, candidate = candidate.Version, steps = steps.ToArray(), settings.MinStepSeconds, settings.MinSamples, now,
+            estimate.Seconds, estimate.Reason, estimate.Warning, started, actor,
+        }, ct);
         await uow.ExecuteAsync("""
             UPDATE deployments SET canary_version = @candidate, canary_weight = @weight, rollout_id = @id, updated_at = now() WHERE domain_id = @domain
             """, new { domain = domain.Id, candidate = candidate.Version, weight = steps[0], id }, ct);
         await VersionRegistry.SetManagedAliasAsync(uow, domain.Id, AliasRules.Canary, candidate.Version, ct);
-        await InsertDecisionAsync(uow, id, new RolloutDecision(RolloutAction.Advance, 0, 0, 0, steps[0], "started"), null, actor, ct);
+        await InsertDecisionAsync(uow, id, new RolloutDecision(RolloutAction.Advance, 0, 0, 0, steps[0], started), null, actor, ct);
         var rollout = (await FindRolloutAsync(uow, id, lockRow: false, ct))!;
-        await AuditLog.WriteAsync(uow, actor, "rollout", id.ToString(), "start", before, rollout, ct);
+        await AuditLog.WriteAsync(uow, actor, "rollout", id.ToString(), "start", before, rollout, ct, started);
+        await WarnWhenSlowAsync(uow, rollout, actor, ct);
         await uow.PublishAsync(new ModelDeployed(domain.Id, candidate.Version, AliasRules.Canary, steps[0]), ct);
         await RouteTables.PublishAsync(uow, cache, ct);
         return rollout;
     }
 
-    public enum ManualCommand { Promote, Pause, Resume, Abort }
+    public enum ManualCommand { Promote, Pause, Resume, Abort, SetWeight }
 
-    public async Task<RolloutView> CommandAsync(Guid id, ManualCommand command, string? reason, string actor, CancellationToken ct)
+    public async Task<RolloutView> CommandAsync(Guid id, ManualCommand command, string? reason, string actor, CancellationToken ct, double? weight = null)
     {
+        if (command == ManualCommand.SetWeight)
+        {
+            if (weight is not { } w) throw DeploymentProblem.Invalid("weight", "The canary's new weight is required, as a percentage (e.g. 25).");
+            if (RolloutPolicy.WeightRefusal(w) is { } refusal) throw DeploymentProblem.Invalid("weight", refusal);
+        }
+        // A command that starts a new step needs the domain's traffic for its estimate: read before the transaction opens.
+        TrafficReading? traffic = null;
+        if (command is ManualCommand.Promote or ManualCommand.Resume or ManualCommand.SetWeight && await GetRolloutAsync(id, ct) is { } read)
+        {
+            traffic = await rates.ReadAsync(read.Domain, ct);
+        }
         await using var uow = await UnitOfWork.BeginAsync(db, signal, ct);
         var rollout = await FindRolloutAsync(uow, id, lockRow: true, ct) ?? throw DeploymentProblem.NotFound("Rollout", $"No rollout has the id {id}.");
         var why = string.IsNullOrWhiteSpace(reason) ? $"by {actor}" : reason;
@@ -209,6 +247,7 @@ public sealed class DeploymentService(
                 ManualCommand.Promote => CanaryStateMachine.Promote(rollout.Policy, rollout.State, now, why),
                 ManualCommand.Pause => CanaryStateMachine.Pause(rollout.Policy, rollout.State, why),
                 ManualCommand.Resume => CanaryStateMachine.Resume(rollout.Policy, rollout.State, now, why),
+                ManualCommand.SetWeight => CanaryStateMachine.SetWeight(rollout.Policy, rollout.State, weight!.Value, now, why),
                 _ => CanaryStateMachine.Abort(rollout.Policy, rollout.State, now, why),
             };
         }
@@ -216,7 +255,7 @@ public sealed class DeploymentService(
         {
             throw DeploymentProblem.Conflict("Rollout cannot do that now", ex.Message);
         }
-        var after = await ApplyAsync(uow, rollout, transition, null, actor, ct);
+        var after = await ApplyAsync(uow, rollout, transition, null, actor, traffic, ct);
         await uow.CommitAsync(ct);
         return after;
     }
@@ -225,26 +264,42 @@ public sealed class DeploymentService(
     /// Applies a transition computed from <paramref name="rollout"/> as read; refused (null) when the rollout has
     /// moved since (its version changed), so a step is never advanced twice.
     /// </summary>
-    public async Task<RolloutView?> ApplyVerdictAsync(RolloutView rollout, RolloutTransition transition, AnalysisRecord analysis, string leaseOwner, CancellationToken ct)
+    public async Task<RolloutView?> ApplyVerdictAsync(
+        RolloutView rollout, RolloutTransition transition, AnalysisRecord analysis, string leaseOwner, CancellationToken ct, TrafficReading? traffic = null)
     {
         await using var uow = await UnitOfWork.BeginAsync(db, signal, ct);
         var current = await FindRolloutAsync(uow, rollout.Id, lockRow: true, ct);
         if (current is null || current.Version != rollout.Version) return null;
         var owner = await uow.ExecuteScalarAsync<string?>("SELECT lease_owner FROM rollouts WHERE id = @Id", new { rollout.Id }, ct);
         if (owner != leaseOwner) return null;
-        var after = await ApplyAsync(uow, current, transition, analysis, AuditLog.System, ct);
+        var after = await ApplyAsync(uow, current, transition, analysis, AuditLog.System, traffic, ct);
         await uow.CommitAsync(ct);
         return after;
     }
 
-    private async Task<RolloutView> ApplyAsync(UnitOfWork uow, RolloutView rollout, RolloutTransition transition, AnalysisRecord? analysis, string actor, CancellationToken ct)
+    /// <summary>Whether a transition begins a new analysis phase of a rollout that goes on: a new step, a weight set by hand, a resume.</summary>
+    public static bool StartsPhase(RolloutTransition transition) =>
+        transition.Next.IsActive && transition.Decision.Action is RolloutAction.Advance or RolloutAction.SetWeight or RolloutAction.Resume;
+
+    private async Task<RolloutView> ApplyAsync(
+        UnitOfWork uow, RolloutView rollout, RolloutTransition transition, AnalysisRecord? analysis, string actor, TrafficReading? traffic, CancellationToken ct)
     {
         var (next, decision) = transition;
         await uow.ExecuteAsync("""
-            UPDATE rollouts SET status = @Status, step_index = @StepIndex, step_started_at = @StepStartedAt, last_reason = @Reason,
+            UPDATE rollouts SET status = @Status, step_index = @StepIndex, step_started_at = @StepStartedAt, manual_weight = @ManualWeight, last_reason = @Reason,
                 version = version + 1, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
             WHERE id = @Id
-            """, new { rollout.Id, Status = next.Status.ToString(), next.StepIndex, next.StepStartedAt, decision.Reason }, ct);
+            """, new { rollout.Id, Status = next.Status.ToString(), next.StepIndex, next.StepStartedAt, next.ManualWeight, decision.Reason }, ct);
+        var estimated = false;
+        if (StartsPhase(transition))
+        {
+            // Every step, and every weight the operator sets, gets its own estimate from the domain's recent traffic.
+            var estimate = StepEstimator.Estimate(traffic ?? TrafficReading.None("not read for this change"), decision.ToWeight, rollout.MinSamples, rollout.Policy.MinStepDuration);
+            await uow.ExecuteAsync("""
+                UPDATE rollouts SET estimated_step_seconds = @Seconds, estimate_reason = @Reason, estimate_warning = @Warning WHERE id = @Id
+                """, new { rollout.Id, estimate.Seconds, estimate.Reason, estimate.Warning }, ct);
+            estimated = true;
+        }
         var recorded = await InsertDecisionAsync(uow, rollout.Id, decision, analysis, actor, ct);
 
         var domain = rollout.Domain;
@@ -288,6 +343,59 @@ public sealed class DeploymentService(
         // The entry's "after" holds the decision just taken, so its verdict and figures are in the audit log too.
         await AuditLog.WriteAsync(uow, actor, "rollout", rollout.Id.ToString(), decision.Action.ToString().ToLowerInvariant(),
             rollout with { Decisions = [] }, after with { Decisions = [recorded] }, ct, decision.Reason);
+        if (estimated) await WarnWhenSlowAsync(uow, after, actor, ct);
+        return after;
+    }
+
+    /// <summary>A step expected to take more than an hour is logged and audited as "slow-step", with what would shorten it.</summary>
+    private async Task WarnWhenSlowAsync(UnitOfWork uow, RolloutView rollout, string actor, CancellationToken ct)
+    {
+        if (rollout.EstimateWarning is not { } warning) return;
+        LogSlowStep(rollout.Id, rollout.Domain, rollout.WeightPercent, warning);
+        await AuditLog.WriteAsync(uow, actor, "rollout", rollout.Id.ToString(), "slow-step", null,
+            new { rollout.WeightPercent, rollout.StepIndex, rollout.EstimatedStepSeconds, rollout.EstimateReason }, ct, warning);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rollout {RolloutId} of {Domain} at {Weight}%: {Warning}")]
+    private partial void LogSlowStep(Guid rolloutId, string domain, double weight, string warning);
+
+    /// <summary>
+    /// Stops serving a domain's model without archiving the domain: no stable or canary version is routed any more (the
+    /// gateway answers the domain as having no model), the versions stay registered and a later deployment serves again.
+    /// Refused while a rollout runs or an experiment holds the domain's traffic.
+    /// </summary>
+    public async Task<DeploymentView> UndeployAsync(string domain, string? reason, string actor, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(reason)) throw DeploymentProblem.Invalid("reason", "Undeploying needs a reason.");
+        await using var uow = await UnitOfWork.BeginAsync(db, signal, ct);
+        await DomainService.RequireAsync(uow, domain, ct);
+        if (await ActiveRolloutAsync(uow, domain, ct) is { } running)
+        {
+            throw DeploymentProblem.Conflict("Rollout in progress", $"Rollout {running} of '{domain}' is running: abort it first.");
+        }
+        var experiment = await uow.QuerySingleOrDefaultAsync<Guid?>(
+            "SELECT experiment_id FROM experiment_routes WHERE domain_id = @domain AND status IN ('running', 'rolled_back')", new { domain }, ct);
+        if (experiment is { } holding)
+        {
+            throw DeploymentProblem.Conflict("Experiment in progress", $"Experiment {holding} holds the traffic of '{domain}': stop it first.");
+        }
+        var before = await FindAsync(uow, domain, ct);
+        if (before?.StableVersion is null) throw DeploymentProblem.Conflict("Nothing deployed", $"'{domain}' serves no model version.");
+
+        var servedBefore = await RouteTables.ServedVersionsAsync(uow, domain, ct);
+        await uow.ExecuteAsync("""
+            UPDATE deployments SET stable_version = NULL, canary_version = NULL, canary_weight = 0, rollout_id = NULL, updated_at = now() WHERE domain_id = @domain
+            """, new { domain }, ct);
+        await VersionRegistry.SetManagedAliasAsync(uow, domain, AliasRules.Stable, null, ct);
+        await VersionRegistry.SetManagedAliasAsync(uow, domain, AliasRules.Canary, null, ct);
+        var after = (await FindAsync(uow, domain, ct))!;
+        await AuditLog.WriteAsync(uow, actor, "deployment", domain, "undeploy", before, after, ct, reason);
+        await RouteTables.PublishAsync(uow, cache, ct);
+        foreach (var drained in ExperimentRouting.Drained(servedBefore, await RouteTables.ServedVersionsAsync(uow, domain, ct)))
+        {
+            uow.AfterCommit(() => drain.ScheduleAsync(domain, drained));
+        }
+        await uow.CommitAsync(ct);
         return after;
     }
 

@@ -36,7 +36,7 @@ public sealed class DomainService(NpgsqlDataSource db, OutboxSignal signal, Doma
 
     private const string Columns = """
         id, name, agent_id AS AgentId, layer, team, keywords, base_model AS BaseModel, max_tokens AS MaxTokens,
-        status, revision, gates::text AS Gates, rollback::text AS Rollback, cache::text AS Cache,
+        status, revision, gates::text AS Gates, rollback::text AS Rollback, cache::text AS Cache, rollout::text AS Rollout,
         archived_reason AS ArchivedReason, archived_at AS ArchivedAt, created_at AS CreatedAt, updated_at AS UpdatedAt
         """;
 
@@ -48,8 +48,8 @@ public sealed class DomainService(NpgsqlDataSource db, OutboxSignal signal, Doma
 
         await using var uow = await UnitOfWork.BeginAsync(db, signal, ct);
         var inserted = await uow.ExecuteAsync("""
-            INSERT INTO domains (id, name, agent_id, layer, team, keywords, base_model, max_tokens, gates, rollback, cache)
-            VALUES (@Id, @Name, @AgentId, @Layer, @Team, @Keywords, @BaseModel, @MaxTokens, @Gates::jsonb, @Rollback::jsonb, @Cache::jsonb)
+            INSERT INTO domains (id, name, agent_id, layer, team, keywords, base_model, max_tokens, gates, rollback, cache, rollout)
+            VALUES (@Id, @Name, @AgentId, @Layer, @Team, @Keywords, @BaseModel, @MaxTokens, @Gates::jsonb, @Rollback::jsonb, @Cache::jsonb, @Rollout::jsonb)
             ON CONFLICT (id) DO NOTHING
             """, Parameters(id!, config), ct);
         if (inserted == 0) throw DeploymentProblem.Conflict("Domain already exists", $"A domain with the id '{id}' already exists.");
@@ -75,7 +75,7 @@ public sealed class DomainService(NpgsqlDataSource db, OutboxSignal signal, Doma
 
         await uow.ExecuteAsync("""
             UPDATE domains SET name = @Name, agent_id = @AgentId, layer = @Layer, team = @Team, keywords = @Keywords, base_model = @BaseModel,
-                max_tokens = @MaxTokens, gates = @Gates::jsonb, rollback = @Rollback::jsonb, cache = @Cache::jsonb,
+                max_tokens = @MaxTokens, gates = @Gates::jsonb, rollback = @Rollback::jsonb, cache = @Cache::jsonb, rollout = @Rollout::jsonb,
                 revision = revision + 1, updated_at = now()
             WHERE id = @Id
             """, Parameters(id, config), ct);
@@ -190,7 +190,7 @@ public sealed class DomainService(NpgsqlDataSource db, OutboxSignal signal, Doma
     private static object Parameters(string id, DomainConfig c) => new
     {
         Id = id, c.Name, c.AgentId, c.Layer, c.Team, Keywords = c.Keywords.ToArray(), c.BaseModel, c.MaxTokens,
-        Gates = Json.Serialize(c.Gates), Rollback = Json.Serialize(c.Rollback), Cache = Json.Serialize(c.Cache),
+        Gates = Json.Serialize(c.Gates), Rollback = Json.Serialize(c.Rollback), Cache = Json.Serialize(c.Cache), Rollout = Json.Serialize(c.Rollout),
     };
 
     private sealed record DomainRow
@@ -208,6 +208,7 @@ public sealed class DomainService(NpgsqlDataSource db, OutboxSignal signal, Doma
         public string? Gates { get; init; }
         public string? Rollback { get; init; }
         public string? Cache { get; init; }
+        public string? Rollout { get; init; }
         public string? ArchivedReason { get; init; }
         public DateTime? ArchivedAt { get; init; }
         public DateTime CreatedAt { get; init; }
@@ -220,6 +221,7 @@ public sealed class DomainService(NpgsqlDataSource db, OutboxSignal signal, Doma
             {
                 Name = Name, AgentId = AgentId, Layer = Layer, Team = Team, Keywords = Keywords, BaseModel = BaseModel, MaxTokens = MaxTokens,
                 Gates = Json.Deserialize<DeploymentGates>(Gates), Rollback = Json.Deserialize<RollbackThresholds>(Rollback), Cache = Json.Deserialize<CacheSettings>(Cache),
+                Rollout = Json.Deserialize<RolloutDefaults>(Rollout),
             },
         };
     }

@@ -9,26 +9,43 @@ public sealed record RolloutPolicy(IReadOnlyList<double> Steps, TimeSpan MinStep
 {
     public static IReadOnlyList<double> DefaultSteps { get; } = [1, 10, 50, 100];
 
-    public static Dictionary<string, string[]> Validate(IReadOnlyList<double> steps, TimeSpan minStepDuration, long minSamples)
+    /// <summary>The analysis compares at least two samples a side.</summary>
+    public const long MinimumSamples = 2;
+    public const long MaximumSamples = 1_000_000_000;
+    public const double MaxMinStepSeconds = 7 * 24 * 3600;
+
+    public static Dictionary<string, string[]> Validate(IReadOnlyList<double> steps, TimeSpan minStepDuration, long minSamples) =>
+        Validate(steps, minStepDuration.TotalSeconds, minSamples);
+
+    public static Dictionary<string, string[]> Validate(IReadOnlyList<double> steps, double minStepSeconds, long minSamples)
     {
         var errors = new Dictionary<string, string[]>();
         if (steps.Count < 2) errors["steps"] = ["At least two steps are needed: one canary weight and the final 100."];
         else if (steps.Any(s => !(s > 0 && s <= 100))) errors["steps"] = ["Each step is a traffic percentage above 0 and at most 100."];
         else if (steps.Zip(steps.Skip(1)).Any(p => p.Second <= p.First)) errors["steps"] = ["Steps must rise strictly."];
         else if (steps[^1] != 100) errors["steps"] = ["The last step must be 100 (full promotion)."];
-        if (minStepDuration < TimeSpan.Zero) errors["minStepSeconds"] = ["minStepSeconds cannot be negative."];
-        if (minSamples < 0) errors["minSamples"] = ["minSamples cannot be negative."];
+        if (!(minStepSeconds >= 0 && minStepSeconds <= MaxMinStepSeconds)) errors["minStepSeconds"] = ["minStepSeconds is between 0 and 604800 (7 days)."];
+        if (minSamples is < MinimumSamples or > MaximumSamples)
+            errors["minSamples"] = ["minSamples is between 2 and 1,000,000,000 (the analysis compares at least two samples a side)."];
         return errors;
     }
+
+    /// <summary>Why a canary weight set by hand is not allowed, or null: above 0 and below 100 (promote completes, abort ends).</summary>
+    public static string? WeightRefusal(double weight) =>
+        weight is > 0 and < 100 ? null : "A canary weight is a percentage above 0 and below 100: promote the rollout to complete it, abort it to send all traffic back.";
 }
 
-/// <summary>Where a rollout is: its status, its step, and when that step began (UTC).</summary>
-public sealed record RolloutState(RolloutStatus Status, int StepIndex, DateTime StepStartedAt)
+/// <summary>
+/// Where a rollout is: its status, its step, and when that step (its analysis phase) began (UTC). A weight set by hand
+/// (<see cref="ManualWeight"/>) replaces the step's planned weight until the rollout moves on; <see cref="StepIndex"/>
+/// is then the highest planned step below it (0 when none is).
+/// </summary>
+public sealed record RolloutState(RolloutStatus Status, int StepIndex, DateTime StepStartedAt, double? ManualWeight = null)
 {
     public bool IsActive => Status is RolloutStatus.Running or RolloutStatus.Paused;
 }
 
-public enum RolloutAction { Advance, Hold, Complete, RollBack, Pause, Resume, Abort }
+public enum RolloutAction { Advance, Hold, Complete, RollBack, Pause, Resume, Abort, SetWeight }
 
 /// <summary>What the machine decided and why; the weights are the canary's traffic before and after.</summary>
 public sealed record RolloutDecision(RolloutAction Action, int FromStep, int ToStep, double FromWeight, double ToWeight, string Reason)
@@ -52,8 +69,34 @@ public static class CanaryStateMachine
     {
         RolloutStatus.Succeeded => 100,
         RolloutStatus.RolledBack or RolloutStatus.Aborted => 0,
-        _ => policy.Steps[state.StepIndex],
+        _ => state.ManualWeight ?? policy.Steps[state.StepIndex],
     };
+
+    /// <summary>
+    /// An operator sets the canary's weight: traffic moves at once and a new analysis phase starts (the step's clock and
+    /// its samples count from now), so evidence gathered at the old split is never judged at the new one. A weight that
+    /// is a planned step puts the rollout back on its plan; the next advance goes to the first planned step above it.
+    /// A paused rollout stays paused.
+    /// </summary>
+    public static RolloutTransition SetWeight(RolloutPolicy policy, RolloutState state, double weight, DateTime now, string reason)
+    {
+        if (!state.IsActive) throw new InvalidRolloutTransitionException($"A {state.Status} rollout has no canary weight to set.");
+        if (RolloutPolicy.WeightRefusal(weight) is { } refusal) throw new ArgumentOutOfRangeException(nameof(weight), weight, refusal);
+        var from = WeightOf(policy, state);
+        if (weight == from) throw new InvalidRolloutTransitionException($"The canary already takes {weight}% of the traffic.");
+        var planned = IndexOf(policy.Steps, weight);
+        var next = planned >= 0
+            ? state with { StepIndex = planned, StepStartedAt = now, ManualWeight = null }
+            : state with { StepIndex = Math.Max(0, policy.Steps.Count(s => s < weight) - 1), StepStartedAt = now, ManualWeight = weight };
+        return new RolloutTransition(next,
+            new RolloutDecision(RolloutAction.SetWeight, state.StepIndex, next.StepIndex, from, weight, $"weight set from {from}% to {weight}%: {reason}"));
+    }
+
+    private static int IndexOf(IReadOnlyList<double> steps, double weight)
+    {
+        for (var i = 0; i < steps.Count; i++) if (steps[i] == weight) return i;
+        return -1;
+    }
 
     /// <summary>Whether the current step has run long enough for an analysis to be able to move it.</summary>
     public static bool IsDue(RolloutPolicy policy, RolloutState state, DateTime now) =>
@@ -79,11 +122,11 @@ public static class CanaryStateMachine
         var elapsed = now - state.StepStartedAt;
         if (elapsed < policy.MinStepDuration)
         {
-            return Stay(state, weight, $"hold: step has run {elapsed.TotalSeconds:F0}s of the {policy.MinStepDuration.TotalSeconds:F0}s minimum");
+            return Stay(state, weight, $"hold: step has run {elapsed.TotalSeconds:F0}s of the {policy.MinStepDuration.TotalSeconds:F0}s minimum (minStepSeconds)");
         }
         if (candidateSamples < policy.MinSamples)
         {
-            return Stay(state, weight, $"hold: {candidateSamples} candidate samples of the {policy.MinSamples} minimum");
+            return Stay(state, weight, $"hold: {candidateSamples} candidate samples of the {policy.MinSamples} minimum (minSamples)");
         }
         return Next(policy, state, now, RolloutAction.Advance, $"continue: {reason}");
     }
@@ -121,7 +164,9 @@ public static class CanaryStateMachine
     private static RolloutTransition Next(RolloutPolicy policy, RolloutState state, DateTime now, RolloutAction action, string reason)
     {
         var from = WeightOf(policy, state);
-        var nextIndex = state.StepIndex + 1;
+        // The first planned step above the current weight: the next step, or after a weight set by hand the one above it.
+        var nextIndex = 0;
+        while (nextIndex < policy.Steps.Count - 1 && policy.Steps[nextIndex] <= from) nextIndex++;
         if (nextIndex >= policy.Steps.Count - 1)
         {
             // The last step is 100%: reaching it is the promotion of the candidate to stable.

@@ -11,13 +11,30 @@ public sealed record DeploymentGates
     public double MaxValidationLoss { get; init; } = 0.35;
 }
 
-/// <summary>When a canary is rolled back, relative to the stable version.</summary>
+/// <summary>
+/// When a canary is rolled back: relative to the stable version over the same window, except <see cref="MaxErrorRate"/>,
+/// a separate absolute ceiling (1 = none).
+/// </summary>
 public sealed record RollbackThresholds
 {
     public double MaxAccuracyDrop { get; init; } = 0.05;
     public double MaxLatencyRatio { get; init; } = 1.5;
-    public double MaxErrorRate { get; init; } = 0.10;
+    /// <summary>How far the canary's error rate may exceed the stable one's, in rate units (0.02 = 2 percentage points).</summary>
+    public double MaxErrorRateIncrease { get; init; } = 0.02;
+    /// <summary>Absolute ceiling on the canary's error rate whatever the stable does; 1 is none.</summary>
+    public double MaxErrorRate { get; init; } = 1;
     public int MinSamples { get; init; } = 50;
+}
+
+/// <summary>
+/// A domain's default rollout schedule: what a rollout that names none of these uses (null: the platform's default).
+/// A rollout's own steps, minStepSeconds and minSamples override these.
+/// </summary>
+public sealed record RolloutDefaults
+{
+    public IReadOnlyList<double>? Steps { get; init; }
+    public double? MinStepSeconds { get; init; }
+    public long? MinSamples { get; init; }
 }
 
 /// <summary>The gateway's response cache for the domain.</summary>
@@ -40,16 +57,18 @@ public sealed record DomainConfig
     public DeploymentGates Gates { get; init; } = new();
     public RollbackThresholds Rollback { get; init; } = new();
     public CacheSettings Cache { get; init; } = new();
+    public RolloutDefaults Rollout { get; init; } = new();
 }
 
 public sealed record DeploymentGatesPatch(double? MinAccuracy, double? MaxLatencyMs, double? MaxTrainingLoss, double? MaxValidationLoss);
-public sealed record RollbackThresholdsPatch(double? MaxAccuracyDrop, double? MaxLatencyRatio, double? MaxErrorRate, int? MinSamples);
+public sealed record RollbackThresholdsPatch(double? MaxAccuracyDrop, double? MaxLatencyRatio, double? MaxErrorRate, int? MinSamples, double? MaxErrorRateIncrease = null);
 public sealed record CacheSettingsPatch(bool? Enabled, int? TtlSeconds);
+public sealed record RolloutDefaultsPatch(IReadOnlyList<double>? Steps, double? MinStepSeconds, long? MinSamples);
 
 /// <summary>A partial change: absent (null) fields keep their value.</summary>
 public sealed record DomainPatch(
     string? Name, string? AgentId, string? Layer, string? Team, IReadOnlyList<string>? Keywords, string? BaseModel, int? MaxTokens,
-    DeploymentGatesPatch? Gates, RollbackThresholdsPatch? Rollback, CacheSettingsPatch? Cache);
+    DeploymentGatesPatch? Gates, RollbackThresholdsPatch? Rollback, CacheSettingsPatch? Cache, RolloutDefaultsPatch? Rollout = null);
 
 /// <summary>Validation and patching of domain configuration, kept pure so every rule is unit-tested.</summary>
 public static partial class DomainRules
@@ -90,8 +109,17 @@ public static partial class DomainRules
         // The canary analysis refuses limits outside these ranges: a domain holding one could never finish a rollout.
         if (!(rollback.MaxAccuracyDrop is >= 0 and < 1)) Add("rollback.maxAccuracyDrop", "maxAccuracyDrop is a fraction from 0 up to (not including) 1.");
         if (!(rollback.MaxLatencyRatio >= 1) || double.IsInfinity(rollback.MaxLatencyRatio)) Add("rollback.maxLatencyRatio", "maxLatencyRatio must be at least 1.");
-        if (!(rollback.MaxErrorRate is > 0 and < 1)) Add("rollback.maxErrorRate", "maxErrorRate is a fraction strictly between 0 and 1.");
+        if (!(rollback.MaxErrorRate is > 0 and <= 1)) Add("rollback.maxErrorRate", "maxErrorRate (the absolute ceiling) is a fraction above 0 and at most 1 (1: no ceiling).");
+        if (!(rollback.MaxErrorRateIncrease is >= 0 and < 1)) Add("rollback.maxErrorRateIncrease", "maxErrorRateIncrease is a fraction from 0 up to (not including) 1 (0.02 = 2 percentage points above the stable's error rate).");
         if (rollback.MinSamples < 2) Add("rollback.minSamples", "minSamples must be at least 2 (a comparison needs two samples a side).");
+
+        var rollout = config.Rollout;
+        if (rollout.Steps is not null || rollout.MinStepSeconds is not null || rollout.MinSamples is not null)
+        {
+            // A domain's default schedule must itself make a valid rollout; unset parts are checked with the platform's.
+            var check = RolloutPolicy.Validate(rollout.Steps ?? RolloutPolicy.DefaultSteps, rollout.MinStepSeconds ?? 0, rollout.MinSamples ?? RolloutPolicy.MinimumSamples);
+            foreach (var (field, messages) in check) Add($"rollout.{field}", messages[0]);
+        }
 
         if (config.Cache.TtlSeconds is < 0 or > MaxCacheTtlSeconds) Add("cache.ttlSeconds", $"ttlSeconds must be between 0 and {MaxCacheTtlSeconds}.");
         return errors;
@@ -120,6 +148,7 @@ public static partial class DomainRules
             MaxAccuracyDrop = r.MaxAccuracyDrop ?? config.Rollback.MaxAccuracyDrop,
             MaxLatencyRatio = r.MaxLatencyRatio ?? config.Rollback.MaxLatencyRatio,
             MaxErrorRate = r.MaxErrorRate ?? config.Rollback.MaxErrorRate,
+            MaxErrorRateIncrease = r.MaxErrorRateIncrease ?? config.Rollback.MaxErrorRateIncrease,
             MinSamples = r.MinSamples ?? config.Rollback.MinSamples,
         },
         Cache = patch.Cache is not { } c ? config.Cache : config.Cache with
@@ -127,9 +156,17 @@ public static partial class DomainRules
             Enabled = c.Enabled ?? config.Cache.Enabled,
             TtlSeconds = c.TtlSeconds ?? config.Cache.TtlSeconds,
         },
+        Rollout = patch.Rollout is not { } o ? config.Rollout : config.Rollout with
+        {
+            Steps = o.Steps ?? config.Rollout.Steps,
+            MinStepSeconds = o.MinStepSeconds ?? config.Rollout.MinStepSeconds,
+            MinSamples = o.MinSamples ?? config.Rollout.MinSamples,
+        },
     };
 
     /// <summary>Whether two configs are the same value (lists compared by content), so a no-op patch makes no revision.</summary>
     public static bool SameConfig(DomainConfig a, DomainConfig b) =>
-        a with { Keywords = [] } == b with { Keywords = [] } && a.Keywords.SequenceEqual(b.Keywords, StringComparer.Ordinal);
+        a with { Keywords = [], Rollout = a.Rollout with { Steps = null } } == b with { Keywords = [], Rollout = b.Rollout with { Steps = null } }
+        && a.Keywords.SequenceEqual(b.Keywords, StringComparer.Ordinal)
+        && (a.Rollout.Steps ?? []).SequenceEqual(b.Rollout.Steps ?? []) && (a.Rollout.Steps is null) == (b.Rollout.Steps is null);
 }

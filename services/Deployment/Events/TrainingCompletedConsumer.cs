@@ -85,7 +85,8 @@ public sealed class TrainingCompletedConsumer(NpgsqlDataSource db, OutboxSignal 
                 await deployments.SetStableAsync(uow, message.Domain, registered.Version, null, AuditLog.System, ct);
                 return (DeployedStable, "gates passed; the domain served nothing, so the version is stable", registered.Version, null);
             }
-            var rollout = await deployments.StartRolloutAsync(uow, new StartRolloutCommand(message.Domain, registered.Version, null, null, null), AuditLog.System, ct);
+            var rollout = await deployments.StartRolloutAsync(uow, new StartRolloutCommand(message.Domain, registered.Version, null, null, null), AuditLog.System,
+                await deployments.ReadTrafficAsync(message.Domain, ct), ct);
             return (CanaryStarted, "gates passed; canary rollout started", registered.Version, rollout.Id);
         }
         catch (DeploymentProblem problem)

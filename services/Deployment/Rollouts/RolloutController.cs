@@ -11,12 +11,13 @@ namespace DomainPlatform.Deployment.Rollouts;
 /// <summary>
 /// Drives running canaries: for each rollout whose step has run its minimum duration it takes a lease (so no
 /// other replica analyses it meanwhile), asks experimentation's CanaryAnalysis.Analyze for candidate versus
-/// baseline, and applies the state machine's decision. All state is in Postgres, so a restarted replica
+/// baseline over the step's window, and applies the state machine's decision. All state is in Postgres, so a restarted replica
 /// resumes every rollout at the step it had reached.
 /// </summary>
 public sealed partial class RolloutController(
     NpgsqlDataSource db,
     DeploymentService deployments,
+    TrafficRates rates,
     CanaryAnalysis.CanaryAnalysisClient analysis,
     TimeProvider clock,
     IOptions<DeploymentOptions> options,
@@ -76,7 +77,9 @@ public sealed partial class RolloutController(
         var transition = CanaryStateMachine.OnVerdict(rollout.Policy, rollout.State, verdict, samples, clock.GetUtcNow().UtcDateTime,
             string.IsNullOrWhiteSpace(reply.Reason) ? reply.Verdict : reply.Reason);
         var record = new AnalysisRecord(reply.Verdict, reply.Reason, AnalysisFigure.From(reply.Metrics));
-        return await deployments.ApplyVerdictAsync(rollout, transition, record, Owner, ct) is not null;
+        // A new step gets its duration estimate from the domain's recent traffic, read before the transaction opens.
+        var traffic = DeploymentService.StartsPhase(transition) ? await rates.ReadAsync(rollout.Domain, ct) : null;
+        return await deployments.ApplyVerdictAsync(rollout, transition, record, Owner, ct, traffic) is not null;
     }
 
     /// <summary>Leases the running rollouts whose step is old enough to be analysed and that no live lease holds.</summary>
@@ -106,12 +109,15 @@ public sealed partial class RolloutController(
             Domain = rollout.Domain,
             BaselineVersion = rollout.BaselineVersion,
             CandidateVersion = rollout.CandidateVersion,
+            // The domain's limits, with the rollout's own minSamples: the step and the analysis need the same samples a side.
             Thresholds = new Thresholds
             {
                 MaxAccuracyDrop = thresholds.MaxAccuracyDrop,
                 MaxLatencyRatio = thresholds.MaxLatencyRatio,
+                MaxErrorRateIncrease = thresholds.MaxErrorRateIncrease,
                 MaxErrorRate = thresholds.MaxErrorRate,
-                MinSamples = thresholds.MinSamples,
+                // Rollouts stored before minSamples had to be at least 2 are held to the analysis' own minimum.
+                MinSamples = (int)Math.Clamp(rollout.MinSamples, RolloutPolicy.MinimumSamples, int.MaxValue),
             },
             PhaseStartedAtUnixMs = new DateTimeOffset(rollout.State.StepStartedAt).ToUnixTimeMilliseconds(),
         };

@@ -57,7 +57,7 @@ public static class AnalysisApi
     }
 
     public static async Task<Results<Ok<AnalysisView>, ProblemHttpResult>> Conclude(
-        Guid id, ConcludeRequest? request, ExperimentAnalyzer analyzer, ExperimentStore store, CancellationToken ct)
+        Guid id, ConcludeRequest? request, ExperimentAnalyzer analyzer, ExperimentStore store, MetricStore metrics, CancellationToken ct)
     {
         (ExperimentRow Experiment, AnalysisResult Result) analysed;
         try
@@ -72,10 +72,29 @@ public static class AnalysisApi
 
         var result = analysed.Result;
         var force = request?.Force ?? false;
+        // A winner that misses the experiment's success criteria is no winner to promote.
+        var shortfall = result is { Outcome: AnalysisOutcomes.Winner, Winner: { } winner }
+            ? ExperimentCriteriaRules.Shortfall(analysed.Experiment.Criteria.Success, result,
+                ExperimentCriteriaRules.Health(analysed.Experiment.Variants, await metrics.ForExperimentAsync(id, analysed.Experiment.Phase, ct)),
+                winner, MetricCatalog.Find(analysed.Experiment.PrimaryMetric)?.HigherIsBetter ?? true)
+            : null;
+        if (shortfall is not null)
+        {
+            result = result with
+            {
+                Outcome = ExperimentCriteriaRules.CriteriaNotMet, Winner = null, WinnerModelVersion = null,
+                Reason = $"{analysed.Result.Winner} won but {shortfall} ({analysed.Result.Reason})",
+            };
+        }
         var mutation = await store.MutateAsync(id, (row, _) =>
         {
             if (ExperimentRules.Refusal(row.Status, "conclude") is { } why) return ChangeDecision.Refuse(why);
             if (row.Phase != analysed.Experiment.Phase) return ChangeDecision.Refuse("A new phase started during the analysis; conclude again.");
+            if (shortfall is not null && !force)
+            {
+                return ChangeDecision.Refuse($"The success criteria are not met, so there is no winner to conclude with: {result.Reason} " +
+                    "Conclude with {\"force\": true} to end it without a winner.");
+            }
             if (result.Outcome != AnalysisOutcomes.Winner && !force)
             {
                 return ChangeDecision.Refuse($"The asked confidence ({1 - row.Alpha:P0}) is not reached, so there is no winner to conclude with: {result.Reason} " +

@@ -10,11 +10,17 @@ public sealed record ExperimentView(
     Guid Id, string Name, string Domain, string Status, IReadOnlyList<Variant> Variants, string PrimaryMetric,
     IReadOnlyList<Guardrail> GuardrailMetrics, double MinimumDetectableEffect, double Alpha, double Power, long MinSamples,
     long MinDurationSeconds, string AnalysisMethod, string Correction, bool DeployWinner, bool StopOnGuardrail, int Phase,
-    string? Outcome, string? WinnerVariant, string? Reason, int Revision, DateTime CreatedAt, DateTime? StartedAt, DateTime? EndedAt)
+    string? Outcome, string? WinnerVariant, string? Reason, int Revision, DateTime CreatedAt, DateTime? StartedAt, DateTime? EndedAt,
+    SuccessCriteria SuccessCriteria, FailureCriteria FailureCriteria, long? PlannedDurationSeconds)
 {
-    public static ExperimentView From(ExperimentRow r) => new(r.Id, r.Name, r.Domain, r.Status, r.Variants, r.PrimaryMetric, r.Guardrails,
-        r.MinimumDetectableEffect, r.Alpha, r.Power, r.MinSamples, r.MinDurationSeconds, r.Method, r.Correction, r.DeployWinner,
-        r.StopOnGuardrail, r.Phase, r.Outcome, r.WinnerVariant, r.Reason, r.Revision, r.CreatedAt, r.StartedAt, r.EndedAt);
+    public static ExperimentView From(ExperimentRow r)
+    {
+        var criteria = r.Criteria;
+        return new(r.Id, r.Name, r.Domain, r.Status, r.Variants, r.PrimaryMetric, r.Guardrails,
+            r.MinimumDetectableEffect, r.Alpha, r.Power, r.MinSamples, r.MinDurationSeconds, r.Method, r.Correction, r.DeployWinner,
+            r.StopOnGuardrail, r.Phase, r.Outcome, r.WinnerVariant, r.Reason, r.Revision, r.CreatedAt, r.StartedAt, r.EndedAt,
+            criteria.Success, criteria.Failure, criteria.PlannedDurationSeconds);
+    }
 }
 
 public sealed record ExperimentStatusView(

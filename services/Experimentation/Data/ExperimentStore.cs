@@ -27,6 +27,7 @@ public sealed record ExperimentRow
     public string Correction { get; init; } = "";
     public bool DeployWinner { get; init; }
     public bool StopOnGuardrail { get; init; }
+    public string CriteriaJson { get; init; } = "{}";
     public int Phase { get; init; }
     public string? SequentialStateJson { get; init; }
     public string? Outcome { get; init; }
@@ -41,6 +42,7 @@ public sealed record ExperimentRow
     public IReadOnlyList<Variant> Variants => JsonSerializer.Deserialize<Variant[]>(VariantsJson, JsonSerializerOptions.Web) ?? [];
 
     public IReadOnlyList<Guardrail> Guardrails => JsonSerializer.Deserialize<Guardrail[]>(GuardrailsJson, JsonSerializerOptions.Web) ?? [];
+    public ExperimentCriteria Criteria => JsonSerializer.Deserialize<ExperimentCriteria>(CriteriaJson, JsonSerializerOptions.Web) ?? new();
 }
 
 public sealed record PhaseRow
@@ -94,7 +96,7 @@ public sealed class ExperimentStore(NpgsqlDataSource db, OutboxSignal outboxSign
         id, name, domain, status, variants::text AS VariantsJson, primary_metric AS PrimaryMetric,
         guardrail_metrics::text AS GuardrailsJson, minimum_detectable_effect AS MinimumDetectableEffect, alpha, power,
         min_samples AS MinSamples, min_duration_seconds AS MinDurationSeconds, method, correction,
-        deploy_winner AS DeployWinner, stop_on_guardrail AS StopOnGuardrail, phase,
+        deploy_winner AS DeployWinner, stop_on_guardrail AS StopOnGuardrail, criteria::text AS CriteriaJson, phase,
         sequential_state::text AS SequentialStateJson, outcome, winner_variant AS WinnerVariant, reason, revision,
         created_at AS CreatedAt, started_at AS StartedAt, ended_at AS EndedAt, updated_at AS UpdatedAt
         """;
@@ -124,14 +126,14 @@ public sealed class ExperimentStore(NpgsqlDataSource db, OutboxSignal outboxSign
         await using var tx = await connection.BeginTransactionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO experiments (id, name, domain, variants, primary_metric, guardrail_metrics, minimum_detectable_effect, alpha,
-                power, min_samples, min_duration_seconds, method, correction, deploy_winner, stop_on_guardrail)
+                power, min_samples, min_duration_seconds, method, correction, deploy_winner, stop_on_guardrail, criteria)
             VALUES (@id, @Name, @Domain, @variants::jsonb, @PrimaryMetric, @guardrails::jsonb, @MinimumDetectableEffect, @Alpha,
-                @Power, @MinSamples, @MinDurationSeconds, @Method, @Correction, @DeployWinner, @StopOnGuardrail)
+                @Power, @MinSamples, @MinDurationSeconds, @Method, @Correction, @DeployWinner, @StopOnGuardrail, @criteria::jsonb)
             """, new
         {
             id, spec.Name, spec.Domain, variants = Json(spec.Variants), spec.PrimaryMetric, guardrails = Json(spec.Guardrails),
             spec.MinimumDetectableEffect, spec.Alpha, spec.Power, spec.MinSamples, spec.MinDurationSeconds, spec.Method, spec.Correction,
-            spec.DeployWinner, spec.StopOnGuardrail,
+            spec.DeployWinner, spec.StopOnGuardrail, criteria = Json(spec.Criteria),
         }, tx, cancellationToken: ct));
         await AddHistoryAsync(connection, tx, id, "created", $"{spec.Variants.Count} variants, primary metric {spec.PrimaryMetric}, {spec.Method}", ct);
         await tx.CommitAsync(ct);

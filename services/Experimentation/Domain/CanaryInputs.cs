@@ -9,6 +9,8 @@ public static class CanaryInputs
     public const string Accuracy = "accuracy";
     public const string Latency = "latency";
     public const string ErrorRate = "error_rate";
+    /// <summary>The absolute error-rate ceiling: reported as its own metric, judged only when the caller sets one.</summary>
+    public const string ErrorRateCeiling = "error_rate_ceiling";
     public static readonly IReadOnlyList<string> Known = [Accuracy, Latency, ErrorRate];
 
     /// <summary>The metrics to judge, normalised; unknown names are returned separately. None asked means all.</summary>
@@ -48,10 +50,11 @@ public static class CanaryInputs
     }
 
     /// <summary>
-    /// Unset keeps the platform default for each threshold: null for the accuracy drop (where 0, no drop tolerated, is a
-    /// real setting), zero (proto3's "unset") for the others, which cannot be 0.
+    /// Unset keeps the platform default for each threshold: null for the accuracy drop and the error-rate increase
+    /// (where 0, nothing tolerated, is a real setting), zero (proto3's "unset") for the others, which cannot be 0. The
+    /// platform default for the absolute error-rate ceiling is none (1).
     /// </summary>
-    public static CanaryThresholds Thresholds(double? maxAccuracyDrop, double maxLatencyRatio, double maxErrorRate, int minSamples)
+    public static CanaryThresholds Thresholds(double? maxAccuracyDrop, double maxLatencyRatio, double maxErrorRate, int minSamples, double? maxErrorRateIncrease = null)
     {
         var defaults = new CanaryThresholds();
         return defaults with
@@ -59,8 +62,24 @@ public static class CanaryInputs
             MaxAccuracyRelativeDrop = maxAccuracyDrop ?? defaults.MaxAccuracyRelativeDrop,
             MaxLatencyRatio = maxLatencyRatio != 0 ? maxLatencyRatio : defaults.MaxLatencyRatio,
             MaxErrorRate = maxErrorRate != 0 ? maxErrorRate : defaults.MaxErrorRate,
+            MaxErrorRateIncrease = maxErrorRateIncrease ?? defaults.MaxErrorRateIncrease,
             MinimumSamples = minSamples != 0 ? minSamples : defaults.MinimumSamples,
         };
+    }
+
+    /// <summary>The wire name of one of the engine's metrics.</summary>
+    public static string KeyOf(string engineMetric) => engineMetric switch
+    {
+        CanaryVerdict.ErrorRateMetric => ErrorRate,
+        CanaryVerdict.ErrorRateCeilingMetric => ErrorRateCeiling,
+        var other => other,
+    };
+
+    /// <summary>A domain's requests and the ones its models served themselves (latency samples), all versions together.</summary>
+    public static (long Requests, long Served) Traffic(IEnumerable<AggregateRow> rows)
+    {
+        var list = rows.ToList();
+        return (list.Where(r => r.Metric == MetricCatalog.ErrorRate).Sum(r => r.Count), list.Where(r => r.Metric == MetricCatalog.LatencyMs).Sum(r => r.Count));
     }
 
     /// <summary>Samples behind one metric of one side.</summary>

@@ -21,7 +21,10 @@ public sealed record CreateExperimentRequest(
     string? AnalysisMethod,
     string? Correction,
     bool? DeployWinner,
-    bool? StopOnGuardrail);
+    bool? StopOnGuardrail,
+    SuccessCriteria? SuccessCriteria = null,
+    FailureCriteria? FailureCriteria = null,
+    long? PlannedDurationSeconds = null);
 
 /// <summary>A validated experiment design with every default applied.</summary>
 public sealed record ExperimentDesignSpec(
@@ -38,7 +41,11 @@ public sealed record ExperimentDesignSpec(
     string Method,
     string Correction,
     bool DeployWinner,
-    bool StopOnGuardrail);
+    bool StopOnGuardrail)
+{
+    /// <summary>Success and failure criteria and the planned duration; none by default.</summary>
+    public ExperimentCriteria Criteria { get; init; } = new();
+}
 
 /// <summary>Validation of experiment designs and weight changes, kept pure so every rule is unit-tested.</summary>
 public static partial class ExperimentRules
@@ -90,9 +97,34 @@ public static partial class ExperimentRules
         var correction = (request.Correction ?? "holm").ToLowerInvariant();
         if (!Corrections.Contains(correction)) errors["correction"] = [$"correction is one of {string.Join(", ", Corrections)}."];
 
+        var criteria = ValidateCriteria(request, minDuration, errors);
+
         if (errors.Count > 0) return (null, errors);
         return (new ExperimentDesignSpec(request.Name!.Trim(), request.Domain!.Trim(), variants!, primary, guardrails, mde, alpha, power,
-            minSamples, minDuration, method, correction, request.DeployWinner ?? false, request.StopOnGuardrail ?? true), errors);
+            minSamples, minDuration, method, correction, request.DeployWinner ?? false, request.StopOnGuardrail ?? true) { Criteria = criteria }, errors);
+    }
+
+    public const long MaxPlannedDurationSeconds = 366L * 24 * 3600;
+
+    private static ExperimentCriteria ValidateCriteria(CreateExperimentRequest request, long minDuration, Dictionary<string, string[]> errors)
+    {
+        static bool Within(double? value, double low, double high, bool lowOpen = false, bool highOpen = false) =>
+            value is not { } v || (double.IsFinite(v) && (lowOpen ? v > low : v >= low) && (highOpen ? v < high : v <= high));
+        var success = request.SuccessCriteria ?? new SuccessCriteria();
+        var failure = request.FailureCriteria ?? new FailureCriteria();
+        if (!Within(success.MinImprovement, 0, 10))
+            errors["successCriteria.minImprovement"] = ["minImprovement is the winner's least relative improvement over the control, from 0 to 10 (0.05 = 5%)."];
+        if (!Within(success.MaxErrorRateIncrease, 0, 1, highOpen: true))
+            errors["successCriteria.maxErrorRateIncrease"] = ["maxErrorRateIncrease is a fraction from 0 up to (not including) 1 (0.01 = 1 point above the control's error rate)."];
+        if (!Within(success.MaxLatencyIncrease, 0, 100))
+            errors["successCriteria.maxLatencyIncrease"] = ["maxLatencyIncrease is a relative increase over the control's mean latency, from 0 to 100 (0.2 = 20%)."];
+        if (!Within(failure.MaxErrorRate, 0, 1, lowOpen: true))
+            errors["failureCriteria.maxErrorRate"] = ["maxErrorRate is a fraction above 0 and at most 1."];
+        if (!Within(failure.MaxLatencyMs, 0, 3_600_000, lowOpen: true))
+            errors["failureCriteria.maxLatencyMs"] = ["maxLatencyMs is above 0 and at most 3,600,000 (an hour)."];
+        if (request.PlannedDurationSeconds is { } planned && (planned < 1 || planned > MaxPlannedDurationSeconds || planned < minDuration))
+            errors["plannedDurationSeconds"] = ["plannedDurationSeconds is between 1 s and one year, and not below minDurationSeconds."];
+        return new ExperimentCriteria { Success = success, Failure = failure, PlannedDurationSeconds = request.PlannedDurationSeconds };
     }
 
     /// <summary>New weights for the variants of an experiment, by variant name; every variant must be named once.</summary>

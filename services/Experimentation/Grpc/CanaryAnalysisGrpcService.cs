@@ -11,10 +11,23 @@ namespace DomainPlatform.Experimentation.Grpc;
 
 /// <summary>
 /// Judges a canary step for the deployment service from the outcomes by model version since the step started
-/// (to the 10 s bucket): continue, hold or rollback, with the figures behind it.
+/// (to the 10 s bucket; both versions over the same window): continue, hold or rollback, with the figures behind it
+/// and the limit that judged each metric. Also tells deployment a domain's recent traffic, for its step estimates.
 /// </summary>
-public sealed class CanaryAnalysisGrpcService(MetricStore metrics, NpgsqlDataSource db, OutboxSignal outboxSignal) : CanaryAnalysis.CanaryAnalysisBase
+public sealed class CanaryAnalysisGrpcService(MetricStore metrics, NpgsqlDataSource db, OutboxSignal outboxSignal, TimeProvider clock) : CanaryAnalysis.CanaryAnalysisBase
 {
+    public const int MaxTrafficWindowSeconds = 86_400;
+
+    public override async Task<RecentTrafficReply> RecentTraffic(RecentTrafficRequest request, ServerCallContext context)
+    {
+        if (string.IsNullOrWhiteSpace(request.Domain)) throw Invalid("domain is required.");
+        if (request.WindowSeconds is < 1 or > MaxTrafficWindowSeconds) throw Invalid($"window_seconds must be between 1 and {MaxTrafficWindowSeconds}.");
+        var now = clock.GetUtcNow();
+        var from = OutcomeMetrics.FirstBucketFrom(now.AddSeconds(-request.WindowSeconds));
+        var (requests, served) = CanaryInputs.Traffic(await metrics.ForVersionsAsync(request.Domain, null, from, context.CancellationToken));
+        return new RecentTrafficReply { Requests = requests, Served = served, WindowSeconds = (now.UtcDateTime - from).TotalSeconds };
+    }
+
     public override async Task<AnalyzeReply> Analyze(AnalyzeRequest request, ServerCallContext context)
     {
         var ct = context.CancellationToken;
@@ -31,7 +44,8 @@ public sealed class CanaryAnalysisGrpcService(MetricStore metrics, NpgsqlDataSou
             rolloutId = parsed;
         }
         var thresholds = request.Thresholds is { } t
-            ? CanaryInputs.Thresholds(t.HasMaxAccuracyDrop ? t.MaxAccuracyDrop : null, t.MaxLatencyRatio, t.MaxErrorRate, t.MinSamples)
+            ? CanaryInputs.Thresholds(t.HasMaxAccuracyDrop ? t.MaxAccuracyDrop : null, t.MaxLatencyRatio, t.MaxErrorRate, t.MinSamples,
+                t.HasMaxErrorRateIncrease ? t.MaxErrorRateIncrease : null)
             : new CanaryThresholds();
         var since = DateTimeOffset.FromUnixTimeMilliseconds(Math.Max(0, request.PhaseStartedAtUnixMs));
 
@@ -54,12 +68,13 @@ public sealed class CanaryAnalysisGrpcService(MetricStore metrics, NpgsqlDataSou
         var reply = new AnalyzeReply { Verdict = verdict.Outcome.ToString().ToLowerInvariant(), Reason = verdict.Reason };
         foreach (var metric in verdict.Metrics)
         {
-            var key = metric.Metric == "error rate" ? CanaryInputs.ErrorRate : metric.Metric;
+            var key = CanaryInputs.KeyOf(metric.Metric);
             reply.Metrics.Add(new DomainPlatform.Protos.Experimentation.MetricComparison
             {
                 Metric = key, Baseline = metric.Baseline, Candidate = metric.Candidate,
                 BaselineSamples = CanaryInputs.Samples(baseline, key), CandidateSamples = CanaryInputs.Samples(candidate, key),
                 PValue = metric.PValue ?? double.NaN, Breached = metric.Verdict == MetricVerdict.Fail, Note = metric.Reason,
+                LimitName = metric.LimitName, Limit = metric.Limit,
             });
         }
 

@@ -8,7 +8,8 @@ namespace DomainPlatform.Experimentation.Monitoring;
 
 /// <summary>
 /// Every interval: error rate and latency of each domain and model version over the window, against the level ladder
-/// (an alert when a level changes); and the guardrails of running experiments, stopping those that breach one.
+/// (an alert when a level changes); the guardrails of running experiments, stopping those that breach one; and their
+/// criteria: a failure rolls back, the planned duration concludes.
 /// </summary>
 public sealed partial class AlertMonitor(
     IOptions<MonitoringOptions> options, MonitorControl control, MetricStore metrics, AlertStore alerts,
@@ -71,7 +72,65 @@ public sealed partial class AlertMonitor(
                     ],
                 }, ct);
         }
+
+        foreach (var experiment in await experiments.ListAsync(ExperimentStatus.Running, null, ct))
+        {
+            if (experiment.Criteria.NeedsWatching) await ApplyCriteriaAsync(experiment, ct);
+        }
     }
+
+    /// <summary>Failure criteria roll a running experiment back; at its planned duration it concludes with its decision.</summary>
+    private async Task ApplyCriteriaAsync(ExperimentRow experiment, CancellationToken ct)
+    {
+        (ExperimentRow Experiment, AnalysisResult Result) analysed;
+        try
+        {
+            if (await analyzer.AnalyzeAsync(experiment.Id, ct) is not { } found) return;
+            analysed = found;
+        }
+        catch (ArgumentException ex)
+        {
+            LogCannotAnalyse(experiment.Id, ex.Message);
+            return;
+        }
+        var row = analysed.Experiment;
+        var arms = ExperimentCriteriaRules.Health(row.Variants, await metrics.ForExperimentAsync(row.Id, row.Phase, ct));
+        var running = row.StartedAt is { } started ? (clock.GetUtcNow().UtcDateTime - started).TotalSeconds : 0;
+        var higherIsBetter = MetricCatalog.Find(row.PrimaryMetric)?.HigherIsBetter ?? true;
+        var decision = ExperimentCriteriaRules.Evaluate(row.Criteria, row.Variants, arms, analysed.Result, higherIsBetter, row.MinSamples, running);
+        switch (decision.Action)
+        {
+            case CriteriaAction.RollBack:
+                await experiments.MutateAsync(row.Id, (current, _) => ExperimentRules.Refusal(current.Status, "rollback") is { } why
+                    ? ChangeDecision.Refuse(why)
+                    : ExperimentsApi.RollbackChange(current, decision.Reason) with
+                    {
+                        Events =
+                        [
+                            .. ExperimentsApi.RollbackChange(current, decision.Reason).Events,
+                            new AlertRaised(Guid.CreateVersion7(), AlertLevels.Critical, current.Domain, current.Id, "failure-criteria", 1, 0,
+                                $"Experiment '{current.Name}' rolled back: {decision.Reason}"),
+                        ],
+                    }, ct);
+                break;
+            case CriteriaAction.Conclude:
+                await experiments.MutateAsync(row.Id, (current, _) =>
+                {
+                    if (ExperimentRules.Refusal(current.Status, "conclude") is { } why) return ChangeDecision.Refuse(why);
+                    if (current.Phase != row.Phase) return ChangeDecision.Refuse("A new phase started during the analysis.");
+                    return new ExperimentChange("concluded", $"concluded by itself: {decision.Reason}")
+                    {
+                        Status = ExperimentStatus.Concluded, Outcome = decision.Outcome, Winner = decision.Winner, Reason = decision.Reason,
+                        Events = [new ExperimentConcluded(current.Id, current.Domain, decision.Outcome, decision.Winner, decision.WinnerModelVersion,
+                            current.DeployWinner && decision.Winner is not null, decision.Reason)],
+                    };
+                }, ct);
+                break;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Experiment {ExperimentId} cannot be analysed for its criteria: {Reason}")]
+    private partial void LogCannotAnalyse(Guid experimentId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Monitoring look failed, trying again next interval: {Reason}")]
     private partial void LogLookFailed(string reason);
