@@ -175,6 +175,21 @@ public sealed class InputRulesTests(DeploymentFactory factory) : IClassFixture<D
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/deployments/{domain}", Ct)).StatusCode);
     }
 
+    [Fact]
+    public async Task The_openapi_document_still_types_the_checked_strings_and_numbers()
+    {
+        var document = await factory.CreateClient().GetFromJsonAsync<System.Text.Json.JsonElement>("/openapi/v1.json", Ct);
+        var rollout = document.GetProperty("components").GetProperty("schemas").GetProperty("StartRolloutRequest").GetProperty("properties");
+
+        static string Types(System.Text.Json.JsonElement schema) => string.Join(",", schema.GetProperty("type").EnumerateArray().Select(t => t.GetString()).Order());
+        Assert.Equal("null,string", Types(rollout.GetProperty("domain")));
+        Assert.Equal("null,number", Types(rollout.GetProperty("minStepSeconds")));
+        Assert.Equal("number", rollout.GetProperty("steps").GetProperty("items").GetProperty("type").GetString());
+        var register = document.GetProperty("components").GetProperty("schemas").GetProperty("RegisterVersionRequest").GetProperty("properties");
+        Assert.Equal("string", register.GetProperty("tags").GetProperty("items").GetProperty("type").GetString());
+        Assert.Equal("number", register.GetProperty("metrics").GetProperty("additionalProperties").GetProperty("type").GetString());
+    }
+
     private static void Refused(string? failure) => Assert.True(failure is null, failure);
 
     /// <summary>A tiny model spoiled in one of the ways a real file gets spoiled.</summary>
