@@ -109,7 +109,7 @@ public static class JsonInputRules
         return double.IsFinite(value) ? value : throw new JsonException(NonFiniteMessage);
     }
 
-    /// <summary>Free-form JSON (a table's rows): every string and property name inside follows the same rule.</summary>
+    /// <summary>Free-form JSON (a table's rows): every string, property name and number inside follows the same rule.</summary>
     private sealed class CheckedJsonElementConverter : JsonConverter<JsonElement>
     {
         public override JsonElement Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
@@ -128,6 +128,9 @@ public static class JsonInputRules
                 case JsonValueKind.String:
                     CheckInside(() => element.GetString(), path);
                     break;
+                case JsonValueKind.Number when !element.TryGetDouble(out var number) || !double.IsFinite(number):
+                    // No consumer of the stored JSON could read it back (JavaScript makes it Infinity).
+                    throw new JsonException(At(path, NonFiniteMessage));
                 case JsonValueKind.Array:
                     var i = 0;
                     foreach (var item in element.EnumerateArray()) Walk(item, $"{path}[{i++}]");

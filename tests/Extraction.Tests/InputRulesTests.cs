@@ -23,6 +23,7 @@ public sealed class InputRulesTests(ExtractionFactory factory) : IClassFixture<E
             data.Add("POST", "/api/sources", $"{{\"name\":\"n\",\"kind\":\"document\",\"text\":\"t\",\"description\":{bad}}}", "description");
             data.Add("POST", "/api/sources", $"{{\"name\":\"n\",\"kind\":\"table\",\"rows\":[{{\"customer\":{bad}}}]}}", "rows");
             data.Add("POST", "/api/sources", $"{{\"name\":\"n\",\"kind\":\"table\",\"rows\":[{{{bad}:1}}]}}", "rows");
+            data.Add("POST", "/api/sources", $"{{\"name\":\"n\",\"kind\":\"table\",\"rows\":[{{\"a\":[1,{{\"b\":{bad}}}]}}]}}", "rows");
             data.Add("POST", "/api/datasets", $"{{\"domain\":\"d\",\"name\":{bad}}}", "name");
             data.Add("POST", "/api/extraction/profiles", $"{{\"domain\":\"d\",\"keywords\":[\"sql\",{bad}]}}", "keywords[1]");
             data.Add("POST", "/api/extraction/detect", $"{{\"text\":{bad}}}", "text");
@@ -43,6 +44,16 @@ public sealed class InputRulesTests(ExtractionFactory factory) : IClassFixture<E
     public async Task A_nul_in_a_query_parameter_is_refused_naming_it(string path, string field)
     {
         Refused(await FieldRefusedAsync(factory.CreateClient(), HttpMethod.Get, path, null, field, Ct));
+    }
+
+    [Theory]
+    [InlineData("1e400")]
+    [InlineData("-1e400")]
+    [InlineData("1e999999")]
+    public async Task A_number_beyond_double_inside_table_rows_is_refused(string number)
+    {
+        Refused(await FieldRefusedAsync(factory.CreateClient(), HttpMethod.Post, "/api/sources",
+            Json($"{{\"name\":\"n\",\"kind\":\"table\",\"rows\":[{{\"amount\":{number}}}]}}"), "rows", Ct));
     }
 
     [Theory]
