@@ -36,7 +36,9 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
         // Bad bodies throw so the handler above can say what was wrong instead of an empty 400.
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        builder.Services.AddOpenApi();
+        // One input rule for every field of every body: no NUL, no invalid UTF-16, no NaN or infinite numbers.
+        builder.Services.ConfigureHttpJsonOptions(o => JsonInputRules.Apply(o.SerializerOptions));
+        builder.Services.AddOpenApi(o => o.AddSchemaTransformer(OpenApiPrimitiveTypes.TransformAsync));
         return builder;
     }
 
@@ -87,6 +89,7 @@ public static class ServiceDefaultsExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRequestInputRules();
         app.MapHealthChecks(HealthPath, new HealthCheckOptions { ResponseWriter = HealthReportWriter.WriteAsync });
         app.MapHealthChecks(AlivePath, new HealthCheckOptions
         {

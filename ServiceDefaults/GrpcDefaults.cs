@@ -9,10 +9,14 @@ public static class GrpcDefaults
     /// <summary>Name of the Kestrel/Aspire endpoint that carries gRPC (HTTP/2 only).</summary>
     public const string EndpointName = "grpc";
 
-    /// <summary>gRPC server with health and reflection, as every service exposes it.</summary>
+    /// <summary>gRPC server with health and reflection, as every service exposes it, and the platform's input rule.</summary>
     public static IServiceCollection AddGrpcDefaults(this IServiceCollection services)
     {
-        services.AddGrpc(o => o.EnableDetailedErrors = true);
+        services.AddGrpc(o =>
+        {
+            o.EnableDetailedErrors = true;
+            o.Interceptors.Add<GrpcInputRules>();
+        });
         services.AddGrpcHealthChecks();
         services.AddGrpcReflection();
         return services;

@@ -15,8 +15,15 @@ internal sealed partial class ProblemDetailsExceptionHandler(
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        var problem = exception switch
+        ProblemDetails? problem = exception switch
         {
+            BadHttpRequestException { InnerException: JsonException json } bad => new HttpValidationProblemDetails(
+                new Dictionary<string, string[]> { [FieldOf(json)] = [WithoutPosition(json.Message)] })
+            {
+                Status = bad.StatusCode,
+                Title = "Invalid request",
+                Detail = $"{bad.Message} {FieldOf(json)}: {WithoutPosition(json.Message)}",
+            },
             BadHttpRequestException bad => new ProblemDetails
             {
                 Status = bad.StatusCode,
@@ -46,6 +53,28 @@ internal sealed partial class ProblemDetailsExceptionHandler(
         { } inner => $"{bad.Message} {inner.Message}",
         null => bad.Message,
     };
+
+    /// <summary>The field a JSON failure is about, in the API's own spelling: "$.variants[0].name" is "variants[0].name"; the whole body is "body".</summary>
+    internal static string FieldOf(JsonException json)
+    {
+        var path = json.Path switch
+        {
+            null or "" or "$" => "",
+            ['$', '.', .. var rest] => rest,
+            ['$', .. var rest] => rest,
+            var other => other,
+        };
+        // A refused dictionary key is part of the path: name the dictionary instead of echoing the key.
+        while (path.Length > 0 && JsonInputRules.Refusal(path) is not null)
+        {
+            path = path[..Math.Max(0, path.LastIndexOfAny(['.', '[']))];
+        }
+        return path.Length == 0 ? "body" : path;
+    }
+
+    // The serializer appends " Path: $.x | LineNumber: 0 | BytePositionInLine: 9." to its own messages; the field key says where.
+    private static string WithoutPosition(string message) =>
+        message.IndexOf(" Path: ", StringComparison.Ordinal) is var at and >= 0 ? message[..at] : message;
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception for {Method} {Path}")]
     private partial void LogUnhandled(Exception exception, string method, string path);

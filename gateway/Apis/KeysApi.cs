@@ -38,6 +38,11 @@ public static class KeysApi
         {
             errors["name"] = [$"A name of 1 to {MaxNameLength} characters is required, to tell keys apart."];
         }
+        else if (request.Name.Any(char.IsControl))
+        {
+            // The name becomes the actor of audit entries and log lines: no tabs, newlines or terminal escapes.
+            errors["name"] = ["A key's name cannot hold control characters (tabs, newlines, escapes)."];
+        }
         if (!Roles.IsKnown(request.Role))
         {
             errors["role"] = [$"Role must be one of: {string.Join(", ", Roles.All)}."];

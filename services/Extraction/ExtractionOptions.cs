@@ -23,8 +23,8 @@ public sealed class ExtractionOptions
     public IEnumerable<string> Problems()
     {
         if (string.IsNullOrWhiteSpace(DataDirectory)) yield return "Extraction:DataDirectory must name a folder.";
-        if (!PrivacyAccountant.IsValidEpsilon(DefaultEpsilonBudget)) yield return "Extraction:DefaultEpsilonBudget must be a finite number > 0.";
-        if (!PrivacyAccountant.IsValidEpsilon(DefaultDatasetEpsilon)) yield return "Extraction:DefaultDatasetEpsilon must be a finite number > 0.";
+        if (!PrivacyAccountant.IsSettableEpsilon(DefaultEpsilonBudget)) yield return $"Extraction:DefaultEpsilonBudget is {PrivacyAccountant.SettableRange}.";
+        if (!PrivacyAccountant.IsSettableEpsilon(DefaultDatasetEpsilon)) yield return $"Extraction:DefaultDatasetEpsilon is {PrivacyAccountant.SettableRange}.";
         foreach (var (domain, keywords) in Profiles)
         {
             if (!SourceKinds.IsValidDomain(domain)) yield return $"Extraction:Profiles:{domain}: {SourceKinds.DomainRule}";

@@ -44,7 +44,7 @@ public sealed class TrainingOptions
     {
         if (string.IsNullOrWhiteSpace(ArtifactDirectory)) yield return "Training:ArtifactDirectory must name a folder.";
         if (DefaultEpochs is < 1 or > JobRules.MaxEpochs) yield return $"Training:DefaultEpochs must be between 1 and {JobRules.MaxEpochs}.";
-        if (!JobRules.IsValidLearningRate(DefaultLearningRate)) yield return "Training:DefaultLearningRate must be a finite number in (0, 1].";
+        if (!JobRules.IsValidLearningRate(DefaultLearningRate)) yield return "Training:DefaultLearningRate is a number from 1e-8 to 1.";
         if (!(ValidationFraction > 0 && ValidationFraction < 1)) yield return "Training:ValidationFraction must be between 0 and 1.";
         if (!Trainers.Contains(Trainer)) yield return $"Training:Trainer must be one of {string.Join(", ", Trainers)}; was '{Trainer}'.";
         if (ContextSize < 256 || ContextSize % 256 != 0) yield return "Training:ContextSize must be a positive multiple of 256.";

@@ -166,6 +166,27 @@ public sealed class EventTests(DeploymentFactory factory) : IClassFixture<Deploy
         await client.PostAsJsonAsync($"/api/rollouts/{rollout}/abort", new { reason = "test over" }, Ct);
     }
 
+    [Fact]
+    public async Task TrainingCompleted_with_an_artifact_that_is_no_model_is_rejected_with_the_validators_reason()
+    {
+        var client = factory.CreateClient();
+        var domain = await CreateDomainAsync(client);
+        await Eventually.GetAsync(() => client.GetAsync("/health", Ct), r => r.IsSuccessStatusCode, "the bus to be up");
+        var (path, sha) = ArtifactOf(System.Text.Encoding.UTF8.GetBytes("not a model, a log file\n"));
+        var job = Guid.NewGuid();
+
+        await Eventually.GetAsync(async () =>
+        {
+            try { await EventTap.PublishAsync(factory.VirtualHost.Name, "domainplatform.training-completed", Completed(job, domain, path, sha, 0.91)); return true; }
+            catch (Xunit.Sdk.TrueException) { return false; }
+        }, ok => ok, "the consumer queue to be bound");
+
+        var outcomes = await Eventually.GetAsync(() => GetJsonAsync(client, $"/api/deployments/automatic?domain={domain}"), o => o.GetArrayLength() == 1, "the outcome");
+        Assert.Equal("rejected", outcomes[0].GetProperty("outcome").GetString());
+        Assert.Contains("not a valid GGUF file", outcomes[0].GetProperty("reason").GetString());
+        Assert.Equal(0, (await GetJsonAsync(client, $"/api/models/{domain}/versions")).GetArrayLength());
+    }
+
     private static object Completed(Guid job, string domain, string path, string sha, double accuracy) => new
     {
         eventId = Guid.NewGuid(), occurredAt = DateTimeOffset.UtcNow, schemaVersion = 1,

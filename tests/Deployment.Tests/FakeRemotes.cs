@@ -37,6 +37,9 @@ public sealed class FakeRemotes : IAsyncDisposable
     /// <summary>Model ids whose LoadModel fails, as an inference out of memory would.</summary>
     public ConcurrentDictionary<string, bool> RefuseToLoad { get; } = new();
 
+    /// <summary>Model ids whose LoadModel is refused as a bad file (InvalidArgument), with the reason inference gives.</summary>
+    public ConcurrentDictionary<string, string> RefuseAsInvalid { get; } = new();
+
     public ConcurrentQueue<AnalyzeRequest> AnalyzeCalls { get; } = new();
     public ConcurrentQueue<string> Loaded { get; } = new();
     public ConcurrentQueue<string> Unloaded { get; } = new();
@@ -88,6 +91,7 @@ public sealed class FakeRemotes : IAsyncDisposable
     {
         public override Task<LoadModelReply> LoadModel(LoadModelRequest request, ServerCallContext context)
         {
+            if (remotes.RefuseAsInvalid.TryGetValue(request.ModelId, out var why)) throw new RpcException(new Status(StatusCode.InvalidArgument, why));
             if (remotes.RefuseToLoad.ContainsKey(request.ModelId)) throw new RpcException(new Status(StatusCode.ResourceExhausted, "no memory for another model"));
             remotes.Loaded.Enqueue(request.ModelId);
             return Task.FromResult(new LoadModelReply { Model = new ModelInfo { ModelId = request.ModelId, Path = request.Path, Sha256 = request.Sha256, State = "loaded" } });

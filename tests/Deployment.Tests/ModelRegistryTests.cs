@@ -106,5 +106,22 @@ public sealed class ModelRegistryTests(DeploymentFactory factory) : IClassFixtur
         var error = await Assert.ThrowsAsync<global::Grpc.Core.RpcException>(() => registry.RegisterVersionAsync(wrong, cancellationToken: Ct).ResponseAsync);
         Assert.Equal(global::Grpc.Core.StatusCode.InvalidArgument, error.StatusCode);
         Assert.Single((await GetJsonAsync(client, $"/api/models/{domain}/versions")).EnumerateArray());
+
+        // The input rule holds on gRPC too: a NUL in any string field or a metric's name is refused, naming it.
+        foreach (var (hostile, field) in new (Action<RegisterVersionRequest>, string)[]
+        {
+            (r => r.TrainingRunId = "job\0", "trainingRunId"),
+            (r => r.DatasetId = "ds\0", "datasetId"),
+            (r => r.Metrics.Add("acc\0", 1), "metrics"),
+        })
+        {
+            var bad = request.Clone();
+            bad.Version = "";
+            hostile(bad);
+            var refused = await Assert.ThrowsAsync<global::Grpc.Core.RpcException>(() => registry.RegisterVersionAsync(bad, cancellationToken: Ct).ResponseAsync);
+            Assert.Equal(global::Grpc.Core.StatusCode.InvalidArgument, refused.StatusCode);
+            Assert.StartsWith(field, refused.Status.Detail);
+        }
+        Assert.Single((await GetJsonAsync(client, $"/api/models/{domain}/versions")).EnumerateArray());
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
+using DomainPlatform.LlamaCpp.Gguf;
 using DomainPlatform.TestSupport;
 
 namespace DomainPlatform.Deployment.Tests;
@@ -26,11 +27,24 @@ public static class TestApi
         return id;
     }
 
-    /// <summary>A small file standing in for a GGUF artifact, with its sha256.</summary>
-    public static (string Path, string Sha256) Artifact()
+    /// <summary>A tiny GGUF model (random weights) as an artifact, with its sha256: registration validates the file.</summary>
+    public static (string Path, string Sha256) Artifact() => ArtifactOf(TinyModelBytes());
+
+    /// <summary>The bytes of a tiny llama-architecture model, a different one each call.</summary>
+    public static byte[] TinyModelBytes()
+    {
+        using var stream = new MemoryStream();
+        TinyModelGenerator.Plan(new TinyModelOptions
+        {
+            Layers = 1, EmbeddingSize = 8, Heads = 2, FeedForwardSize = 16, ContextLength = 32, Seed = (ulong)Random.Shared.NextInt64(1, long.MaxValue),
+        }).Writer.WriteTo(stream);
+        return stream.ToArray();
+    }
+
+    /// <summary>A file holding <paramref name="bytes"/> in the temp folder, with its sha256.</summary>
+    public static (string Path, string Sha256) ArtifactOf(byte[] bytes)
     {
         var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"artifact-{Guid.NewGuid():N}.gguf");
-        var bytes = RandomNumberGenerator.GetBytes(4096);
         File.WriteAllBytes(path, bytes);
         return (path, Convert.ToHexStringLower(SHA256.HashData(bytes)));
     }

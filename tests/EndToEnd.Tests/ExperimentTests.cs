@@ -62,7 +62,7 @@ public sealed class ExperimentTests(PlatformFixture platform) : IDisposable
             minDurationSeconds = 0, analysisMethod = "frequentist", correction = "holm", deployWinner = true, stopOnGuardrail = false,
         });
         var experiment = created.GetProperty("id").GetGuid();
-        await PostOkAsync(client, $"/api/experiments/{experiment}/start", new { });
+        await PostOkAsync(client, $"/api/experiments/{experiment}/start", null);
 
         // Deployment loads the arms and publishes the route; the gateway splits by the experiment's salt from then on.
         var arms = Arms.Select(a => a.Name).ToHashSet();
@@ -160,7 +160,7 @@ public sealed class ExperimentTests(PlatformFixture platform) : IDisposable
             name = "risky treatment", domain, primaryMetric = "feedback_score",
             variants = new[] { new { name = "control", modelVersion = "1.0.0", weight = 50.0 }, new { name = "treatment", modelVersion = "1.1.0", weight = 50.0 } },
         })).GetProperty("id").GetGuid();
-        await PostOkAsync(client, $"/api/experiments/{experiment}/start", new { });
+        await PostOkAsync(client, $"/api/experiments/{experiment}/start", null);
         var users = Enumerable.Range(0, 12).Select(i => $"rollback-user-{i}").ToArray();
         var split = new TrafficSplit($"experiment-{experiment}", [new VariantWeight("control", 50), new VariantWeight("treatment", 50)]);
         var treated = users.First(u => split.Assign(u) == "treatment");
@@ -195,9 +195,10 @@ public sealed class ExperimentTests(PlatformFixture platform) : IDisposable
         return new Chat(response.StatusCode, Header(response, "X-Route-Variant"), Header(response, "X-Route-Model-Version"), Header(response, "X-Request-Id"));
     }
 
-    private static async Task<JsonElement> PostOkAsync(HttpClient client, string path, object body)
+    /// <summary>Posts <paramref name="body"/> as JSON, or nothing when it is null (actions such as start take no body).</summary>
+    private static async Task<JsonElement> PostOkAsync(HttpClient client, string path, object? body)
     {
-        var response = await client.PostAsJsonAsync(path, body, Ct);
+        var response = body is null ? await client.PostAsync(path, null, Ct) : await client.PostAsJsonAsync(path, body, Ct);
         var text = await response.Content.ReadAsStringAsync(Ct);
         Assert.True(response.IsSuccessStatusCode, $"POST {path}: {(int)response.StatusCode} {text}");
         return JsonDocument.Parse(text).RootElement.Clone();

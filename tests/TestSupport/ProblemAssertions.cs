@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json;
 
 namespace DomainPlatform.TestSupport;
 
@@ -18,4 +20,43 @@ public static class ProblemAssertions
         }
         return text.Contains(mentioned, StringComparison.Ordinal) ? null : $"POST {path} {body}: the problem does not mention '{mentioned}': {text}";
     }
+
+    /// <summary>
+    /// Sends <paramref name="content"/> and returns the failure to report, or null when the answer is a 400 problem
+    /// whose <c>errors</c> name <paramref name="field"/> (the API's own spelling: "name", "tags[0]", "gates.minAccuracy").
+    /// </summary>
+    public static async Task<string?> FieldRefusedAsync(HttpClient client, HttpMethod method, string path, HttpContent? content, string field, CancellationToken ct)
+    {
+        var sent = content is null ? "(no body)" : await content.ReadAsStringAsync(ct);
+        using var request = new HttpRequestMessage(method, path) { Content = content };
+        using var response = await client.SendAsync(request, ct);
+        var text = await response.Content.ReadAsStringAsync(ct);
+        var what = $"{method} {path} {sent}";
+        if (response.StatusCode != HttpStatusCode.BadRequest) return $"{what}: expected 400, got {(int)response.StatusCode} {text}";
+        if (response.Content.Headers.ContentType?.MediaType != "application/problem+json")
+        {
+            return $"{what}: expected application/problem+json, got {response.Content.Headers.ContentType?.MediaType} {text}";
+        }
+        using var problem = JsonDocument.Parse(text);
+        return problem.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Object && errors.TryGetProperty(field, out _)
+            ? null
+            : $"{what}: the problem's errors do not name '{field}': {text}";
+    }
+
+    /// <summary>A JSON body exactly as written (escapes such as \u0000 reach the server as written).</summary>
+    public static HttpContent Json(string body) => new StringContent(body, Encoding.UTF8, "application/json");
+
+    /// <summary>A body of raw bytes labelled as JSON, for bytes that are not UTF-8.</summary>
+    public static HttpContent JsonBytes(byte[] body)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        return content;
+    }
+
+    /// <summary>The hostile strings every stored text field is tried with, as JSON string literals: a NUL and a lone surrogate.</summary>
+    public static readonly IReadOnlyList<string> HostileStrings = ["\"a\\u0000b\"", "\"a\\ud800b\"", "\"\\udc00\""];
+
+    /// <summary>The numbers no field accepts, as JSON: beyond double's range, and the named literals as quoted strings.</summary>
+    public static readonly IReadOnlyList<string> HostileNumbers = ["1e400", "-1e400", "\"NaN\"", "\"Infinity\"", "\"-Infinity\""];
 }

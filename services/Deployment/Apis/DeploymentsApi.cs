@@ -22,9 +22,9 @@ public static class DeploymentsApi
             "For each TrainingCompleted event: registered version, whether a canary started, and if not, why.");
         api.MapGet("/{domain}", Get).Documented("GetDeployment", "What serves one domain", "Stable, canary and weight for one domain.", 404);
         api.MapPost("/{domain}/stable", Deploy).Documented("DeployStable", "Deploy a version as stable",
-            "Puts a registered version on all of the domain's traffic at once (inference loads it first). Refused while a rollout runs; use a rollout to move traffic gradually.", 400, 404, 409, 502);
+            "Puts a registered version on all of the domain's traffic at once (inference loads it first). Refused while a rollout runs; use a rollout to move traffic gradually. 422 when inference refuses the model file.", 400, 404, 409, 422, 502);
         api.MapPost("/{domain}/rollback", Rollback).Documented("RollbackToVersion", "Roll back to an earlier version",
-            "Makes a registered version stable at once, publishing RollbackPerformed with the reason. Refused while a rollout runs (abort it instead).", 400, 404, 409, 502);
+            "Makes a registered version stable at once, publishing RollbackPerformed with the reason. Refused while a rollout runs (abort it instead).", 400, 404, 409, 422, 502);
         api.MapPost("/{domain}/undeploy", Undeploy).Documented("Undeploy", "Stop serving the domain's model",
             "Takes the stable version off the route table without archiving the domain: its versions and configuration stay, and a later POST /stable serves again. Needs a reason; refused while a rollout runs or an experiment holds the traffic.", 400, 404, 409);
         return api;

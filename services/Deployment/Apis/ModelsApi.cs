@@ -17,7 +17,7 @@ public static class ModelsApi
         var api = app.MapGroup("/api/models").WithTags("Models").WithProblemDetails();
 
         api.MapPost("/{domain}/versions", Register).Documented("RegisterVersion", "Register a model version",
-            "Registers an artifact as a version of the domain's model. The version is given, or picked by bumping the highest (bump: major, minor (default) or patch; 1.0.0 first). The file must exist and match its sha256. The domain's deployment gates are evaluated and recorded.", 400, 404, 409);
+            "Registers an artifact as a version of the domain's model. The version is given, or picked by bumping the highest (bump: major, minor (default) or patch; 1.0.0 first). The file must exist and match its sha256. The file must be a GGUF model inference can load (422 with the validator's reason otherwise). The domain's deployment gates are evaluated and recorded.", 400, 404, 409, 422);
         api.MapGet("/{domain}/versions", History).Documented("ListVersions", "A domain's version history",
             "Every registered version, highest first, with metrics, lineage, aliases and tags.");
         api.MapGet("/{domain}/versions/{version}", GetVersion).Documented("GetVersion", "Get one version", "One version with its artifact, metrics and lineage.", 400, 404);

@@ -9,12 +9,16 @@ public sealed record SetWeightRequest(double? Weight, string? Reason);
 
 public static class RolloutsApi
 {
+    /// <summary>The longest a canary step may be asked to last (7 days), as for the DefaultMinStepDuration setting.</summary>
+    public const double MaxMinStepSeconds = 7 * 24 * 3600;
+    public const long MaxMinSamples = 1_000_000_000;
+
     public static RouteGroupBuilder MapRolloutsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/rollouts").WithTags("Rollouts").WithProblemDetails();
 
         api.MapPost("/", Start).Documented("StartRollout", "Start a canary rollout",
-            "Moves traffic to a registered version step by step. The rollout's own steps, minStepSeconds and minSamples win; what it leaves out comes from the domain's rollout defaults, else the platform's (1, 10, 50, 100 percent; Deployment:DefaultMinStepDuration; the domain's rollback minSamples). firstWeight starts at a larger weight, then follows the steps above it. Each step lasts at least minStepSeconds and needs minSamples samples a side; experimentation's Analyze decides continue, hold or rollback. The rollout carries estimatedStepSeconds from the domain's recent traffic (null with estimateReason when no rate is known) and estimateWarning when a step needs more than an hour.", 400, 404, 409, 502);
+            "Moves traffic to a registered version step by step. The rollout's own steps, minStepSeconds and minSamples win; what it leaves out comes from the domain's rollout defaults, else the platform's (1, 10, 50, 100 percent; Deployment:DefaultMinStepDuration; the domain's rollback minSamples). firstWeight starts at a larger weight, then follows the steps above it. Each step lasts at least minStepSeconds and needs minSamples samples a side; experimentation's Analyze decides continue, hold or rollback. The rollout carries estimatedStepSeconds from the domain's recent traffic (null with estimateReason when no rate is known) and estimateWarning when a step needs more than an hour. minStepSeconds is 0 to 604800 (7 days), minSamples 2 to 1,000,000,000.", 400, 404, 409, 422, 502);
         api.MapGet("/", List).Documented("ListRollouts", "List rollouts", "Rollouts, newest first, optionally by domain and status (Running, Paused, Succeeded, RolledBack, Aborted).");
         api.MapGet("/{id:guid}", Get).Documented("GetRollout", "Get a rollout with its decisions", "The rollout's state and every decision with the verdict and figures behind it.", 404);
         api.MapPost("/{id:guid}/promote", (Guid id, RolloutCommandRequest? r, DeploymentService d, HttpContext h, CancellationToken ct) => Command(id, DeploymentService.ManualCommand.Promote, r, d, h, ct))
@@ -33,9 +37,17 @@ public static class RolloutsApi
 
     public static async Task<Created<RolloutView>> Start(StartRolloutRequest request, DeploymentService deployments, HttpContext http, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(request.Domain)) throw DeploymentProblem.Invalid("domain", "The domain is required.");
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(request.Domain)) errors["domain"] = ["The domain is required."];
+        // Checked before it becomes a TimeSpan, which cannot hold every double.
+        if (request.MinStepSeconds is { } seconds && !(seconds is >= 0 and <= MaxMinStepSeconds))
+        {
+            errors["minStepSeconds"] = [$"minStepSeconds is between 0 and {MaxMinStepSeconds:0} (7 days)."];
+        }
+        if (request.MinSamples is { } samples && samples is < 2 or > MaxMinSamples) errors["minSamples"] = [$"minSamples is between 2 and {MaxMinSamples:N0} (the analysis compares at least two samples a side)."];
+        if (errors.Count > 0) throw DeploymentProblem.Invalid(errors);
         var rollout = await deployments.StartRolloutAsync(
-            new StartRolloutCommand(request.Domain, request.Version, request.Steps, request.MinStepSeconds, request.MinSamples, request.FirstWeight), ApiSupport.ActorOf(http), ct);
+            new StartRolloutCommand(request.Domain!, request.Version, request.Steps, request.MinStepSeconds, request.MinSamples, request.FirstWeight), ApiSupport.ActorOf(http), ct);
         return TypedResults.Created($"/api/rollouts/{rollout.Id}", rollout);
     }
 

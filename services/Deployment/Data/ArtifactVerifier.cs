@@ -1,10 +1,14 @@
 using System.Security.Cryptography;
+using DomainPlatform.LlamaCpp.Gguf;
 
 namespace DomainPlatform.Deployment.Data;
 
 public sealed record VerifiedArtifact(string Path, string Sha256, long SizeBytes);
 
-/// <summary>Checks that an artifact file exists and has the sha256 it claims, before it is registered or loaded.</summary>
+/// <summary>
+/// Checks that an artifact file exists, has the sha256 it claims and is a GGUF model inference can load (the
+/// managed validator inference runs before loading), before it is registered or loaded.
+/// </summary>
 public static class ArtifactVerifier
 {
     public static async Task<VerifiedArtifact> VerifyAsync(string? path, string? sha256, long? expectedSize, CancellationToken ct)
@@ -28,6 +32,14 @@ public static class ArtifactVerifier
         if (!string.Equals(actual, sha256, StringComparison.OrdinalIgnoreCase))
         {
             throw DeploymentProblem.Invalid("artifactSha256", $"The file's sha256 is {actual}, not the {sha256!.ToLowerInvariant()} claimed.");
+        }
+        try
+        {
+            GgufValidator.ValidateFile(file.FullName);
+        }
+        catch (GgufFormatException ex)
+        {
+            throw DeploymentProblem.Unprocessable("Not a loadable model", ex.Message);
         }
         return new VerifiedArtifact(file.FullName, actual, file.Length);
     }

@@ -12,5 +12,6 @@ public sealed class DeploymentProblem(int status, string title, string detail, I
     public static DeploymentProblem Invalid(IDictionary<string, string[]> errors) =>
         new(StatusCodes.Status400BadRequest, "Invalid request", string.Join(" ", errors.SelectMany(e => e.Value)), errors);
     public static DeploymentProblem Invalid(string field, string message) => Invalid(new Dictionary<string, string[]> { [field] = [message] });
+    public static DeploymentProblem Unprocessable(string title, string detail) => new(StatusCodes.Status422UnprocessableEntity, title, detail);
     public static DeploymentProblem BadGateway(string title, string detail) => new(StatusCodes.Status502BadGateway, title, detail);
 }

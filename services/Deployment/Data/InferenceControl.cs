@@ -19,6 +19,11 @@ public sealed partial class InferenceControl(
                 new LoadModelRequest { ModelId = version.ModelId, Path = artifact.Path, Sha256 = artifact.Sha256 },
                 deadline: DateTime.UtcNow + options.Value.LoadModelTimeout, cancellationToken: ct);
         }
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.NotFound)
+        {
+            // Inference looked at the file and refused it: the artifact is at fault, not inference.
+            throw DeploymentProblem.Unprocessable("Inference refused the model", $"LoadModel({version.ModelId}) was refused: {ex.Status.Detail}");
+        }
         catch (RpcException ex)
         {
             throw DeploymentProblem.BadGateway("Inference could not load the model", $"LoadModel({version.ModelId}) failed: {ex.Status.StatusCode} {ex.Status.Detail}");

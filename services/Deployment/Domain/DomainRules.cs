@@ -74,6 +74,7 @@ public sealed record DomainPatch(
 public static partial class DomainRules
 {
     public const int MaxTokensLimit = 32_768;
+    public const int MaxTextLength = 200;
     public const int MaxCacheTtlSeconds = 7 * 24 * 3600;
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
@@ -94,9 +95,17 @@ public static partial class DomainRules
             errors[field] = errors.TryGetValue(field, out var existing) ? [.. existing, message] : [message];
 
         if (string.IsNullOrWhiteSpace(config.Name)) Add("name", "A name is required.");
-        else if (config.Name.Length > 200) Add("name", "A name has at most 200 characters.");
+        else if (TextRefusal(config.Name) is { } why) Add("name", $"name {why}");
+        // Optional labels: absent is fine, but a given one is real text.
+        foreach (var (field, value) in new[] { ("agentId", config.AgentId), ("baseModel", config.BaseModel), ("layer", config.Layer), ("team", config.Team) })
+        {
+            if (value is null) continue;
+            if (string.IsNullOrWhiteSpace(value)) Add(field, $"{field} cannot be empty or blank; leave it out instead.");
+            else if (TextRefusal(value) is { } why) Add(field, $"{field} {why}");
+        }
         if (config.MaxTokens is < 1 or > MaxTokensLimit) Add("maxTokens", $"maxTokens must be between 1 and {MaxTokensLimit}.");
         if (config.Keywords.Any(string.IsNullOrWhiteSpace)) Add("keywords", "Keywords cannot be blank.");
+        else if (config.Keywords.Select(TextRefusal).FirstOrDefault(w => w is not null) is { } keywordWhy) Add("keywords", $"A keyword {keywordWhy}");
         if (config.Keywords.Count > 100) Add("keywords", "At most 100 keywords.");
 
         var gates = config.Gates;
@@ -126,6 +135,12 @@ public static partial class DomainRules
     }
 
     private static bool IsFraction(double value) => value is >= 0 and <= 1;
+
+    /// <summary>Why a name or label is refused: control characters (a tab, a newline, an escape) or more than <see cref="MaxTextLength"/> characters.</summary>
+    public static string? TextRefusal(string text) =>
+        text.Length > MaxTextLength ? $"has at most {MaxTextLength} characters."
+        : text.Any(char.IsControl) ? "cannot hold control characters (tabs, newlines, escapes)."
+        : null;
 
     public static DomainConfig Apply(DomainConfig config, DomainPatch patch) => config with
     {

@@ -51,6 +51,15 @@ public sealed record ExperimentDesignSpec(
 public static partial class ExperimentRules
 {
     public const int MaxVariants = 26;
+    public const int MaxTextLength = 200;
+    /// <summary>The smallest relative effect an experiment may be sized for (0.1%); below it the sample size is astronomical.</summary>
+    public const double MinEffect = 0.001;
+    /// <summary>The largest relative effect (100%, a doubling or a halving of the control's value).</summary>
+    public const double MaxEffect = 1;
+    public const double MinAlpha = 1e-6;
+    public const double MaxAlpha = 0.5;
+    /// <summary>Weights are relative; a cap keeps their sum finite.</summary>
+    public const double MaxWeight = 1_000_000;
     public static readonly IReadOnlyList<string> Methods = ["frequentist", "bayesian", "sequential"];
     public static readonly IReadOnlyList<string> Corrections = ["holm", "bh"];
 
@@ -61,7 +70,9 @@ public static partial class ExperimentRules
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.Name)) errors["name"] = ["A name is required."];
+        else if (TextRefusal(request.Name) is { } nameWhy) errors["name"] = [$"name {nameWhy}"];
         if (string.IsNullOrWhiteSpace(request.Domain)) errors["domain"] = ["A domain is required, like \"0x5678-SQLAgent\"."];
+        else if (TextRefusal(request.Domain) is { } domainWhy) errors["domain"] = [$"domain {domainWhy}"];
 
         var variants = ValidateVariants(request.Variants, errors, "variants");
 
@@ -83,9 +94,12 @@ public static partial class ExperimentRules
         }
 
         var mde = request.MinimumDetectableEffect ?? 0.05;
-        if (!(mde > 0 && mde <= 10)) errors["minimumDetectableEffect"] = ["The minimum detectable effect is a positive fraction of the control's value (0.05 = 5%), at most 10."];
+        if (!(mde is >= MinEffect and <= MaxEffect))
+        {
+            errors["minimumDetectableEffect"] = [$"The minimum detectable effect is a fraction of the control's value (0.05 = 5%) from {MinEffect} to {MaxEffect}."];
+        }
         var alpha = request.Alpha ?? 0.05;
-        if (!(alpha > 0 && alpha < 0.5)) errors["alpha"] = ["alpha must lie strictly between 0 and 0.5."];
+        if (!(alpha is >= MinAlpha and < MaxAlpha)) errors["alpha"] = [$"alpha is at least {MinAlpha:0.######} and below {MaxAlpha}."];
         var power = request.Power ?? 0.8;
         if (!(power > 0.5 && power < 1)) errors["power"] = ["power must lie strictly between 0.5 and 1."];
         var minSamples = request.MinSamples ?? 100;
@@ -142,13 +156,19 @@ public static partial class ExperimentRules
         if (unknown.Length > 0) problems.Add($"Unknown variants: {string.Join(", ", unknown)}; the experiment has {string.Join(", ", current.Select(v => v.Name))}.");
         var missing = current.Where(v => !weights.ContainsKey(v.Name)).Select(v => v.Name).ToArray();
         if (missing.Length > 0) problems.Add($"Missing weights for: {string.Join(", ", missing)}.");
-        if (weights.Values.Any(w => !double.IsFinite(w) || w < 0) || !(weights.Values.Sum() > 0))
-            problems.Add("Weights are non-negative numbers with a positive sum.");
+        if (weights.Values.Any(w => !double.IsFinite(w) || w < 0 || w > MaxWeight) || !(weights.Values.Sum() > 0))
+            problems.Add($"Weights are numbers from 0 to {MaxWeight:0} with a positive sum.");
         if (problems.Count > 0) errors["weights"] = [.. problems];
         if (errors.Count > 0) return (null, errors);
         var total = weights.Values.Sum();
         return (current.Select(v => v with { Weight = 100 * weights[v.Name] / total }).ToArray(), errors);
     }
+
+    /// <summary>Why a name is refused: control characters (a tab, a newline, an escape) or more than <see cref="MaxTextLength"/> characters.</summary>
+    public static string? TextRefusal(string text) =>
+        text.Length > MaxTextLength ? $"has at most {MaxTextLength} characters."
+        : text.Any(char.IsControl) ? "cannot hold control characters (tabs, newlines, escapes)."
+        : null;
 
     /// <summary>All traffic to the control (the first variant) at once.</summary>
     public static IReadOnlyList<Variant> AllToControl(IReadOnlyList<Variant> variants) =>
@@ -188,8 +208,8 @@ public static partial class ExperimentRules
                 errors[$"{field}[{i}].name"] = [$"Variant name '{v.Name}' is used twice."];
             if (v is null || string.IsNullOrWhiteSpace(v.ModelVersion))
                 errors[$"{field}[{i}].modelVersion"] = ["Each variant names the model version it serves, like \"1.3.0\"."];
-            if (v?.Weight is { } w && (!double.IsFinite(w) || w < 0))
-                errors[$"{field}[{i}].weight"] = ["A weight is a non-negative number."];
+            if (v?.Weight is { } w && (!double.IsFinite(w) || w < 0 || w > MaxWeight))
+                errors[$"{field}[{i}].weight"] = [$"A weight is a number from 0 to {MaxWeight:0}."];
         }
         if (errors.Count > before) return null;
 

@@ -36,8 +36,8 @@ public static class DatasetsApi
         var errors = new Dictionary<string, string[]>();
         if (!SourceKinds.IsValidDomain(request.Domain)) errors["domain"] = [SourceKinds.DomainRule];
         if (string.IsNullOrWhiteSpace(request.Name)) errors["name"] = ["A name is required."];
-        else if (request.Name.Length > SourceKinds.MaxNameLength) errors["name"] = [$"A name is at most {SourceKinds.MaxNameLength} characters."];
-        if (request.Epsilon is { } e && !PrivacyAccountant.IsValidEpsilon(e)) errors["epsilon"] = ["epsilon must be a finite number greater than 0."];
+        else if (SourceKinds.NameRefusal(request.Name) is { } why) errors["name"] = [why];
+        if (request.Epsilon is { } e && !PrivacyAccountant.IsSettableEpsilon(e)) errors["epsilon"] = [$"epsilon is {PrivacyAccountant.SettableRange}."];
         if (request.SourceIds is { Count: 0 }) errors["sourceIds"] = ["Leave sourceIds out to use every source of the domain, or name at least one."];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 

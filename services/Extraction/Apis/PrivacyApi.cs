@@ -14,7 +14,7 @@ public static class PrivacyApi
 
         api.MapGet("/{domain}", GetBudget).WithName("GetPrivacyBudget").WithSummary("A domain's ε budget: total, spent (basic composition) and remaining");
         api.MapPut("/{domain}", SetBudget).WithName("SetPrivacyBudget").WithSummary("Set a domain's total ε budget")
-            .WithDescription("Refused (409) when the new total is below what the domain has already spent.");
+            .WithDescription("totalEpsilon is from 0.001 to 100. Refused (409) when the new total is below what the domain has already spent.");
         return api;
     }
 
@@ -29,7 +29,7 @@ public static class PrivacyApi
     {
         var errors = new Dictionary<string, string[]>();
         if (!SourceKinds.IsValidDomain(domain)) errors["domain"] = [SourceKinds.DomainRule];
-        if (request.TotalEpsilon is not { } total || !PrivacyAccountant.IsValidEpsilon(total)) errors["totalEpsilon"] = ["totalEpsilon must be a finite number greater than 0."];
+        if (request.TotalEpsilon is not { } total || !PrivacyAccountant.IsSettableEpsilon(total)) errors["totalEpsilon"] = [$"totalEpsilon is {PrivacyAccountant.SettableRange}."];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
         if (!await store.TrySetBudgetAsync(domain, request.TotalEpsilon!.Value, ct))

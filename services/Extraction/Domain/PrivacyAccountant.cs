@@ -41,6 +41,17 @@ public static class PrivacyAccountant
 
     public static bool IsValidEpsilon(double epsilon) => double.IsFinite(epsilon) && epsilon > 0;
 
+    /// <summary>The smallest ε a budget or a dataset may be given: below it no useful statistic survives the noise.</summary>
+    public const double MinSettableEpsilon = 0.001;
+
+    /// <summary>The largest: ε 100 already promises next to no privacy (e^100); a bigger budget would be an unlimited one.</summary>
+    public const double MaxSettableEpsilon = 100;
+
+    public const string SettableRange = "a number from 0.001 to 100";
+
+    /// <summary>Whether a budget or a dataset's charge may be set to <paramref name="epsilon"/> (see the documented range).</summary>
+    public static bool IsSettableEpsilon(double epsilon) => epsilon is >= MinSettableEpsilon and <= MaxSettableEpsilon;
+
     private static void RequireValidEpsilon(double epsilon, string name)
     {
         if (!IsValidEpsilon(epsilon)) throw new ArgumentOutOfRangeException(name, epsilon, "ε must be a finite number greater than 0.");

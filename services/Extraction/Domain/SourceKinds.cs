@@ -18,6 +18,12 @@ public static partial class SourceKinds
 
     public static bool IsValidDomain(string? domain) => domain is not null && DomainPattern().IsMatch(domain);
 
+    /// <summary>Why a source's or dataset's name is refused: too long, or holding control characters (tabs, newlines, escapes).</summary>
+    public static string? NameRefusal(string name) =>
+        name.Length > MaxNameLength ? $"A name is at most {MaxNameLength} characters."
+        : name.Any(char.IsControl) ? "A name cannot hold control characters (tabs, newlines, escapes)."
+        : null;
+
     public const string DomainRule = "A domain is 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.";
 
     /// <summary>Checks a source request; the content it returns is what is stored (table rows as compact JSON).</summary>
@@ -26,7 +32,7 @@ public static partial class SourceKinds
         var errors = new Dictionary<string, string[]>();
         var content = "";
         if (string.IsNullOrWhiteSpace(name)) errors["name"] = ["A name is required."];
-        else if (name.Length > MaxNameLength) errors["name"] = [$"A name is at most {MaxNameLength} characters."];
+        else if (NameRefusal(name) is { } why) errors["name"] = [why];
         if (domain is not null && !IsValidDomain(domain)) errors["domain"] = [DomainRule];
 
         switch (kind)
