@@ -54,7 +54,9 @@ public static class RequestInputRules
             }
         }
         var accepts = endpoint.Metadata.GetMetadata<IAcceptsMetadata>();
-        if (accepts is null && await HasBodyAsync(context.Request))
+        // A fallback (MapFallback: the last order) answers for paths nothing serves, whatever their body: its 404 says more.
+        var isFallback = endpoint is RouteEndpoint { Order: int.MaxValue };
+        if (accepts is null && !isFallback && await HasBodyAsync(context.Request))
         {
             var route = (endpoint as RouteEndpoint)?.RoutePattern.RawText ?? context.Request.Path.ToString();
             return new Refusal("body", "Unexpected request body", $"{context.Request.Method} {route} takes no request body; send it without one.");

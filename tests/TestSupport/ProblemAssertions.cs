@@ -33,15 +33,46 @@ public static class ProblemAssertions
         var text = await response.Content.ReadAsStringAsync(ct);
         var what = $"{method} {path} {sent}";
         if (response.StatusCode != HttpStatusCode.BadRequest) return $"{what}: expected 400, got {(int)response.StatusCode} {text}";
-        if (response.Content.Headers.ContentType?.MediaType != "application/problem+json")
-        {
-            return $"{what}: expected application/problem+json, got {response.Content.Headers.ContentType?.MediaType} {text}";
-        }
+        if (NotInDocumentedShape(path, response, text) is { } shape) return $"{what}: {shape}";
         using var problem = JsonDocument.Parse(text);
+        if (IsOpenAiPath(path))
+        {
+            return problem.RootElement.GetProperty("error").TryGetProperty("param", out var param) && param.GetString() == field
+                ? null
+                : $"{what}: the error's param is not '{field}': {text}";
+        }
         return problem.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Object && errors.TryGetProperty(field, out _)
             ? null
             : $"{what}: the problem's errors do not name '{field}': {text}";
     }
+
+    /// <summary>
+    /// Why an error answer is not in the shape its path documents (null when it is): OpenAI's
+    /// <c>{"error":{"message","type","param","code"}}</c> on <c>/v1/...</c>, problem details (RFC 9457) elsewhere.
+    /// </summary>
+    public static string? NotInDocumentedShape(string path, HttpResponseMessage response, string text)
+    {
+        var mediaType = response.Content.Headers.ContentType?.MediaType;
+        if (!IsOpenAiPath(path))
+        {
+            return mediaType == "application/problem+json" ? null : $"expected application/problem+json, got {mediaType} {text}";
+        }
+        try
+        {
+            using var body = JsonDocument.Parse(text);
+            return mediaType == "application/json" && body.RootElement.TryGetProperty("error", out var error)
+                   && error.TryGetProperty("message", out var message) && !string.IsNullOrEmpty(message.GetString())
+                   && error.TryGetProperty("type", out _)
+                ? null
+                : $"expected OpenAI's error body, got {mediaType} {text}";
+        }
+        catch (JsonException)
+        {
+            return $"expected OpenAI's error body, got {mediaType} {text}";
+        }
+    }
+
+    private static bool IsOpenAiPath(string path) => path.StartsWith("/v1/", StringComparison.Ordinal);
 
     /// <summary>A JSON body exactly as written (escapes such as \u0000 reach the server as written).</summary>
     public static HttpContent Json(string body) => new StringContent(body, Encoding.UTF8, "application/json");
