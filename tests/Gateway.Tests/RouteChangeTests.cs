@@ -118,7 +118,9 @@ public sealed class RouteChangeTests(GatewayFactory factory) : IClassFixture<Gat
         var client = await factory.CreateClientAsync("client");
         var bus = factory.Services.GetRequiredService<IBus>();
         var sql = new[] { new RouteVariant("stable", "1.2.0", TestRoutes.Sql + "@1.2.0", 100, "inference") };
-        JsonContent Deterministic() => JsonContent.Create(new { model = "docs", temperature = 0, messages = new[] { new { role = "user", content = "cache me" } } });
+        // Unique to this run: Redis (and its cached answers) outlives a test run.
+        var prompt = $"cache me {Guid.NewGuid():N}";
+        JsonContent Deterministic() => JsonContent.Create(new { model = "docs", temperature = 0, messages = new[] { new { role = "user", content = prompt } } });
 
         async Task ApplyAsync(string version, RouteCache cache)
         {
