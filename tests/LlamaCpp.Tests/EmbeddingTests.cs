@@ -70,6 +70,28 @@ public sealed class EmbeddingTests(TinyModelFixture fixture)
     }
 
     [Fact]
+    public void Cuda_embeddings_match_the_cpus()
+    {
+        if (!LlamaRuntime.Info.HasGpu)
+        {
+            Assert.Skip("no CUDA device");
+        }
+        using var model = LlamaModel.Load(fixture.ModelPath, new LlamaModelOptions { GpuLayers = -1 });
+        Assert.Equal(model.LayerCount + 1, model.GpuLayersPlaced);
+        using var context = LlamaEmbedder.CreateContext(model, maxTokens: 256, maxSequences: 8);
+        using var batch = new LlamaBatch(context.BatchSize);
+        string[] texts = ["hello world", "what is the domain of this table"];
+        var gpu = LlamaEmbedder.Embed(context, batch, texts.Select(t => model.Vocab.Tokenize(t, addSpecial: true, parseSpecial: false)).ToList());
+        var cpu = Embed(texts);
+        for (var i = 0; i < texts.Length; i++)
+        {
+            Assert.Equal(1.0, Norm(gpu[i]), 4);
+            // F32 weights: the GPU's kernels differ from the CPU's only in rounding.
+            Assert.True(gpu[i].Zip(cpu[i]).All(p => Math.Abs(p.First - p.Second) < 1e-3), $"'{texts[i]}' differs on the GPU");
+        }
+    }
+
+    [Fact]
     public void Normalize_gives_unit_length_and_leaves_a_zero_vector_alone()
     {
         float[] vector = [3, 4];
