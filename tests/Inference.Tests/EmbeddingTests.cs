@@ -118,6 +118,8 @@ public sealed class EmbeddingTests(InferenceFactory factory) : IClassFixture<Inf
     [InlineData("""{"model":"tiny","input":[1,99999999]}""", "input")]
     [InlineData("""{"model":"tiny","input":{"text":"a"}}""", "input")]
     [InlineData("""{"model":"tiny"}""", "input")]
+    [InlineData("""{"model":"tiny","input":"\ud800"}""", "input")]
+    [InlineData("""{"model":"tiny","input":["a","b\udc00c"]}""", "input[1]")]
     [InlineData("""{"input":"a"}""", "model")]
     [InlineData("""{"model":"tiny","input":"a","encoding_format":"int8"}""", "encoding_format")]
     [InlineData("""{"model":"tiny","input":"a","dimensions":0}""", "dimensions")]
@@ -133,6 +135,13 @@ public sealed class EmbeddingTests(InferenceFactory factory) : IClassFixture<Inf
         Assert.Equal(param, error.GetProperty("param").GetString());
         // The service is still serving.
         Assert.Single((await EmbedAsync(new { model = InferenceFactory.ModelId, input = "still up" })).GetProperty("data").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Control_characters_are_text_like_any_other()
+    {
+        var result = await EmbedAsync(new { model = InferenceFactory.ModelId, input = new[] { "a\u0000b", "\t\u0001" } });
+        Assert.All(result.GetProperty("data").EnumerateArray(), item => Assert.Equal(1.0, Norm(Vector(item)), 4));
     }
 
     [Fact]

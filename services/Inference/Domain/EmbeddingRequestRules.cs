@@ -71,7 +71,10 @@ public static class EmbeddingRequestRules
         }
         if (element.ValueKind == JsonValueKind.String)
         {
-            var text = element.GetString()!;
+            if (ReadString(element, "input", out var text) is { } stringError)
+            {
+                return stringError;
+            }
             if (text.Length == 0)
             {
                 return OpenAiError.InvalidRequest("'input' is an empty string; there is nothing to embed.", "input");
@@ -109,7 +112,10 @@ public static class EmbeddingRequestRules
             var param = $"input[{index}]";
             if (first == JsonValueKind.String && item.ValueKind == JsonValueKind.String)
             {
-                var text = item.GetString()!;
+                if (ReadString(item, param, out var text) is { } stringError)
+                {
+                    return stringError;
+                }
                 if (text.Length == 0)
                 {
                     return OpenAiError.InvalidRequest($"'{param}' is an empty string; there is nothing to embed.", param);
@@ -131,6 +137,21 @@ public static class EmbeddingRequestRules
             index++;
         }
         return null;
+    }
+
+    /// <summary>The string, or a 400 when it is not valid UTF-16: JSON may escape a lone surrogate, which .NET cannot decode.</summary>
+    private static OpenAiError? ReadString(JsonElement element, string param, out string text)
+    {
+        try
+        {
+            text = element.GetString()!;
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            text = "";
+            return OpenAiError.InvalidRequest($"'{param}' holds a string that is not valid UTF-16 (a lone surrogate such as \\ud800).", param, "invalid_string");
+        }
     }
 
     private static OpenAiError? ReadTokens(JsonElement array, string param, out int[] tokens)
