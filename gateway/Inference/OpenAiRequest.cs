@@ -37,7 +37,7 @@ public sealed class OpenAiRequest
     /// <summary>Same input, same output: temperature 0 or a fixed seed (and not streamed, so the answer can be stored whole).</summary>
     public bool IsDeterministic => !Stream && (Temperature == 0 || Seed is not null);
 
-    /// <summary>The text "auto" routing reads: the user messages of a chat, or the prompt of a completion.</summary>
+    /// <summary>The text "auto" routing reads: the user messages of a chat, the prompt of a completion, or the input strings of embeddings.</summary>
     public string PromptText
     {
         get
@@ -52,6 +52,8 @@ public sealed class OpenAiRequest
                 }
             }
             AppendContent(text, _body["prompt"]);
+            // Token-id inputs carry no words to match: only strings are read.
+            AppendContent(text, _body["input"]);
             return text.ToString();
         }
     }

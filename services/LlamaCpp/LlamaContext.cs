@@ -22,6 +22,13 @@ public sealed record LlamaContextOptions
     public bool UnifiedKvCache { get; init; }
     public bool? FlashAttention { get; init; }
     public bool OffloadKqv { get; init; } = true;
+    /// <summary>
+    /// An embedding context: every token of a decoded batch is an output and each sequence is pooled into one vector
+    /// (<see cref="LlamaContext.CopySequenceEmbedding"/>). A pooled sequence must fit one micro-batch.
+    /// </summary>
+    public bool Embeddings { get; init; }
+    /// <summary>How an embedding context pools a sequence; Unspecified takes the model's own (none for most generative models).</summary>
+    public LlamaPoolingType Pooling { get; init; } = LlamaPoolingType.Unspecified;
     /// <summary>F32 KV cache: training needs it (ggml has no F16 OUT_PROD for the backward pass).</summary>
     internal bool F32KvCache { get; init; }
 
@@ -33,6 +40,8 @@ public sealed record LlamaContextOptions
         Check(MaxSequences >= 1, $"MaxSequences must be >= 1, was {MaxSequences}.");
         Check(Threads is null or >= 1, $"Threads must be >= 1, was {Threads}.");
         Check(BatchThreads is null or >= 1, $"BatchThreads must be >= 1, was {BatchThreads}.");
+        Check(Enum.IsDefined(Pooling), $"Pooling {(int)Pooling} is not a llama.cpp pooling type.");
+        Check(Embeddings || Pooling == LlamaPoolingType.Unspecified, "Pooling applies only to an embedding context (Embeddings = true).");
     }
 
     private static void Check(bool condition, string message)
@@ -42,6 +51,21 @@ public sealed record LlamaContextOptions
             throw new ArgumentException(message);
         }
     }
+}
+
+/// <summary>How an embedding context turns a sequence's token vectors into one (enum llama_pooling_type).</summary>
+public enum LlamaPoolingType
+{
+    Unspecified = -1,
+    /// <summary>No pooling: one vector per token.</summary>
+    None = 0,
+    Mean = 1,
+    /// <summary>The first token's vector (BERT's [CLS]).</summary>
+    Cls = 2,
+    /// <summary>The last token's vector.</summary>
+    Last = 3,
+    /// <summary>A reranker's classification score, not an embedding.</summary>
+    Rank = 4,
 }
 
 /// <summary>Outcome of llama_decode, numbered as llama.h documents it.</summary>
@@ -87,6 +111,7 @@ public sealed class LlamaContext : IDisposable
         MaxSequences = (int)NativeMethods.llama_n_seq_max(handle);
         Threads = NativeMethods.llama_n_threads(handle);
         BatchThreads = NativeMethods.llama_n_threads_batch(handle);
+        Pooling = NativeMethods.llama_pooling_type(handle);
     }
 
     public LlamaModel Model { get; }
@@ -98,6 +123,10 @@ public sealed class LlamaContext : IDisposable
     public int MaxSequences { get; }
     public int Threads { get; }
     public int BatchThreads { get; }
+    /// <summary>Whether decodes output embeddings (an embedding context).</summary>
+    public bool Embeddings { get; private init; }
+    /// <summary>The pooling the context applies (None for a generation context).</summary>
+    public LlamaPoolingType Pooling { get; }
 
     internal SafeLlamaContextHandle Handle => _handle;
 
@@ -119,6 +148,8 @@ public sealed class LlamaContext : IDisposable
         parameters.NThreadsBatch = options.BatchThreads ?? threads;
         parameters.KvUnified = options.UnifiedKvCache ? (byte)1 : (byte)0;
         parameters.OffloadKqv = options.OffloadKqv ? (byte)1 : (byte)0;
+        parameters.Embeddings = options.Embeddings ? (byte)1 : (byte)0;
+        parameters.PoolingType = options.Pooling;
         // Timings are a few clock reads per decode and feed GetPerformance.
         parameters.NoPerf = 0;
         if (options.F32KvCache)
@@ -141,7 +172,7 @@ public sealed class LlamaContext : IDisposable
             throw new LlamaException($"llama.cpp could not create a context: {LlamaRuntime.LastError ?? "no reason given"}");
         }
         handle.HoldModel(model.Handle);
-        var context = new LlamaContext(model, handle);
+        var context = new LlamaContext(model, handle) { Embeddings = options.Embeddings };
         LlamaRuntime.Logger.LogDebug(
             "Context: n_ctx={Ctx} (per sequence {SeqCtx}), n_batch={Batch}, n_ubatch={UBatch}, n_seq_max={Seq}, threads={Threads}/{BatchThreads}",
             context.ContextSize, context.SequenceContextSize, context.BatchSize, context.MicroBatchSize, context.MaxSequences,
@@ -223,6 +254,34 @@ public sealed class LlamaContext : IDisposable
             throw new LlamaException($"llama.cpp has no logits for batch index {batchIndex}: {LlamaRuntime.LastError}");
         }
         return logits;
+    }
+
+    /// <summary>
+    /// Copies the pooled embedding of a sequence of the last decode (raw, not normalised) into <paramref name="destination"/>,
+    /// which holds <see cref="LlamaModel.EmbeddingOutputSize"/> floats. Only an embedding context that pools has them.
+    /// </summary>
+    public void CopySequenceEmbedding(int sequenceId, Span<float> destination)
+    {
+        CheckSequence(sequenceId, allowAny: false);
+        if (!Embeddings || Pooling is LlamaPoolingType.None or LlamaPoolingType.Unspecified or LlamaPoolingType.Rank)
+        {
+            throw new InvalidOperationException($"This context does not pool embeddings (embeddings {Embeddings}, pooling {Pooling}).");
+        }
+        var size = Model.EmbeddingOutputSize;
+        if (destination.Length < size)
+        {
+            throw new ArgumentException($"Destination holds {destination.Length} floats; the embedding has {size}.", nameof(destination));
+        }
+        using var lease = new HandleLease(_handle);
+        unsafe
+        {
+            var embedding = NativeMethods.llama_get_embeddings_seq(_handle, sequenceId);
+            if (embedding == null)
+            {
+                throw new LlamaException($"llama.cpp has no embedding for sequence {sequenceId}: it was not in the last decoded batch.");
+            }
+            new ReadOnlySpan<float>(embedding, size).CopyTo(destination);
+        }
     }
 
     /// <summary>Empties the KV cache of every sequence.</summary>

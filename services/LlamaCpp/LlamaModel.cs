@@ -43,6 +43,7 @@ public sealed class LlamaModel : IDisposable
         Vocab = new LlamaVocab(this, NativeMethods.llama_model_get_vocab(handle));
         LayerCount = NativeMethods.llama_model_n_layer(handle);
         EmbeddingSize = NativeMethods.llama_model_n_embd(handle);
+        EmbeddingOutputSize = NativeMethods.llama_model_n_embd_out(handle);
         HeadCount = NativeMethods.llama_model_n_head(handle);
         KvHeadCount = NativeMethods.llama_model_n_head_kv(handle);
         TrainContextLength = NativeMethods.llama_model_n_ctx_train(handle);
@@ -55,6 +56,8 @@ public sealed class LlamaModel : IDisposable
     public LlamaVocab Vocab { get; }
     public int LayerCount { get; }
     public int EmbeddingSize { get; }
+    /// <summary>Length of the model's output embeddings (what an embedding context pools); the width for most models.</summary>
+    public int EmbeddingOutputSize { get; }
     public int HeadCount { get; }
     public int KvHeadCount { get; }
     public int TrainContextLength { get; }
@@ -170,6 +173,14 @@ public sealed class LlamaModel : IDisposable
             return Encoding.UTF8.GetString(buffer, 0, length);
         }
     }
+
+    /// <summary>The pooling the GGUF declares (<c>{architecture}.pooling_type</c>), or Unspecified when it declares none.</summary>
+    public LlamaPoolingType DeclaredPooling =>
+        GetMetadata("general.architecture") is { } architecture
+        && int.TryParse(GetMetadata($"{architecture}.pooling_type"), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value)
+        && Enum.IsDefined((LlamaPoolingType)value)
+            ? (LlamaPoolingType)value
+            : LlamaPoolingType.Unspecified;
 
     /// <summary>All scalar metadata (arrays are not reported by llama.cpp's accessors).</summary>
     public IReadOnlyDictionary<string, string> GetAllMetadata()

@@ -113,7 +113,18 @@ public sealed class MemoryEstimatorTests
         Assert.Equal(2L * 2 * 1000 * 32 * 2, estimate.KvCacheBytes);
         Assert.Equal(1_000_000, estimate.WeightsBytes);
         Assert.Equal(8L * (4 * 64 + 2 * 256) * 4 + 8L * 250 * 4 * 4 + 8L * 100 * 4, estimate.ComputeBytes);
-        Assert.Equal(estimate.WeightsBytes + estimate.KvCacheBytes + estimate.ComputeBytes, estimate.TotalBytes);
+        Assert.Equal(estimate.WeightsBytes + estimate.KvCacheBytes + estimate.ComputeBytes + estimate.EmbeddingBytes, estimate.TotalBytes);
+    }
+
+    [Fact]
+    public void The_embedding_context_is_reserved_its_cells_and_one_batch_over_them()
+    {
+        // 250 tokens per slot, batch 8: an embedding input holds at most 8 tokens.
+        var estimate = MemoryEstimator.Estimate(Shape, contextSize: 1000, parallelSlots: 4, batchSize: 8);
+        Assert.Equal(2L * 2 * 8 * 32 * 2 + 8L * (4 * 64 + 2 * 256) * 4 + 8L * 8 * 4 * 4 + 8L * 100 * 4, estimate.EmbeddingBytes);
+        // With a batch larger than a slot, the slot's context is the limit.
+        var wide = MemoryEstimator.Estimate(Shape, contextSize: 1000, parallelSlots: 4, batchSize: 512);
+        Assert.Equal(2L * 2 * 250 * 32 * 2 + 250L * (4 * 64 + 2 * 256) * 4 + 250L * 250 * 4 * 4 + 250L * 100 * 4, wide.EmbeddingBytes);
     }
 
     [Fact]

@@ -66,6 +66,24 @@ public sealed class OpenAiClientTests(KestrelInferenceFactory factory) : IClassF
         var apiError = result.GetProperty("apiError");
         Assert.Equal(400, apiError.GetProperty("status").GetInt32());
         Assert.Equal("top_p", apiError.GetProperty("param").GetString());
+
+        // Embeddings as floats, and as base64 (the client's default, which it decodes to floats itself): the same vectors.
+        var embeddings = result.GetProperty("embeddings");
+        Assert.Equal("list", embeddings.GetProperty("object").GetString());
+        Assert.Equal(InferenceFactory.ModelId, embeddings.GetProperty("model").GetString());
+        float[][] Vectors(string name) => embeddings.GetProperty(name).EnumerateArray()
+            .Select(v => v.EnumerateArray().Select(x => x.GetSingle()).ToArray()).ToArray();
+        var floats = Vectors("float");
+        Assert.Equal(2, floats.Length);
+        Assert.All(floats, v => Assert.Equal(1.0, Math.Sqrt(v.Sum(x => (double)x * x)), 4));
+        Assert.Equal(floats, Vectors("base64"));
+        var raw = Convert.FromBase64String(embeddings.GetProperty("base64Raw").GetString()!);
+        Assert.Equal(floats[0], Enumerable.Range(0, raw.Length / 4).Select(i => System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(raw.AsSpan(i * 4))).ToArray());
+        var usage = embeddings.GetProperty("usage");
+        Assert.True(usage.GetProperty("prompt_tokens").GetInt32() > 0);
+        Assert.Equal(usage.GetProperty("prompt_tokens").GetInt32(), usage.GetProperty("total_tokens").GetInt32());
+        Assert.Equal(400, embeddings.GetProperty("error").GetProperty("status").GetInt32());
+        Assert.Equal("dimensions", embeddings.GetProperty("error").GetProperty("param").GetString());
     }
 
     /// <summary>Installs the openai package into the ignored .platform/node folder once; fails loudly when npm cannot.</summary>

@@ -19,5 +19,7 @@ public sealed class ReadinessTests(InferenceFactory factory) : IClassFixture<Inf
         Assert.Contains("/v1/chat/completions", document);
         Assert.Contains("/v1/completions", document);
         Assert.Contains("/v1/models", document);
+        Assert.Contains("/v1/embeddings", document);
+        Assert.Contains("encoding_format", document);
     }
 }

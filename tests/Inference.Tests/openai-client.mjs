@@ -27,6 +27,19 @@ for await (const chunk of stream) {
 
 const completion = await client.completions.create({ model, prompt: 'Once upon a time', max_tokens: 8, temperature: 0, ignore_eos: true });
 
+// The client asks for base64 unless told otherwise and decodes it to floats itself.
+const embeddingInputs = ['customer order value', 'hello world'];
+const embedFloat = await client.embeddings.create({ model, input: embeddingInputs, encoding_format: 'float' });
+const embedBase64 = await client.embeddings.create({ model, input: embeddingInputs });
+const embedBase64Raw = await client.embeddings.create({ model, input: 'customer order value', encoding_format: 'base64' });
+
+let embeddingError = null;
+try {
+  await client.embeddings.create({ model, input: 'x', dimensions: 3 });
+} catch (error) {
+  embeddingError = { status: error.status, param: error.param ?? error.error?.param };
+}
+
 let apiError = null;
 try {
   await client.chat.completions.create({ ...common, top_p: 7 });
@@ -45,4 +58,13 @@ console.log(JSON.stringify({
   completionText: completion.choices[0].text,
   completionFinish: completion.choices[0].finish_reason,
   apiError,
+  embeddings: {
+    float: embedFloat.data.map(d => d.embedding),
+    base64: embedBase64.data.map(d => Array.from(d.embedding)),
+    base64Raw: embedBase64Raw.data[0].embedding,
+    object: embedFloat.object,
+    model: embedFloat.model,
+    usage: embedFloat.usage,
+    error: embeddingError,
+  },
 }));

@@ -152,7 +152,7 @@ public sealed class LayoutTests
         Assert.Equal(4, p.NThreadsBatch);
         Assert.Equal(0, p.ContextType);
         Assert.Equal(-1, p.RopeScalingType);
-        Assert.Equal(-1, p.PoolingType);
+        Assert.Equal(LlamaPoolingType.Unspecified, p.PoolingType);
         Assert.Equal(-1, p.AttentionType);
         Assert.Equal(LlamaFlashAttentionType.Auto, p.FlashAttentionType);
         Assert.Equal(0f, p.RopeFreqBase);

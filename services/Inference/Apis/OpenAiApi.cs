@@ -42,6 +42,17 @@ public static class OpenAiApi
             .Produces<OpenAiError>(StatusCodes.Status400BadRequest)
             .Produces<OpenAiError>(StatusCodes.Status404NotFound)
             .Produces<OpenAiError>(StatusCodes.Status429TooManyRequests);
+        api.MapPost("/embeddings", Embeddings)
+            .WithName("CreateEmbedding")
+            .WithSummary("Embeddings of one or more inputs (OpenAI-compatible): pooled, unit length, as floats or base64")
+            .WithDescription("Each input (a string, or token ids) is pooled with the model's own pooling type, or mean pooling when " +
+                             "its GGUF sets none, and L2-normalised. Inputs are batched on the model's device between generation steps. " +
+                             "dimensions is accepted only when it equals the model's embedding size. 429 with Retry-After when the queue is full.")
+            .Accepts<EmbeddingRequestBody>("application/json")
+            .Produces<EmbeddingList>()
+            .Produces<OpenAiError>(StatusCodes.Status400BadRequest)
+            .Produces<OpenAiError>(StatusCodes.Status404NotFound)
+            .Produces<OpenAiError>(StatusCodes.Status429TooManyRequests);
         api.MapGet("/models", ListModels)
             .WithName("ListOpenAiModels")
             .WithSummary("The loaded models (OpenAI-compatible)");
@@ -57,6 +68,78 @@ public static class OpenAiApi
 
     public static Task Completions(HttpContext http, ModelPool pool) =>
         GenerateAsync<CompletionRequest>(http, pool, OpenAiRequestRules.Validate, new CompletionFormat());
+
+    public static async Task Embeddings(HttpContext http, ModelPool pool)
+    {
+        var ct = http.RequestAborted;
+        EmbeddingRequestBody? body;
+        try
+        {
+            body = await JsonSerializer.DeserializeAsync<EmbeddingRequestBody>(http.Request.Body, Json, ct);
+        }
+        catch (JsonException exception)
+        {
+            await WriteErrorAsync(http, OpenAiError.InvalidRequest($"The request body is not valid: {exception.Message}", exception.Path?.TrimStart('$', '.')));
+            return;
+        }
+        if (body is null)
+        {
+            await WriteErrorAsync(http, OpenAiError.InvalidRequest("The request body must be a JSON object.", null));
+            return;
+        }
+        var validated = EmbeddingRequestRules.Validate(body);
+        if (validated.Error is { } invalid)
+        {
+            await WriteErrorAsync(http, invalid);
+            return;
+        }
+        var spec = validated.Spec!;
+
+        using var activity = InferenceMetrics.ActivitySource.StartActivity($"embeddings {spec.Model}");
+        activity?.SetTag(InferenceMetrics.ModelTag, spec.Model);
+        activity?.SetTag(InferenceMetrics.VariantTag, http.Request.Headers[VariantHeader].ToString() is { Length: > 0 } variant ? variant : null);
+        activity?.SetTag("inference.embeddings.inputs", spec.Inputs.Count);
+
+        EmbeddingRequest request;
+        try
+        {
+            request = pool.SubmitEmbeddings(spec, ct);
+        }
+        catch (GenerationRefusedException refused)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, refused.Message);
+            if (refused.Failure == GenerationFailure.QueueFull)
+            {
+                http.Response.Headers.RetryAfter = pool.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+            await WriteErrorAsync(http, ToOpenAiError(refused));
+            return;
+        }
+        activity?.SetTag("gen_ai.usage.input_tokens", request.PromptTokens);
+
+        float[][] vectors;
+        try
+        {
+            vectors = await request.Result.WaitAsync(ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The client went away; the scheduler drops the inputs it has not embedded yet.
+            return;
+        }
+        catch (EmbeddingFailedException failed)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, failed.Message);
+            await WriteErrorAsync(http, OpenAiError.ServerError(failed.Message));
+            return;
+        }
+        var data = new EmbeddingItem[vectors.Length];
+        for (var i = 0; i < vectors.Length; i++)
+        {
+            data[i] = new EmbeddingItem(i, spec.Base64 ? EmbeddingRequestRules.ToBase64(vectors[i]) : vectors[i]);
+        }
+        await http.Response.WriteAsJsonAsync(new EmbeddingList(data, spec.Model, new EmbeddingUsage(request.PromptTokens)), Json, ct);
+    }
 
     private static async Task GenerateAsync<TRequest>(HttpContext http, ModelPool pool, Func<TRequest, ValidatedRequest> validate, IResponseFormat format)
         where TRequest : class

@@ -24,10 +24,13 @@ public sealed record ModelShape(long TensorBytes, int Layers, int EmbeddingSize,
     }
 }
 
-/// <summary>Bytes a loaded model takes: its weights, its KV cache (F16) and the compute buffers of one batch.</summary>
-public sealed record MemoryEstimate(long WeightsBytes, long KvCacheBytes, long ComputeBytes)
+/// <summary>
+/// Bytes a loaded model takes: its weights, its KV cache (F16), the compute buffers of one batch, and its embedding context
+/// (created with the first /v1/embeddings request, reserved from the load on so that it can never overrun the budget).
+/// </summary>
+public sealed record MemoryEstimate(long WeightsBytes, long KvCacheBytes, long ComputeBytes, long EmbeddingBytes = 0)
 {
-    public long TotalBytes => WeightsBytes + KvCacheBytes + ComputeBytes;
+    public long TotalBytes => WeightsBytes + KvCacheBytes + ComputeBytes + EmbeddingBytes;
 }
 
 public static class MemoryEstimator
@@ -46,11 +49,19 @@ public static class MemoryEstimator
         // K and V, per layer, per cell.
         var kv = 2L * shape.Layers * contextSize * kvWidth * F16Bytes;
         var contextPerSlot = Math.Max(1, contextSize / parallelSlots);
-        // One batch's activations, its attention scores over one slot's context, and its logits.
+        // The embedding context holds one input of at most a slot's context and a batch: its cells and one batch over them.
+        var embeddingTokens = Math.Min(contextPerSlot, batchSize);
+        var embedding = 2L * shape.Layers * embeddingTokens * kvWidth * F16Bytes + Compute(shape, embeddingTokens, embeddingTokens);
+        return new MemoryEstimate(shape.TensorBytes, kv, Compute(shape, batchSize, contextPerSlot), embedding);
+    }
+
+    /// <summary>One batch's activations, its attention scores over a sequence's context, and its logits.</summary>
+    private static long Compute(ModelShape shape, int batchSize, int sequenceContext)
+    {
         var activations = (long)batchSize * (4L * shape.EmbeddingSize + 2L * shape.FeedForwardSize) * F32Bytes;
-        var scores = (long)batchSize * contextPerSlot * shape.Heads * F32Bytes;
+        var scores = (long)batchSize * sequenceContext * shape.Heads * F32Bytes;
         var logits = (long)batchSize * shape.VocabularySize * F32Bytes;
-        return new MemoryEstimate(shape.TensorBytes, kv, activations + scores + logits);
+        return activations + scores + logits;
     }
 
     /// <summary>80% of what the machine has free: room is left for the process itself and the OS.</summary>
@@ -65,7 +76,7 @@ public static class MemoryEstimator
             return null;
         }
         return $"Model '{modelId}' needs about {MiB(estimate.TotalBytes)} MiB (weights {MiB(estimate.WeightsBytes)}, " +
-               $"KV cache {MiB(estimate.KvCacheBytes)}, compute {MiB(estimate.ComputeBytes)}) but only " +
+               $"KV cache {MiB(estimate.KvCacheBytes)}, compute {MiB(estimate.ComputeBytes)}, embeddings {MiB(estimate.EmbeddingBytes)}) but only " +
                $"{MiB(Math.Max(0, budgetBytes - reservedBytes))} MiB of the {MiB(budgetBytes)} MiB budget is free " +
                $"({MiB(reservedBytes)} MiB held by loaded models). Unload a model, lower ContextSize or raise Inference:MemoryBudgetBytes.";
     }

@@ -27,6 +27,8 @@ public sealed class InferenceMetrics
         PromptTokens = meter.CreateCounter<long>("inference.prompt_tokens", "{token}", "Prompt tokens processed.");
         CompletionTokens = meter.CreateCounter<long>("inference.completion_tokens", "{token}", "Tokens generated.");
         Requests = meter.CreateCounter<long>("inference.requests", "{request}", "Finished requests by finish reason.");
+        EmbeddingTokens = meter.CreateCounter<long>("inference.embeddings.tokens", "{token}", "Input tokens of finished embedding requests.");
+        EmbeddingBatchInputs = meter.CreateHistogram<int>("inference.embeddings.batch.inputs", "{input}", "Inputs pooled in one embedding decode.");
         Rejected = meter.CreateCounter<long>("inference.requests.rejected", "{request}", "Requests refused because the model's queue was full.");
         meter.CreateObservableGauge("inference.kv_cache.usage", ObserveKvUsage, "1", "Share of a model's KV cache cells holding tokens.");
         meter.CreateObservableGauge("inference.queue.depth", ObserveQueueDepth, "{request}", "Requests waiting for a slot.");
@@ -42,6 +44,8 @@ public sealed class InferenceMetrics
     public Counter<long> CompletionTokens { get; }
     public Counter<long> Requests { get; }
     public Counter<long> Rejected { get; }
+    public Counter<long> EmbeddingTokens { get; }
+    public Histogram<int> EmbeddingBatchInputs { get; }
 
     internal void Track(ModelScheduler scheduler) => _schedulers[scheduler.ModelId] = scheduler;
 

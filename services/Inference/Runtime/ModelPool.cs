@@ -236,6 +236,66 @@ public sealed class ModelPool : IAsyncDisposable
         return request;
     }
 
+    /// <summary>
+    /// Tokenizes the inputs and queues them on the model's scheduler, whose device thread embeds them between generation
+    /// steps. Throws <see cref="GenerationRefusedException"/> for an unknown model, a wrong <c>dimensions</c>, a bad or
+    /// too long input, or a full queue.
+    /// </summary>
+    public EmbeddingRequest SubmitEmbeddings(EmbeddingSpec spec, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (!_models.TryGetValue(spec.Model, out var model))
+        {
+            throw new GenerationRefusedException(GenerationFailure.ModelNotFound, $"The model '{spec.Model}' does not exist or is not loaded.", "model");
+        }
+        if (model.Unloading)
+        {
+            throw new GenerationRefusedException(GenerationFailure.ModelUnloading, $"The model '{spec.Model}' is being unloaded.", "model");
+        }
+        var loaded = model.Loaded;
+        var scheduler = loaded.Scheduler;
+        if (spec.Dimensions is { } dimensions && dimensions != scheduler.EmbeddingSize)
+        {
+            throw new GenerationRefusedException(GenerationFailure.InvalidRequest,
+                $"Model '{spec.Model}' gives {scheduler.EmbeddingSize}-dimensional embeddings and cannot shorten them; " +
+                $"dimensions must be {scheduler.EmbeddingSize} or absent, was {dimensions}.", "dimensions");
+        }
+        var vocab = loaded.Model.Vocab;
+        var limit = scheduler.EmbeddingTokenLimit;
+        var inputs = new int[spec.Inputs.Count][];
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            var param = spec.Inputs.Count == 1 ? "input" : $"input[{i}]";
+            var input = spec.Inputs[i];
+            // The BOS llama.cpp's server adds too; token ids are taken as they are.
+            var tokens = input.Tokens ?? vocab.Tokenize(input.Text!, addSpecial: true, parseSpecial: false);
+            if (tokens.Length == 0)
+            {
+                throw new GenerationRefusedException(GenerationFailure.InvalidRequest, $"'{param}' has no tokens; there is nothing to embed.", param);
+            }
+            if (tokens.Length > limit)
+            {
+                throw new GenerationRefusedException(GenerationFailure.ContextLengthExceeded,
+                    $"'{param}' has {tokens.Length} tokens; model '{spec.Model}' embeds at most {limit} tokens per input.", param);
+            }
+            if (input.Tokens is not null && Array.FindIndex(tokens, t => t >= vocab.Count) is var outside and >= 0)
+            {
+                throw new GenerationRefusedException(GenerationFailure.InvalidRequest,
+                    $"'{param}' holds token id {tokens[outside]}, outside the vocabulary of model '{spec.Model}' (0..{vocab.Count - 1}).", param);
+            }
+            inputs[i] = tokens;
+        }
+        var request = new EmbeddingRequest(spec.Model, inputs, ct);
+        if (!scheduler.TryEnqueue(request))
+        {
+            _metrics.Rejected.Add(1, new KeyValuePair<string, object?>(InferenceMetrics.ModelTag, spec.Model));
+            throw new GenerationRefusedException(GenerationFailure.QueueFull,
+                $"Model '{spec.Model}' is at capacity ({scheduler.Slots + _options.MaxQueueLength} embedding requests waiting); retry shortly.");
+        }
+        model.Track(request);
+        return request;
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var model in _models.Values)
@@ -332,22 +392,27 @@ public sealed class ModelPool : IAsyncDisposable
     /// <summary>One model id: its own spec, served by a loaded model it may share with other ids.</summary>
     private sealed class ServedModel(ModelSpec spec, LoadedModel loaded)
     {
-        private readonly ConcurrentDictionary<GenerationRequest, byte> _inFlight = new();
+        private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
 
         public ModelSpec Spec { get; } = spec;
         public LoadedModel Loaded { get; } = loaded;
         public DateTimeOffset LoadedAt { get; } = DateTimeOffset.UtcNow;
         public volatile bool Unloading;
 
-        public void Track(GenerationRequest request)
+        public void Track(GenerationRequest request) => Track(request.Completed);
+
+        public void Track(EmbeddingRequest request) => Track(request.Result);
+
+        private void Track(Task completed)
         {
-            _inFlight[request] = 0;
-            request.Completed.ContinueWith(_ => _inFlight.TryRemove(request, out byte _),
+            _inFlight[completed] = 0;
+            completed.ContinueWith(_ => _inFlight.TryRemove(completed, out byte _),
                 CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
 
-        /// <summary>Completes when every request submitted under this id has ended.</summary>
-        public Task InFlightAsync() => Task.WhenAll(_inFlight.Keys.Select(r => r.Completed));
+        /// <summary>Completes when every request submitted under this id has ended (successfully or not).</summary>
+        public Task InFlightAsync() => Task.WhenAll(_inFlight.Keys.Select(t => t.ContinueWith(static _ => { },
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)));
 
         public LoadedModelInfo Describe() => new(
             Spec.Id, Spec.Path, Loaded.Sha256, (long)Loaded.Model.SizeBytes, Unloading ? "unloading" : "ready", Loaded.Model.GpuLayersPlaced,

@@ -10,9 +10,15 @@ namespace DomainPlatform.Inference.Runtime;
 /// sampler chain. Queued requests take free slots between steps; a finished or cancelled sequence frees its
 /// slot and KV cells at once. The steps run on the thread of the <see cref="DeviceScheduler"/> of the model's
 /// device, which takes the steps of all the device's models in turns: only that thread touches the context.
+/// Embedding requests run on the same thread in a second context of their own (created with the first of them,
+/// embeddings on, pooled), one embedding decode between two generation steps: generation's context, slots and
+/// batches never see them, and no two decodes of the device ever run at once.
 /// </summary>
 public sealed class ModelScheduler : IDisposable
 {
+    /// <summary>Most inputs one embedding decode pools (each its own sequence of the embedding context).</summary>
+    public const int EmbeddingSequencesPerDecode = 32;
+
     private readonly LlamaContext _context;
     private readonly InferenceMetrics _metrics;
     private readonly ILogger _logger;
@@ -20,6 +26,7 @@ public sealed class ModelScheduler : IDisposable
     private readonly int _maxQueue;
     private readonly Lock _gate = new();
     private readonly LinkedList<GenerationRequest> _queue = new();
+    private readonly LinkedList<EmbeddingRequest> _embeddings = new();
     private readonly GenerationRequest?[] _slots;
     private readonly LlamaBatch _batch;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -28,6 +35,11 @@ public sealed class ModelScheduler : IDisposable
     private int _active;
     private int _kvCells;
     private bool _stopping;
+    // The embedding context and its batch, created on the device thread with the first embedding request.
+    private LlamaContext? _embeddingContext;
+    private LlamaBatch? _embeddingBatch;
+    private string? _embeddingUnavailable;
+    private bool _embeddedLast;
 
     public ModelScheduler(string modelId, LlamaContext context, int maxQueue, int prefillChunk, InferenceMetrics metrics, ILogger logger)
     {
@@ -42,14 +54,21 @@ public sealed class ModelScheduler : IDisposable
         _slots = new GenerationRequest?[context.MaxSequences];
         _modelTag = new KeyValuePair<string, object?>(InferenceMetrics.ModelTag, modelId);
         _batch = new LlamaBatch(context.BatchSize);
+        // An input is pooled within one micro-batch, and holds no more than a generation request may.
+        EmbeddingTokenLimit = Math.Min(context.SequenceContextSize, context.BatchSize);
     }
+
+    /// <summary>Most tokens one embedding input may hold.</summary>
+    public int EmbeddingTokenLimit { get; }
+    /// <summary>Length of the model's embeddings.</summary>
+    public int EmbeddingSize => _context.Model.EmbeddingOutputSize;
 
     public string ModelId { get; }
     public int Slots => _slots.Length;
     public int ActiveCount => Volatile.Read(ref _active);
     public int QueuedCount { get { lock (_gate) { return _queue.Count; } } }
     /// <summary>Requests queued or generating.</summary>
-    public int InFlight { get { lock (_gate) { return _queue.Count + _active; } } }
+    public int InFlight { get { lock (_gate) { return _queue.Count + _active + _embeddings.Count; } } }
     public double KvUsage => (double)Volatile.Read(ref _kvCells) / _context.ContextSize;
     /// <summary>Completes when the model's last step has run (after <see cref="StopAsync"/>).</summary>
     public Task Stopped => _stopped.Task;
@@ -81,6 +100,23 @@ public sealed class ModelScheduler : IDisposable
         return true;
     }
 
+    /// <summary>Queues an embedding request; false when as many are waiting as the model takes generation requests (slots plus queue).</summary>
+    public bool TryEnqueue(EmbeddingRequest request)
+    {
+        request.CancellationWakeup = request.Cancellation.UnsafeRegister(static state => ((ModelScheduler)state!).Wake(), this);
+        lock (_gate)
+        {
+            if (_stopping || _embeddings.Count >= _slots.Length + _maxQueue)
+            {
+                request.CancellationWakeup.Dispose();
+                return false;
+            }
+            _embeddings.AddLast(request);
+        }
+        Wake();
+        return true;
+    }
+
     /// <summary>Refuses new requests, lets queued and running ones finish, then ends the decode thread.</summary>
     public Task StopAsync()
     {
@@ -96,6 +132,8 @@ public sealed class ModelScheduler : IDisposable
     {
         _metrics.Untrack(this);
         _batch.Dispose();
+        _embeddingBatch?.Dispose();
+        _embeddingContext?.Dispose();
     }
 
     private void Wake() => _device?.Wake();
@@ -115,11 +153,20 @@ public sealed class ModelScheduler : IDisposable
                 return StepOutcome.Stopped;
             }
             ReapCancelled();
-            if (Volatile.Read(ref _active) == 0)
+            var generating = Volatile.Read(ref _active) > 0;
+            // Embedding decodes and generation steps alternate, so neither kind of request starves the other.
+            if (HasEmbeddings() && (!generating || !_embeddedLast))
+            {
+                Embed();
+                _embeddedLast = true;
+                return StepOutcome.Stepped;
+            }
+            if (!generating)
             {
                 return StepOutcome.Idle;
             }
             Step(_batch);
+            _embeddedLast = false;
             return StepOutcome.Stepped;
         }
         catch (Exception exception)
@@ -161,7 +208,7 @@ public sealed class ModelScheduler : IDisposable
                 _active++;
                 admitted.Add(request);
             }
-            if (_stopping && _active == 0 && _queue.Count == 0)
+            if (_stopping && _active == 0 && _queue.Count == 0 && _embeddings.Count == 0)
             {
                 return false;
             }
@@ -188,6 +235,115 @@ public sealed class ModelScheduler : IDisposable
             }
         }
         return true;
+    }
+
+    private bool HasEmbeddings()
+    {
+        lock (_gate)
+        {
+            return _embeddings.Count > 0;
+        }
+    }
+
+    /// <summary>
+    /// One embedding decode: the next inputs in arrival order (a request's inputs may span several decodes), as many as
+    /// fit one micro-batch and the embedding context's sequences. Cancelled requests are dropped first.
+    /// </summary>
+    private void Embed()
+    {
+        List<EmbeddingRequest> finished = [];
+        List<(EmbeddingRequest Request, int Input)> taken = [];
+        lock (_gate)
+        {
+            var tokens = 0;
+            for (var node = _embeddings.First; node is not null;)
+            {
+                var next = node.Next;
+                var request = node.Value;
+                if (request.Cancellation.IsCancellationRequested || _embeddingUnavailable is not null)
+                {
+                    _embeddings.Remove(node);
+                    finished.Add(request);
+                    node = next;
+                    continue;
+                }
+                while (request.Taken < request.Inputs.Length && taken.Count < EmbeddingSequencesPerDecode
+                       && tokens + request.Inputs[request.Taken].Length <= EmbeddingTokenLimit)
+                {
+                    tokens += request.Inputs[request.Taken].Length;
+                    taken.Add((request, request.Taken));
+                    request.Taken++;
+                }
+                if (request.Taken < request.Inputs.Length)
+                {
+                    break;
+                }
+                node = next;
+            }
+        }
+        foreach (var request in finished)
+        {
+            if (_embeddingUnavailable is { } reason)
+            {
+                request.Fail(reason);
+            }
+            else
+            {
+                request.Cancel();
+            }
+        }
+        if (taken.Count == 0)
+        {
+            return;
+        }
+
+        float[][] vectors;
+        try
+        {
+            if (_embeddingContext is null)
+            {
+                _embeddingContext = LlamaEmbedder.CreateContext(_context.Model, EmbeddingTokenLimit, EmbeddingSequencesPerDecode, _context.Threads);
+                _embeddingBatch = new LlamaBatch(_embeddingContext.BatchSize);
+                _logger.LogInformation("Model {Model}: embedding context of {Tokens} tokens, {Pooling} pooling, {Size} dimensions",
+                    ModelId, _embeddingContext.ContextSize, _embeddingContext.Pooling, EmbeddingSize);
+            }
+            vectors = LlamaEmbedder.Embed(_embeddingContext, _embeddingBatch!, taken.Select(t => t.Request.Inputs[t.Input]).ToList());
+        }
+        catch (Exception exception) when (exception is LlamaException or ArgumentException)
+        {
+            _logger.LogError(exception, "Embedding failed for model {Model}; failing the {Count} requests of the batch", ModelId, taken.Select(t => t.Request).Distinct().Count());
+            if (_embeddingContext is null)
+            {
+                // Without a context no embedding can run: refuse the ones queued and those to come.
+                _embeddingUnavailable = $"Model '{ModelId}' cannot compute embeddings: {exception.Message}";
+            }
+            foreach (var request in taken.Select(t => t.Request).Distinct())
+            {
+                lock (_gate)
+                {
+                    _embeddings.Remove(request);
+                }
+                request.Fail($"Embedding failed: {exception.Message}");
+            }
+            return;
+        }
+
+        _metrics.EmbeddingBatchInputs.Record(taken.Count, _modelTag);
+        for (var i = 0; i < taken.Count; i++)
+        {
+            var (request, input) = taken[i];
+            request.Vectors[input] = vectors[i];
+            request.Done++;
+            if (request.Done == request.Inputs.Length)
+            {
+                lock (_gate)
+                {
+                    _embeddings.Remove(request);
+                }
+                _metrics.EmbeddingTokens.Add(request.PromptTokens, new KeyValuePair<string, object?>(InferenceMetrics.ModelTag, request.ModelId));
+                request.Succeed();
+            }
+        }
     }
 
     private void ReapCancelled()
@@ -348,17 +504,24 @@ public sealed class ModelScheduler : IDisposable
     private void FailEverything(string message)
     {
         List<GenerationRequest> orphans;
+        List<EmbeddingRequest> embeddings;
         lock (_gate)
         {
             _stopping = true;
             orphans = [.. _queue, .. _slots.OfType<GenerationRequest>()];
+            embeddings = [.. _embeddings];
             _queue.Clear();
+            _embeddings.Clear();
             Array.Clear(_slots);
             _active = 0;
         }
         foreach (var request in orphans)
         {
             request.Complete(FinishReasons.Error, message);
+        }
+        foreach (var request in embeddings)
+        {
+            request.Fail(message);
         }
     }
 }

@@ -145,6 +145,9 @@ internal static unsafe partial class NativeMethods
     internal static partial int llama_model_n_embd(SafeLlamaModelHandle model);
 
     [LibraryImport(Llama)]
+    internal static partial int llama_model_n_embd_out(SafeLlamaModelHandle model);
+
+    [LibraryImport(Llama)]
     internal static partial int llama_model_n_layer(SafeLlamaModelHandle model);
 
     [LibraryImport(Llama)]
@@ -262,6 +265,13 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Llama)]
     internal static partial float* llama_get_logits_ith(SafeLlamaContextHandle context, int index);
+
+    [LibraryImport(Llama)]
+    internal static partial LlamaPoolingType llama_pooling_type(SafeLlamaContextHandle context);
+
+    // NULL when the context does not pool (pooling NONE) or the sequence was not in the last decode.
+    [LibraryImport(Llama)]
+    internal static partial float* llama_get_embeddings_seq(SafeLlamaContextHandle context, int seqId);
 
     [LibraryImport(Llama)]
     internal static partial void llama_synchronize(SafeLlamaContextHandle context);

@@ -43,7 +43,7 @@ internal struct LlamaContextParams
     public int NThreadsBatch;
     public int ContextType;
     public int RopeScalingType;
-    public int PoolingType;
+    public LlamaPoolingType PoolingType;
     public int AttentionType;
     public LlamaFlashAttentionType FlashAttentionType;
     public float RopeFreqBase;
