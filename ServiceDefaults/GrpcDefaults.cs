@@ -9,14 +9,16 @@ public static class GrpcDefaults
     /// <summary>Name of the Kestrel/Aspire endpoint that carries gRPC (HTTP/2 only).</summary>
     public const string EndpointName = "grpc";
 
-    /// <summary>gRPC server with health and reflection, as every service exposes it, and the platform's input rule.</summary>
+    /// <summary>
+    /// gRPC server with health and reflection, as every service exposes it, and the platform's input rule. Detailed
+    /// errors (an unhandled exception's message in the status) only in Development: elsewhere a caller gets the status
+    /// code and the logs get the exception.
+    /// </summary>
     public static IServiceCollection AddGrpcDefaults(this IServiceCollection services)
     {
-        services.AddGrpc(o =>
-        {
-            o.EnableDetailedErrors = true;
-            o.Interceptors.Add<GrpcInputRules>();
-        });
+        services.AddGrpc(o => o.Interceptors.Add<GrpcInputRules>());
+        services.AddOptions<Grpc.AspNetCore.Server.GrpcServiceOptions>()
+            .Configure<IHostEnvironment>((options, environment) => options.EnableDetailedErrors = environment.IsDevelopment());
         services.AddGrpcHealthChecks();
         services.AddGrpcReflection();
         return services;

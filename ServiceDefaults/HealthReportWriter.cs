@@ -1,14 +1,21 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Microsoft.Extensions.Hosting;
 
-/// <summary>Writes a health report as JSON so an operator sees which dependency is failing and why.</summary>
+/// <summary>
+/// Writes a health report as JSON: every check's name, status and duration. In Development a check's description (for a
+/// failing one, usually its exception's message) is included so a developer sees why; elsewhere /health is anonymous,
+/// so a failing check's description and exception stay in the logs (the health check service logs each failure) and
+/// only healthy checks' descriptions are written.
+/// </summary>
 internal static class HealthReportWriter
 {
     public static Task WriteAsync(HttpContext context, HealthReport report)
     {
+        var detailed = context.RequestServices.GetRequiredService<IHostEnvironment>().IsDevelopment();
         context.Response.ContentType = "application/json";
         var body = new
         {
@@ -18,10 +25,15 @@ internal static class HealthReportWriter
             {
                 name = e.Key,
                 status = e.Value.Status.ToString(),
-                description = e.Value.Description ?? e.Value.Exception?.Message,
+                description = Description(e.Value, detailed),
                 durationMs = e.Value.Duration.TotalMilliseconds,
             }),
         };
         return context.Response.WriteAsync(JsonSerializer.Serialize(body, JsonSerializerOptions.Web));
     }
+
+    internal static string? Description(HealthReportEntry entry, bool detailed) =>
+        detailed ? entry.Description ?? entry.Exception?.Message
+        : entry.Status == HealthStatus.Healthy && entry.Exception is null ? entry.Description
+        : null;
 }

@@ -13,6 +13,7 @@ using DomainPlatform.Persistence;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.ServiceDiscovery;
+using Yarp.ReverseProxy.Transforms;
 
 namespace DomainPlatform.Gateway;
 
@@ -49,7 +50,17 @@ internal static class Extensions
         builder.Services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<InMemoryConfigProvider>());
         builder.Services.AddReverseProxy()
             // A dead instance is known within seconds, so a retry can go to another before the client notices.
-            .ConfigureHttpClient((_, handler) => handler.ConnectTimeout = TimeSpan.FromSeconds(5));
+            .ConfigureHttpClient((_, handler) => handler.ConnectTimeout = TimeSpan.FromSeconds(5))
+            // Services audit by X-Actor: a client's own is dropped, and the authenticated key's name and role set instead.
+            .AddTransforms(transforms => transforms.AddRequestTransform(context =>
+            {
+                RequestTransform.RemoveHeader(context, ActorHeader.Name);
+                if (ActorHeader.For(context.HttpContext.User) is { } actor)
+                {
+                    RequestTransform.AddHeader(context, ActorHeader.Name, ActorHeader.Encode(actor));
+                }
+                return ValueTask.CompletedTask;
+            }));
         builder.Services.Replace(ServiceDescriptor.Singleton<IDestinationResolver, ServiceDiscoveryDestinationResolver>());
 
         builder.Services.AddServiceGrpcClient<ModelRegistry.ModelRegistryClient>(ServiceCatalog.Deployment);
@@ -63,6 +74,10 @@ internal static class Extensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddOptions<CacheOptions>().BindConfiguration(CacheOptions.Section);
         builder.Services.AddSingleton<ResponseCache>();
+        builder.Services.AddOptions<AssignmentKeyOptions>().BindConfiguration(AssignmentKeyOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<AssignmentKeyOptions>, AssignmentKeyOptionsValidator>();
+        builder.Services.AddSingleton(sp => new Assignment.AssignmentKeyHasher(
+            sp.GetRequiredService<IOptions<AssignmentKeyOptions>>().Value.AssignmentKeySecret is { Length: > 0 } secret ? secret : AssignmentKeyOptions.DevelopmentSecret));
         builder.Services.AddSingleton<OutcomePublisher>();
         builder.Services.AddSingleton<ClientErrorMetrics>();
         // First in line, so that every error on /v1 is written in OpenAI's shape and /api keeps problem details.

@@ -168,10 +168,10 @@ internal sealed class InferenceRouting(
         }
     }
 
-    private static InferenceCompleted Outcome(
+    private InferenceCompleted Outcome(
         InferenceRoute route, double latencyMs, double? firstByteMs, int tokensIn, int tokensOut, int status, bool cacheHit, bool clientError) =>
         new(route.RequestId, route.Domain, route.Variant, route.ModelVersion, latencyMs, firstByteMs, tokensIn, tokensOut, status,
-            status is >= 200 and < 400, cacheHit, OutcomePublisher.HashKey(route.AssignmentKey), null, clientError);
+            status is >= 200 and < 400, cacheHit, outcomes.HashKey(route.AssignmentKey), null, clientError);
 }
 
 /// <summary>The request id a caller can quote in feedback: theirs when they sent one, else the trace id.</summary>

@@ -1,7 +1,6 @@
 using System.Diagnostics.Metrics;
-using System.Security.Cryptography;
-using System.Text;
 using System.Threading.Channels;
+using DomainPlatform.Assignment;
 using DomainPlatform.Contracts.Events;
 using DomainPlatform.EventBus;
 using Npgsql;
@@ -15,7 +14,8 @@ namespace DomainPlatform.Gateway.Outcomes;
 /// in Redis for a day so feedback quoting the request id can name them.
 /// </summary>
 public sealed partial class OutcomePublisher(
-    NpgsqlDataSource dataSource, OutboxSignal signal, IConnectionMultiplexer redis, IMeterFactory meters, ILogger<OutcomePublisher> logger)
+    NpgsqlDataSource dataSource, OutboxSignal signal, IConnectionMultiplexer redis, AssignmentKeyHasher keyHasher, IMeterFactory meters,
+    ILogger<OutcomePublisher> logger)
     : BackgroundService
 {
     public const int Capacity = 10_000;
@@ -33,8 +33,8 @@ public sealed partial class OutcomePublisher(
         if (!_pending.Writer.TryWrite(outcome)) _dropped.Add(1);
     }
 
-    public static string HashKey(string assignmentKey) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(assignmentKey)))[..16];
+    /// <summary>The assignment key as the event carries it: keyed with the platform secret, never the key itself.</summary>
+    public string HashKey(string assignmentKey) => keyHasher.Hash(assignmentKey);
 
     public static RedisKey RequestKey(string requestId) => "request:" + requestId;
 

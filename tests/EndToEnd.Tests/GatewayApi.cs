@@ -15,6 +15,9 @@ public sealed record ChatOutcome(string User, int Status, string? Variant, strin
 /// </summary>
 public sealed class GatewayApi(HttpClient client)
 {
+    /// <summary>The audit actor of every change made through this API: the gateway names the bootstrap admin key.</summary>
+    public const string AdminActor = "key:bootstrap admin (admin)";
+
     public static string NewDomainId(string agent) => $"0x{Random.Shared.Next(0x1000, 0xFFFF):x4}-{agent}";
 
     public static string DemoModelPath => Path.Combine(TestInfrastructure.RepositoryRoot, ".models", "demo.gguf");
@@ -115,6 +118,7 @@ public sealed class GatewayApi(HttpClient client)
     {
         using var request = new HttpRequestMessage(method, path);
         if (body is not null) request.Content = JsonContent.Create(body);
+        // A forged actor: the gateway must drop it and audit the key instead (see AdminActor).
         request.Headers.Add("X-Actor", "e2e-tests");
         using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
         var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);

@@ -82,6 +82,7 @@ public sealed class FakeBackend : IAsyncDisposable
             return Results.Json(new
             {
                 service = name, path = ctx.Request.Path.Value, query = ctx.Request.QueryString.Value, method = ctx.Request.Method, body,
+                actors = ctx.Request.Headers["X-Actor"].ToArray(),
                 usage = new { prompt_tokens = 11, completion_tokens = 7, total_tokens = 18 },
             });
         });

@@ -42,7 +42,11 @@ public sealed class GatewayFactory() : ServiceFactory<Program>("gatewaydb")
         new("Gateway:RateLimit:Capacity", "1000000"),
         new("Gateway:RateLimit:RefillPerSecond", "1000000"),
         new("Gateway:AdminKeyFile", AdminKeyFile),
+        new("Platform:AssignmentKeySecret", AssignmentKeySecret),
     ];
+
+    /// <summary>The secret the test gateway keys assignment-key hashes with.</summary>
+    public const string AssignmentKeySecret = "gateway-tests-assignment-key-secret-0123456789";
 
     /// <summary>The bootstrap admin key the gateway wrote at start.</summary>
     public string AdminKey

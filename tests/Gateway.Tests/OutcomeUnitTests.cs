@@ -18,15 +18,6 @@ public sealed class OutcomeUnitTests
         Assert.Equal((tokensIn, tokensOut), UsageParser.Parse(tail));
 
     [Fact]
-    public void Assignment_keys_are_hashed_to_sixteen_hex_digits_and_never_appear()
-    {
-        var hash = OutcomePublisher.HashKey("alice@example.com");
-        Assert.Matches("^[0-9a-f]{16}$", hash);
-        Assert.Equal(hash, OutcomePublisher.HashKey("alice@example.com"));
-        Assert.NotEqual(hash, OutcomePublisher.HashKey("bob@example.com"));
-    }
-
-    [Fact]
     public void Cache_keys_separate_domains_versions_paths_and_requests()
     {
         var key = ResponseCache.CacheKey("d", "1.0.0", "/v1/chat/completions", "{\"a\":1}");

@@ -21,6 +21,9 @@ public sealed record InferenceCompleted(
     int StatusCode,
     bool Succeeded,
     bool CacheHit,
+    [property: Description("The key the variant was assigned by (the body field user, else X-User-Id, else the API key id), as the first 16 hex " +
+                           "digits of HMAC-SHA256 keyed with the platform secret Platform:AssignmentKeySecret: equal for the same user " +
+                           "within one deployment (one secret), and not reversible by hashing guessed ids. Never the key itself.")]
     string AssignmentKeyHash,
     Guid? ExperimentId,
     [property: Description("True when the request failed because of the client (a parameter the variant refused), not the model: " +

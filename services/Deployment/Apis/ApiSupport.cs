@@ -6,9 +6,25 @@ public static class ApiSupport
 {
     public const string ActorHeader = "X-Actor";
 
-    /// <summary>Who made a change: the X-Actor header (the gateway sets it from the caller's key), else "system".</summary>
-    public static string ActorOf(HttpContext http) =>
-        http.Request.Headers[ActorHeader].ToString().Trim() is { Length: > 0 and <= 200 } actor ? actor : AuditLog.System;
+    /// <summary>Longest actor kept; a key name is at most 200 characters, plus "key:" and its role.</summary>
+    public const int MaxActorLength = 256;
+
+    /// <summary>
+    /// Who made a change: the X-Actor header, else "system". The gateway drops any X-Actor a client sends and sets it
+    /// from the caller's API key (<c>key:&lt;name&gt; (&lt;role&gt;)</c>, percent-encoded beyond printable ASCII); the
+    /// header is trusted because only the gateway can reach the service (loopback under the launcher, a NetworkPolicy
+    /// in Kubernetes). A request straight to the service without it is the system's own.
+    /// </summary>
+    public static string ActorOf(HttpContext http)
+    {
+        var raw = http.Request.Headers[ActorHeader].ToString().Trim();
+        if (raw.Length == 0) return AuditLog.System;
+        var decoded = Uri.UnescapeDataString(raw);
+        // An escape that decodes to a control character (NUL would not even store) is kept as the ASCII that was sent.
+        var actor = decoded.Any(char.IsControl) ? raw : decoded;
+        if (actor.Length <= MaxActorLength) return actor;
+        return actor[..(char.IsHighSurrogate(actor[MaxActorLength - 1]) ? MaxActorLength - 1 : MaxActorLength)];
+    }
 
     /// <summary>Turns a <see cref="DeploymentProblem"/> into problem details; every route of the service uses it.</summary>
     public static RouteGroupBuilder WithProblemDetails(this RouteGroupBuilder group)
