@@ -3,17 +3,19 @@ using DomainPlatform.Inference;
 using DomainPlatform.Inference.Domain;
 using DomainPlatform.Inference.Runtime;
 using DomainPlatform.LlamaCpp;
+using DomainPlatform.LlamaCpp.Gguf;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace DomainPlatform.Inference.Benchmarks;
 
 /// <summary>
-/// Models that share one machine, as a canary shares it with its stable version: the same GGUF loaded twice, served
-/// by one pool (one device scheduler: the models' decode steps take turns) and, as the peer in the same run, by one
-/// pool per model (each model with its own decode thread using every core: the former design). Prints the
-/// canary/stable latency ratio at canary weights 1, 10 and 50% under open-loop Poisson traffic, and the aggregate
-/// throughput of 1, 2 and 4 loaded models under the same closed-loop load.
+/// Models that share one machine, as a canary shares it with its stable version. Served by one pool (one device
+/// scheduler: the models' decode steps take turns; identical bytes share one model and its batches) and, as the peer
+/// in the same run, by one pool per model (each model with its own decode thread using every core: the former
+/// design). Prints the canary/stable latency ratio at canary weights 1, 10 and 50% under open-loop Poisson traffic, for
+/// a byte-identical canary and for one of the same shape with other weights, and the aggregate throughput of 1, 2 and
+/// 4 loaded models under the same closed-loop load.
 /// </summary>
 internal static class CoLocatedModels
 {
@@ -24,15 +26,32 @@ internal static class CoLocatedModels
     public static async Task RunAsync(string modelPath, BenchSettings settings, InferenceMetrics metrics, ILoggerFactory loggerFactory)
     {
         var options = Options.Create(new InferenceOptions { Threads = settings.Threads, MaxQueueLength = 4096, PrefillChunkTokens = 128 });
-        var designs = new (string Name, Func<int, Task<Serving>> Open)[]
+        // The same shape with other random weights: a canary that cannot share the stable's batches.
+        var header = GgufValidator.ValidateFile(modelPath);
+        var otherPath = Path.Combine(Path.GetDirectoryName(modelPath)!, Path.GetFileNameWithoutExtension(modelPath) + "-other-weights.gguf");
+        if (!File.Exists(otherPath))
         {
-            ("one device scheduler (models take turns)", count => Serving.SharedAsync(modelPath, count, options, metrics, loggerFactory)),
-            ("a decode thread per model (former design)", count => Serving.SeparateAsync(modelPath, count, options, metrics, loggerFactory)),
+            var shape = ModelShape.FromGguf(header);
+            TinyModelGenerator.Write(otherPath, new TinyModelOptions
+            {
+                Layers = shape.Layers, EmbeddingSize = shape.EmbeddingSize, Heads = shape.Heads, ContextLength = 8192, TensorType = GgmlType.F16,
+                Seed = 12, Name = "bench-llama-other",
+            });
+        }
+        var designs = new (string Name, Func<string[], Task<Serving>> Open)[]
+        {
+            ("one device scheduler", paths => Serving.SharedAsync(paths, options, metrics, loggerFactory)),
+            ("a decode thread per model (former design)", paths => Serving.SeparateAsync(paths, options, metrics, loggerFactory)),
+        };
+        var pairs = new (string Name, string[] Paths, bool FormerToo)[]
+        {
+            ("identical bytes", [modelPath, modelPath], true),
+            ("same shape, other weights", [modelPath, otherPath], false),
         };
 
         // The arrival rate: about half of what one model serves alone, so the stable is busy much of the time.
         double aloneMs;
-        await using (var alone = await designs[0].Open(1))
+        await using (var alone = await designs[0].Open([modelPath]))
         {
             await alone.RequestAsync(0, settings.Tokens);
             var runs = new List<double>();
@@ -46,16 +65,19 @@ internal static class CoLocatedModels
         Console.WriteLine($"Canary beside its stable version: the same GGUF loaded twice, {settings.Tokens} tokens a request, greedy; " +
                           $"one request alone takes {aloneMs:0.0} ms; Poisson arrivals at {rate:0.0} req/s (load {settings.Load:0.00}); " +
                           $"each weight runs until the canary has {settings.CanarySamples} requests");
-        Console.WriteLine("| serving | canary weight | requests canary / stable | latency p50 canary / stable (ms) | mean canary / stable (ms) | ratio of p50 | ratio of means |");
-        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        Console.WriteLine("| serving | canary | canary weight | requests canary / stable | latency p50 canary / stable (ms) | mean canary / stable (ms) | ratio of p50 | ratio of means |");
+        Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var (name, open) in designs)
         {
-            await using var serving = await open(2);
-            foreach (var weight in new[] { 0.01, 0.10, 0.50 })
+            foreach (var pair in pairs.Where(p => p.FormerToo || name == designs[0].Name))
             {
-                var (canary, stable) = await OpenLoopAsync(serving, weight, rate, settings.Tokens, settings.CanarySamples);
-                Console.WriteLine($"| {name} | {weight:P0} | {canary.Count} / {stable.Count} | {Median(canary):0.0} / {Median(stable):0.0} | " +
-                                  $"{canary.Average():0.0} / {stable.Average():0.0} | {Median(canary) / Median(stable):0.00} | {canary.Average() / stable.Average():0.00} |");
+                await using var serving = await open(pair.Paths);
+                foreach (var weight in new[] { 0.01, 0.10, 0.50 })
+                {
+                    var (canary, stable) = await OpenLoopAsync(serving, weight, rate, settings.Tokens, settings.CanarySamples);
+                    Console.WriteLine($"| {name} | {pair.Name} | {weight:P0} | {canary.Count} / {stable.Count} | {Median(canary):0.0} / {Median(stable):0.0} | " +
+                                      $"{canary.Average():0.0} / {stable.Average():0.0} | {Median(canary) / Median(stable):0.00} | {canary.Average() / stable.Average():0.00} |");
+                }
             }
         }
         Console.WriteLine();
@@ -69,7 +91,8 @@ internal static class CoLocatedModels
             double? one = null;
             foreach (var models in new[] { 1, 2, 4 })
             {
-                await using var serving = await open(models);
+                // Distinct settings per model, so identical bytes do not share: each is a model of its own.
+                await using var serving = await open(Enumerable.Repeat(modelPath, models).ToArray());
                 var tokensPerSecond = await ClosedLoopAsync(serving, models, Slots, settings.Tokens, TimeSpan.FromSeconds(settings.Seconds));
                 one ??= tokensPerSecond;
                 Console.WriteLine($"| {name} | {models} | {tokensPerSecond:0.0} | {tokensPerSecond / one:0.00} |");
@@ -88,9 +111,9 @@ internal static class CoLocatedModels
         var clock = Stopwatch.StartNew();
         var due = 0.0;
         var canaries = 0;
-        // Bounded: the weight ends once the canary has its samples, or after 20 times the expected requests.
+        // Bounded: the weight ends once the canary has its samples, after 20 times the expected requests, or after 3 minutes.
         var limit = (int)Math.Ceiling(20 * canarySamples / weight);
-        for (var sent = 0; canaries < canarySamples && sent < limit; sent++)
+        for (var sent = 0; canaries < canarySamples && sent < limit && clock.Elapsed < TimeSpan.FromMinutes(3); sent++)
         {
             due += -Math.Log(1 - random.NextDouble()) / rate;
             var wait = TimeSpan.FromSeconds(due) - clock.Elapsed;
@@ -140,29 +163,35 @@ internal static class CoLocatedModels
     /// <summary>Model i is loaded as "model-i"; <see cref="RequestAsync"/> returns a request's latency in ms.</summary>
     private sealed class Serving(IReadOnlyList<(ModelPool Pool, string Id)> models) : IAsyncDisposable
     {
-        public static async Task<Serving> SharedAsync(string path, int count, IOptions<InferenceOptions> options, InferenceMetrics metrics, ILoggerFactory loggers)
+        /// <summary>One pool: one device scheduler; a pair of identical paths shares one model (the canary case).</summary>
+        public static async Task<Serving> SharedAsync(string[] paths, IOptions<InferenceOptions> options, InferenceMetrics metrics, ILoggerFactory loggers)
         {
             var pool = new ModelPool(options, metrics, loggers);
             var models = new List<(ModelPool, string)>();
-            for (var i = 0; i < count; i++)
+            var distinct = paths.Length > 2;
+            for (var i = 0; i < paths.Length; i++)
             {
-                await pool.LoadAsync(new ModelSpec($"model-{i}", path, null, 0, Slots * SlotTokens, Slots), CancellationToken.None);
+                await pool.LoadAsync(Spec(i, paths[i], distinct), CancellationToken.None);
                 models.Add((pool, $"model-{i}"));
             }
             return new Serving(models);
         }
 
-        public static async Task<Serving> SeparateAsync(string path, int count, IOptions<InferenceOptions> options, InferenceMetrics metrics, ILoggerFactory loggers)
+        public static async Task<Serving> SeparateAsync(string[] paths, IOptions<InferenceOptions> options, InferenceMetrics metrics, ILoggerFactory loggers)
         {
             var models = new List<(ModelPool, string)>();
-            for (var i = 0; i < count; i++)
+            for (var i = 0; i < paths.Length; i++)
             {
                 var pool = new ModelPool(options, metrics, loggers);
-                await pool.LoadAsync(new ModelSpec($"model-{i}", path, null, 0, Slots * SlotTokens, Slots), CancellationToken.None);
+                await pool.LoadAsync(Spec(i, paths[i], distinct: false), CancellationToken.None);
                 models.Add((pool, $"model-{i}"));
             }
             return new Serving(models);
         }
+
+        // Slot counts 16, 17, 18, ... keep models of identical bytes apart when each is meant to be its own.
+        private static ModelSpec Spec(int i, string path, bool distinct) =>
+            new($"model-{i}", path, null, 0, (Slots + (distinct ? i : 0)) * SlotTokens, Slots + (distinct ? i : 0));
 
         public async Task<double> RequestAsync(int model, int tokens)
         {
