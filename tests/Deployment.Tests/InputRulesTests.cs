@@ -190,6 +190,16 @@ public sealed class InputRulesTests(DeploymentFactory factory) : IClassFixture<D
         Assert.Equal("number", register.GetProperty("metrics").GetProperty("additionalProperties").GetProperty("type").GetString());
     }
 
+    [Fact]
+    public async Task A_status_filter_matches_whatever_the_spelling_and_an_unknown_one_is_refused()
+    {
+        var client = factory.CreateClient();
+        var spelled = await client.GetAsync("/api/rollouts?status=rolled_back", Ct);
+        Assert.Equal(HttpStatusCode.OK, spelled.StatusCode);
+        Assert.Equal(await (await client.GetAsync("/api/rollouts?status=RolledBack", Ct)).Content.ReadAsStringAsync(Ct), await spelled.Content.ReadAsStringAsync(Ct));
+        Refused(await FieldRefusedAsync(client, HttpMethod.Get, "/api/rollouts?status=exploded", null, "status", Ct));
+    }
+
     private static void Refused(string? failure) => Assert.True(failure is null, failure);
 
     /// <summary>A tiny model spoiled in one of the ways a real file gets spoiled.</summary>

@@ -106,5 +106,15 @@ public sealed class InputRulesTests(ExperimentationFactory factory) : IClassFixt
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/experiments/{id}/stop", null, Ct)).StatusCode);
     }
 
+    [Fact]
+    public async Task A_status_filter_matches_whatever_the_spelling_and_an_unknown_one_is_refused()
+    {
+        var client = factory.CreateClient();
+        var spelled = await client.GetAsync("/api/experiments?status=RolledBack", Ct);
+        Assert.Equal(HttpStatusCode.OK, spelled.StatusCode);
+        Assert.Equal(await (await client.GetAsync("/api/experiments?status=rolled_back", Ct)).Content.ReadAsStringAsync(Ct), await spelled.Content.ReadAsStringAsync(Ct));
+        Refused(await FieldRefusedAsync(client, HttpMethod.Get, "/api/experiments?status=exploded", null, "status", Ct));
+    }
+
     private static void Refused(string? failure) => Assert.True(failure is null, failure);
 }

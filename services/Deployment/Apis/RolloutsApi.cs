@@ -1,4 +1,5 @@
 using DomainPlatform.Deployment.Data;
+using DomainPlatform.Deployment.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DomainPlatform.Deployment.Apis;
@@ -19,7 +20,7 @@ public static class RolloutsApi
 
         api.MapPost("/", Start).Documented("StartRollout", "Start a canary rollout",
             "Moves traffic to a registered version step by step. The rollout's own steps, minStepSeconds and minSamples win; what it leaves out comes from the domain's rollout defaults, else the platform's (1, 10, 50, 100 percent; Deployment:DefaultMinStepDuration; the domain's rollback minSamples). firstWeight starts at a larger weight, then follows the steps above it. Each step lasts at least minStepSeconds and needs minSamples samples a side; experimentation's Analyze decides continue, hold or rollback. The rollout carries estimatedStepSeconds from the domain's recent traffic (null with estimateReason when no rate is known) and estimateWarning when a step needs more than an hour. minStepSeconds is 0 to 604800 (7 days), minSamples 2 to 1,000,000,000.", 400, 404, 409, 422, 502);
-        api.MapGet("/", List).Documented("ListRollouts", "List rollouts", "Rollouts, newest first, optionally by domain and status (Running, Paused, Succeeded, RolledBack, Aborted).");
+        api.MapGet("/", List).Documented("ListRollouts", "List rollouts", "Rollouts, newest first, optionally by domain and status (Running, Paused, Succeeded, RolledBack, Aborted; any case, rolled_back too); an unknown status is a 400.", 400);
         api.MapGet("/{id:guid}", Get).Documented("GetRollout", "Get a rollout with its decisions", "The rollout's state and every decision with the verdict and figures behind it.", 404);
         api.MapPost("/{id:guid}/promote", (Guid id, RolloutCommandRequest? r, DeploymentService d, HttpContext h, CancellationToken ct) => Command(id, DeploymentService.ManualCommand.Promote, r, d, h, ct))
             .Documented("PromoteRollout", "Promote to the next step now", "Moves the canary to its next step (or completes it) without waiting for analysis.", 404, 409);
@@ -51,8 +52,12 @@ public static class RolloutsApi
         return TypedResults.Created($"/api/rollouts/{rollout.Id}", rollout);
     }
 
-    public static async Task<Ok<IReadOnlyList<RolloutView>>> List(string? domain, string? status, DeploymentService deployments, CancellationToken ct) =>
-        TypedResults.Ok(await deployments.ListRolloutsAsync(domain, status, ct));
+    public static async Task<Ok<IReadOnlyList<RolloutView>>> List(string? domain, string? status, DeploymentService deployments, CancellationToken ct)
+    {
+        var canonical = status is null ? null : FilterValues.Canonical(status, Enum.GetNames<RolloutStatus>(), out var error)
+            ?? throw DeploymentProblem.Invalid("status", error!);
+        return TypedResults.Ok(await deployments.ListRolloutsAsync(domain, canonical, ct));
+    }
 
     public static async Task<Ok<RolloutView>> Get(Guid id, DeploymentService deployments, CancellationToken ct) =>
         TypedResults.Ok(await deployments.GetRolloutAsync(id, ct) ?? throw DeploymentProblem.NotFound("Rollout", $"No rollout has the id {id}."));

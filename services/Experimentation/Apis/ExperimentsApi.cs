@@ -62,8 +62,14 @@ public static class ExperimentsApi
         return api;
     }
 
-    public static async Task<Ok<IReadOnlyList<ExperimentView>>> ListExperiments(string? status, string? domain, ExperimentStore store, CancellationToken ct) =>
-        TypedResults.Ok<IReadOnlyList<ExperimentView>>((await store.ListAsync(status, domain, ct)).Select(ExperimentView.From).ToArray());
+    public static async Task<Results<Ok<IReadOnlyList<ExperimentView>>, ValidationProblem>> ListExperiments(
+        string? status, string? domain, ExperimentStore store, CancellationToken ct)
+    {
+        string? error = null;
+        var canonical = status is null ? null : FilterValues.Canonical(status, ExperimentStatus.All, out error);
+        if (error is not null) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["status"] = [error] });
+        return TypedResults.Ok<IReadOnlyList<ExperimentView>>((await store.ListAsync(canonical, domain, ct)).Select(ExperimentView.From).ToArray());
+    }
 
     public static async Task<Results<Ok<ExperimentView>, ProblemHttpResult>> GetExperiment(Guid id, ExperimentStore store, CancellationToken ct) =>
         await store.FindAsync(id, ct) is { } experiment ? TypedResults.Ok(ExperimentView.From(experiment)) : NotFound(id);
