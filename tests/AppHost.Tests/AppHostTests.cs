@@ -84,20 +84,25 @@ public sealed class AppHostTests(ITestOutputHelper output)
 
             // Our own trace id, so the dashboard's trace can be asked for by id.
             var traceId = ActivityTraceId.CreateRandom().ToHexString();
-            var (status, body) = await Eventually.GetAsync(() => ChatAsync(gateway, domain, traceId, ct),
+            var (status, body, variant) = await Eventually.GetAsync(() => ChatAsync(gateway, domain, traceId, ct),
                 reply => reply.Status == 200, "a chat completion through the gateway once the route table has the domain", TimeSpan.FromSeconds(90));
             Assert.Equal(200, status);
             Assert.Contains("choices", body);
+            Assert.NotNull(variant);
 
             // The dashboard receives OTLP from every project; its telemetry API answers with the API key.
             using var dashboard = app.CreateHttpClient("aspire-dashboard", "http");
             dashboard.DefaultRequestHeaders.Add("X-API-Key", dashboardApiKey);
+            // Both services' spans name the route the gateway chose (the gateway passes it on as baggage).
+            string[] route = [$"platform.domain={domain}", $"platform.variant={variant}", "platform.model_version=1.0.0"];
             var services = await Eventually.GetAsync(() => TraceServicesAsync(dashboard, traceId, ct),
-                found => found.Contains("gateway") && found.Contains("inference"),
-                $"trace {traceId} with spans from gateway and inference in the dashboard", TimeSpan.FromSeconds(60));
-            Assert.Contains("gateway", services);
-            Assert.Contains("inference", services);
-            output.WriteLine($"Trace {traceId} has spans from: {string.Join(", ", services.Order())}; {clock.Elapsed.TotalSeconds:F1}s in all");
+                found => new[] { "gateway", "inference" }.All(s => found.TryGetValue(s, out var a) && route.All(a.Contains)),
+                $"trace {traceId} with spans from gateway and inference naming {string.Join(", ", route)} in the dashboard",
+                TimeSpan.FromSeconds(60));
+            Assert.Contains("gateway", services.Keys);
+            Assert.Contains("inference", services.Keys);
+            output.WriteLine($"Trace {traceId}: {string.Join("; ", services.Select(s => $"{s.Key} [{string.Join(", ", s.Value.Order())}]"))}; " +
+                $"{clock.Elapsed.TotalSeconds:F1}s in all");
 
             await app.StopAsync(ct);
         }
@@ -133,7 +138,7 @@ public sealed class AppHostTests(ITestOutputHelper output)
         Assert.True(response.IsSuccessStatusCode, $"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
     }
 
-    private static async Task<(int Status, string Body)> ChatAsync(HttpClient gateway, string domain, string traceId, CancellationToken ct)
+    private static async Task<(int Status, string Body, string? Variant)> ChatAsync(HttpClient gateway, string domain, string traceId, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
         {
@@ -147,35 +152,44 @@ public sealed class AppHostTests(ITestOutputHelper output)
         };
         request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
         using var response = await gateway.SendAsync(request, ct);
-        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(ct));
+        var variant = response.Headers.TryGetValues("X-Route-Variant", out var values) ? values.First() : null;
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(ct), variant);
     }
 
-    /// <summary>The service.name of every resource with spans in the trace (OTLP JSON), empty while the dashboard has none.</summary>
-    private static async Task<HashSet<string>> TraceServicesAsync(HttpClient dashboard, string traceId, CancellationToken ct)
+    /// <summary>
+    /// Per service.name with spans in the trace (OTLP JSON, data.resourceSpans), the platform.* route attributes
+    /// of its spans as "key=value"; empty while the dashboard has none of the trace.
+    /// </summary>
+    private static async Task<Dictionary<string, HashSet<string>>> TraceServicesAsync(HttpClient dashboard, string traceId, CancellationToken ct)
     {
         using var response = await dashboard.GetAsync($"/api/telemetry/traces/{traceId}", ct);
-        var found = new HashSet<string>();
+        var found = new Dictionary<string, HashSet<string>>();
         if (!response.IsSuccessStatusCode) return found;
         using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
-        Collect(document.RootElement);
-        return found;
-
-        void Collect(JsonElement element)
+        if (!document.RootElement.TryGetProperty("data", out var data) || !data.TryGetProperty("resourceSpans", out var resourceSpans)) return found;
+        foreach (var resource in resourceSpans.EnumerateArray())
         {
-            switch (element.ValueKind)
+            var service = Attributes(resource.GetProperty("resource")).GetValueOrDefault("service.name") ?? "?";
+            var attributes = found.TryGetValue(service, out var existing) ? existing : found[service] = [];
+            foreach (var scope in resource.GetProperty("scopeSpans").EnumerateArray())
             {
-                case JsonValueKind.Object:
-                    if (element.TryGetProperty("key", out var key) && key.GetString() == "service.name"
-                        && element.TryGetProperty("value", out var value) && value.TryGetProperty("stringValue", out var name))
+                foreach (var span in scope.GetProperty("spans").EnumerateArray())
+                {
+                    foreach (var (key, value) in Attributes(span).Where(a => a.Key.StartsWith("platform.", StringComparison.Ordinal)))
                     {
-                        found.Add(name.GetString()!);
+                        attributes.Add($"{key}={value}");
                     }
-                    foreach (var property in element.EnumerateObject()) Collect(property.Value);
-                    break;
-                case JsonValueKind.Array:
-                    foreach (var item in element.EnumerateArray()) Collect(item);
-                    break;
+                }
             }
         }
+        return found;
+
+        static Dictionary<string, string?> Attributes(JsonElement element) =>
+            element.TryGetProperty("attributes", out var list)
+                ? list.EnumerateArray()
+                    .Where(a => a.GetProperty("value").TryGetProperty("stringValue", out _))
+                    .GroupBy(a => a.GetProperty("key").GetString()!)
+                    .ToDictionary(g => g.Key, g => g.First().GetProperty("value").GetProperty("stringValue").GetString())
+                : [];
     }
 }
