@@ -57,6 +57,7 @@ public static class ServiceDefaultsExtensions
                 .AddRuntimeInstrumentation()
                 .AddMeter(PlatformTelemetry.MeterPrefix + "*"))
             .WithTracing(tracing => tracing
+                .AddProcessor(new RouteBaggageProcessor())
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(PlatformTelemetry.ActivitySourcePrefix + "*")
                 .AddSource("MassTransit")

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>Names under which platform code publishes meters and activity sources, so defaults pick them up.</summary>
@@ -5,4 +7,26 @@ public static class PlatformTelemetry
 {
     public const string MeterPrefix = "DomainPlatform.";
     public const string ActivitySourcePrefix = "DomainPlatform.";
+
+    /// <summary>Span attributes (and baggage) naming the route the gateway chose for an inference request.</summary>
+    public const string DomainAttribute = "platform.domain";
+    public const string VariantAttribute = "platform.variant";
+    public const string ModelVersionAttribute = "platform.model_version";
+
+    internal static readonly string[] RouteAttributes = [DomainAttribute, VariantAttribute, ModelVersionAttribute];
+
+    /// <summary>
+    /// Puts the chosen route on the request's span and into its baggage, so that the spans of the service the
+    /// request is forwarded to carry it too (<see cref="RouteBaggageProcessor"/>).
+    /// </summary>
+    public static void TagRoute(Activity? activity, string domain, string variant, string modelVersion)
+    {
+        if (activity is null) return;
+        foreach (var (key, value) in new[] { (DomainAttribute, domain), (VariantAttribute, variant), (ModelVersionAttribute, modelVersion) })
+        {
+            activity.SetTag(key, value);
+            // SetBaggage replaces what a client may have sent under the same name.
+            activity.SetBaggage(key, value);
+        }
+    }
 }

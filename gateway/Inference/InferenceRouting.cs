@@ -116,6 +116,7 @@ internal sealed class InferenceRouting(
 
         context.ReassignProxyRequest(cluster);
         RequestBody.Replace(context.Request, request.WithModel(variant.ModelId));
+        PlatformTelemetry.TagRoute(Activity.Current, domain.Id, variant.Name, variant.ModelVersion);
         context.Response.Headers[RouteHeaders.Domain] = domain.Id;
         context.Response.Headers[RouteHeaders.Variant] = variant.Name;
         context.Response.Headers[RouteHeaders.ModelVersion] = variant.ModelVersion;
