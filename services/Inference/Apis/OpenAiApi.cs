@@ -72,19 +72,8 @@ public static class OpenAiApi
     public static async Task Embeddings(HttpContext http, ModelPool pool)
     {
         var ct = http.RequestAborted;
-        EmbeddingRequestBody? body;
-        try
+        if (await ReadBodyAsync<EmbeddingRequestBody>(http) is not { } body)
         {
-            body = await JsonSerializer.DeserializeAsync<EmbeddingRequestBody>(http.Request.Body, Json, ct);
-        }
-        catch (JsonException exception)
-        {
-            await WriteErrorAsync(http, OpenAiError.InvalidRequest($"The request body is not valid: {exception.Message}", exception.Path?.TrimStart('$', '.')));
-            return;
-        }
-        if (body is null)
-        {
-            await WriteErrorAsync(http, OpenAiError.InvalidRequest("The request body must be a JSON object.", null));
             return;
         }
         var validated = EmbeddingRequestRules.Validate(body);
@@ -141,23 +130,31 @@ public static class OpenAiApi
         await http.Response.WriteAsJsonAsync(new EmbeddingList(data, spec.Model, new EmbeddingUsage(request.PromptTokens)), Json, ct);
     }
 
-    private static async Task GenerateAsync<TRequest>(HttpContext http, ModelPool pool, Func<TRequest, ValidatedRequest> validate, IResponseFormat format)
-        where TRequest : class
+    /// <summary>The request's JSON body, or null once the 400 saying what is wrong with it has been written.</summary>
+    private static async Task<T?> ReadBodyAsync<T>(HttpContext http) where T : class
     {
-        var ct = http.RequestAborted;
-        TRequest? body;
         try
         {
-            body = await JsonSerializer.DeserializeAsync<TRequest>(http.Request.Body, Json, ct);
+            var body = await JsonSerializer.DeserializeAsync<T>(http.Request.Body, Json, http.RequestAborted);
+            if (body is null)
+            {
+                await WriteErrorAsync(http, OpenAiError.InvalidRequest("The request body must be a JSON object.", null));
+            }
+            return body;
         }
         catch (JsonException exception)
         {
             await WriteErrorAsync(http, OpenAiError.InvalidRequest($"The request body is not valid: {exception.Message}", exception.Path?.TrimStart('$', '.')));
-            return;
+            return null;
         }
-        if (body is null)
+    }
+
+    private static async Task GenerateAsync<TRequest>(HttpContext http, ModelPool pool, Func<TRequest, ValidatedRequest> validate, IResponseFormat format)
+        where TRequest : class
+    {
+        var ct = http.RequestAborted;
+        if (await ReadBodyAsync<TRequest>(http) is not { } body)
         {
-            await WriteErrorAsync(http, OpenAiError.InvalidRequest("The request body must be a JSON object.", null));
             return;
         }
         var validated = validate(body);
