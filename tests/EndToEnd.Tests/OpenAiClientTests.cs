@@ -5,7 +5,8 @@ namespace DomainPlatform.EndToEnd.Tests;
 
 /// <summary>
 /// The official OpenAI npm client (pinned in openai-client/package.json) through the gateway to the real
-/// inference service serving a deployed GGUF model: the id from models.list(), streaming and not, and the gateway's errors.
+/// inference service serving a deployed GGUF model: the id from models.list(), streaming and not, a completion, embeddings,
+/// and the gateway's errors.
 /// </summary>
 [Collection(PlatformCollection.Name)]
 public sealed class OpenAiClientTests(PlatformFixture platform)
@@ -13,7 +14,7 @@ public sealed class OpenAiClientTests(PlatformFixture platform)
     private static readonly NodeScripts Client = new(Path.Combine(TestInfrastructure.RepositoryRoot, "tests", "EndToEnd.Tests", "openai-client"));
 
     [Fact]
-    public async Task The_openai_npm_client_takes_the_model_from_the_list_streams_and_calls_it_and_shows_the_gateways_errors()
+    public async Task The_openai_npm_client_takes_the_model_from_the_list_chats_streams_completes_embeds_and_shows_the_gateways_errors()
     {
         var ct = TestContext.Current.CancellationToken;
         await Client.EnsureInstalledAsync("openai", ct);
@@ -42,6 +43,15 @@ public sealed class OpenAiClientTests(PlatformFixture platform)
         Assert.Equal(domain, seen.RootElement.GetProperty("domain").GetString());
         Assert.Equal("stable", seen.RootElement.GetProperty("variant").GetString());
         Assert.Equal("1.0.0", seen.RootElement.GetProperty("modelVersion").GetString());
+
+        Assert.Equal("text_completion", seen.RootElement.GetProperty("completion").GetProperty("object").GetString());
+        var embeddings = seen.RootElement.GetProperty("embeddings");
+        Assert.Equal(2, embeddings.GetProperty("count").GetInt32());
+        Assert.True(embeddings.GetProperty("dimensions").GetInt32() > 0, stdout);
+        Assert.InRange(embeddings.GetProperty("norm").GetDouble(), 0.999, 1.001);
+        // base64 decoded by the client and floats sent as JSON are the same vector.
+        Assert.InRange(embeddings.GetProperty("maxDifferenceFromFloats").GetDouble(), 0, 1e-6);
+        Assert.True(embeddings.GetProperty("promptTokens").GetInt32() > 0, stdout);
 
         // The id came from models.list(), which lists domains (never a model file) with their creation time.
         var listed = seen.RootElement.GetProperty("listed");

@@ -1,7 +1,8 @@
 // Usage: node chat.mjs <baseURL> <apiKey> <domain>
-// Takes the domain's model id from models.list(), makes one streamed and one plain chat completion through the
-// gateway to the real inference service with the official OpenAI client, then a wrong model and a wrong key to see
-// the gateway's messages reach the client; prints what it saw as one JSON line.
+// Takes the domain's model id from models.list(), makes one streamed and one plain chat completion, a completion and
+// embeddings (the client's own base64 default and explicit floats) through the gateway to the real inference service
+// with the official OpenAI client, then a wrong model and a wrong key to see the gateway's messages reach the client;
+// prints what it saw as one JSON line.
 import OpenAI from "openai";
 
 const [baseURL, apiKey, domain] = process.argv.slice(2);
@@ -24,6 +25,11 @@ for await (const chunk of stream) {
 }
 
 const { data, response } = await client.chat.completions.create({ model, user: "npm-user", max_tokens: 8, messages }).withResponse();
+const completion = await client.completions.create({ model, prompt: "hello from the npm client", max_tokens: 4 });
+// Without encoding_format the client asks for base64 and decodes it to floats itself.
+const embedded = await client.embeddings.create({ model, input: ["hello from the npm client", "another text"] });
+const floats = await client.embeddings.create({ model, input: "hello from the npm client", encoding_format: "float" });
+const first = embedded.data[0].embedding;
 const failure = async (call) => {
   try {
     await call();
@@ -46,6 +52,14 @@ console.log(JSON.stringify({
     content: data.choices[0].message.content,
     finishReason: data.choices[0].finish_reason,
     completionTokens: data.usage?.completion_tokens ?? null,
+  },
+  completion: { object: completion.object, finishReason: completion.choices[0].finish_reason },
+  embeddings: {
+    count: embedded.data.length,
+    dimensions: first.length,
+    norm: Math.sqrt(first.reduce((sum, x) => sum + x * x, 0)),
+    maxDifferenceFromFloats: Math.max(...first.map((x, i) => Math.abs(x - floats.data[0].embedding[i]))),
+    promptTokens: embedded.usage.prompt_tokens,
   },
   domain: response.headers.get("x-route-domain"),
   variant: response.headers.get("x-route-variant"),
