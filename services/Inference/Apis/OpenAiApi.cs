@@ -96,12 +96,7 @@ public static class OpenAiApi
         }
         catch (GenerationRefusedException refused)
         {
-            activity?.SetStatus(ActivityStatusCode.Error, refused.Message);
-            if (refused.Failure == GenerationFailure.QueueFull)
-            {
-                http.Response.Headers.RetryAfter = pool.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            }
-            await WriteErrorAsync(http, ToOpenAiError(refused));
+            await WriteRefusalAsync(http, pool, activity, refused);
             return;
         }
         activity?.SetTag("gen_ai.usage.input_tokens", request.PromptTokens);
@@ -128,6 +123,17 @@ public static class OpenAiApi
             data[i] = new EmbeddingItem(i, spec.Base64 ? EmbeddingRequestRules.ToBase64(vectors[i]) : vectors[i]);
         }
         await http.Response.WriteAsJsonAsync(new EmbeddingList(data, spec.Model, new EmbeddingUsage(request.PromptTokens)), Json, ct);
+    }
+
+    /// <summary>A request the pool refused before it reached a slot: OpenAI's error, with Retry-After when it was full.</summary>
+    private static Task WriteRefusalAsync(HttpContext http, ModelPool pool, Activity? activity, GenerationRefusedException refused)
+    {
+        activity?.SetStatus(ActivityStatusCode.Error, refused.Message);
+        if (refused.Failure == GenerationFailure.QueueFull)
+        {
+            http.Response.Headers.RetryAfter = pool.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return WriteErrorAsync(http, ToOpenAiError(refused));
     }
 
     /// <summary>The request's JSON body, or null once the 400 saying what is wrong with it has been written.</summary>
@@ -177,12 +183,7 @@ public static class OpenAiApi
         }
         catch (GenerationRefusedException refused)
         {
-            activity?.SetStatus(ActivityStatusCode.Error, refused.Message);
-            if (refused.Failure == GenerationFailure.QueueFull)
-            {
-                http.Response.Headers.RetryAfter = pool.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            }
-            await WriteErrorAsync(http, ToOpenAiError(refused));
+            await WriteRefusalAsync(http, pool, activity, refused);
             return;
         }
 
