@@ -32,7 +32,8 @@ public sealed class RolloutTests(PlatformFixture platform, CandidateModel candid
 
         var seen = new List<ChatOutcome>();
         var done = await DriveAsync(api, domain, id, seen, r => Status(r) != "Running", "the rollout to leave Running");
-        Assert.Equal("Succeeded", Status(done));
+        // On failure, say why: the decisions carry the verdicts and their figures.
+        Assert.True(Status(done) == "Succeeded", $"{Status(done)}: {done.GetProperty("lastReason").GetString()}\n{string.Join("\n", Decisions(done).Select(d => d.ToString()))}");
         Report(done, seen);
 
         // Every analysis that moved traffic: 1 -> 10 -> 50 -> 100, each on a "continue" verdict with its figures.

@@ -344,6 +344,7 @@ public sealed class ModelPool : IAsyncDisposable
                 MaxSequences = spec.ParallelSlots,
                 Threads = _options.Threads,
             });
+            WarmUp(context);
             var scheduler = new ModelScheduler(spec.Id, context, _options.MaxQueueLength, _options.PrefillChunkTokens, _metrics,
                 _loggerFactory.CreateLogger($"{typeof(ModelScheduler).FullName}.{spec.Id}"));
             return new LoadedModel(spec, sha256, estimate, model, context, scheduler);
@@ -353,6 +354,25 @@ public sealed class ModelPool : IAsyncDisposable
             context?.Dispose();
             model?.Dispose();
             throw new ModelLoadException(ModelLoadFailure.RuntimeFailure, $"llama.cpp could not load model '{spec.Id}': {exception.Message}");
+        }
+    }
+
+    /// <summary>
+    /// One throw-away decode before the model takes requests, as llama-server does at load: the first decode of a
+    /// context pays its first touch of the weights and buffers (over a second for a canary just loaded), and that
+    /// request's latency would count against the new version in its first rollout step.
+    /// </summary>
+    private static void WarmUp(LlamaContext context)
+    {
+        var vocab = context.Model.Vocab;
+        using var batch = new LlamaBatch(2);
+        batch.Add(Math.Max(vocab.Bos, 0), 0, 0, computeLogits: false);
+        batch.Add(Math.Max(vocab.Eos, 0), 1, 0, computeLogits: true);
+        var status = context.TryDecode(batch, out var code);
+        context.RemoveSequence(0);
+        if (status != LlamaDecodeStatus.Success)
+        {
+            throw new LlamaException($"The warm-up decode failed ({status}, {code}).");
         }
     }
 
