@@ -42,6 +42,8 @@ public sealed class FakeRemotes : IAsyncDisposable
 
     public ConcurrentQueue<AnalyzeRequest> AnalyzeCalls { get; } = new();
     public ConcurrentQueue<string> Loaded { get; } = new();
+    /// <summary>Every LoadModel request as inference received it (serving settings included).</summary>
+    public ConcurrentQueue<LoadModelRequest> LoadRequests { get; } = new();
     public ConcurrentQueue<string> Unloaded { get; } = new();
 
     public static AnalyzeReply Reply(string verdict, long samples, string reason = "scripted")
@@ -94,6 +96,7 @@ public sealed class FakeRemotes : IAsyncDisposable
             if (remotes.RefuseAsInvalid.TryGetValue(request.ModelId, out var why)) throw new RpcException(new Status(StatusCode.InvalidArgument, why));
             if (remotes.RefuseToLoad.ContainsKey(request.ModelId)) throw new RpcException(new Status(StatusCode.ResourceExhausted, "no memory for another model"));
             remotes.Loaded.Enqueue(request.ModelId);
+            remotes.LoadRequests.Enqueue(request);
             return Task.FromResult(new LoadModelReply { Model = new ModelInfo { ModelId = request.ModelId, Path = request.Path, Sha256 = request.Sha256, State = "loaded" } });
         }
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using DomainPlatform.Protos.Deployment;
+using DomainPlatform.Protos.Inference;
 using Grpc.Net.Client;
 using static DomainPlatform.Deployment.Tests.TestApi;
 
@@ -47,6 +48,50 @@ public sealed class ModelRegistryTests(DeploymentFactory factory) : IClassFixtur
         Assert.Equal(["2.0.0"], history.EnumerateArray().Select(v => v.GetProperty("version").GetString()));
         var audit = await GetJsonAsync(client, "/api/audit?entityType=model-version");
         Assert.DoesNotContain(audit.EnumerateArray(), e => e.GetProperty("entityId").GetString()!.StartsWith(domain + "@2.1", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Serving_settings_registered_with_a_version_are_how_inference_loads_it_and_a_fine_tune_inherits_them()
+    {
+        var client = factory.CreateClient();
+        var domain = await CreateDomainAsync(client);
+        var (path, sha) = Artifact();
+        var registered = await client.PostAsJsonAsync($"/api/models/{domain}/versions",
+            new { version = "1.0.0", artifactPath = path, artifactSha256 = sha, metrics = GoodMetrics, serving = new { contextSize = 2048, parallelSlots = 2, gpuLayers = 0 } }, Ct);
+        Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+        var serving = (await registered.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("serving");
+        Assert.Equal((2048, 2, 0), (serving.GetProperty("contextSize").GetInt32(), serving.GetProperty("parallelSlots").GetInt32(), serving.GetProperty("gpuLayers").GetInt32()));
+        // Registered without settings but from 1.0.0: served as 1.0.0 is. Registered plainly: inference's defaults, every layer offered to the GPU.
+        var fineTune = await client.PostAsJsonAsync($"/api/models/{domain}/versions",
+            new { version = "1.1.0", artifactPath = path, artifactSha256 = sha, metrics = GoodMetrics, baseVersion = "1.0.0" }, Ct);
+        Assert.Equal(HttpStatusCode.Created, fineTune.StatusCode);
+        await RegisterOkAsync(client, domain, "2.0.0");
+
+        foreach (var version in new[] { "1.0.0", "1.1.0", "2.0.0" }) await DeployStableAsync(client, domain, version);
+        LoadModelRequest LoadOf(string version) => factory.Remotes.LoadRequests.Last(r => r.ModelId == $"{domain}@{version}");
+        Assert.Equal((2048, 2, 0), (LoadOf("1.0.0").ContextSize, LoadOf("1.0.0").ParallelSlots, LoadOf("1.0.0").GpuLayers));
+        Assert.Equal((2048, 2, 0), (LoadOf("1.1.0").ContextSize, LoadOf("1.1.0").ParallelSlots, LoadOf("1.1.0").GpuLayers));
+        Assert.Equal((4096, 4, -1), (LoadOf("2.0.0").ContextSize, LoadOf("2.0.0").ParallelSlots, LoadOf("2.0.0").GpuLayers));
+        var plain = (await GetJsonAsync(client, $"/api/models/{domain}/versions/2.0.0")).GetProperty("serving");
+        Assert.Equal(JsonValueKind.Null, plain.GetProperty("contextSize").ValueKind);
+    }
+
+    [Theory]
+    [InlineData("{\"contextSize\": 63, \"parallelSlots\": 4}", "serving.contextSize")]
+    [InlineData("{\"contextSize\": 8388608}", "serving.contextSize")]
+    [InlineData("{\"parallelSlots\": 0}", "serving.parallelSlots")]
+    [InlineData("{\"parallelSlots\": 257}", "serving.parallelSlots")]
+    [InlineData("{\"parallelSlots\": 512}", "serving.parallelSlots")]
+    [InlineData("{\"gpuLayers\": -2}", "serving.gpuLayers")]
+    public async Task Serving_settings_out_of_range_are_refused_naming_the_field(string serving, string field)
+    {
+        var client = factory.CreateClient();
+        var domain = await CreateDomainAsync(client);
+        var (path, sha) = Artifact();
+        var body = $$"""{"version": "1.0.0", "artifactPath": "{{path}}", "artifactSha256": "{{sha}}", "serving": {{serving}}}""";
+        var response = await client.PostAsync($"/api/models/{domain}/versions", new StringContent(body, System.Text.Encoding.UTF8, "application/json"), Ct);
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, field);
+        Assert.Empty((await GetJsonAsync(client, $"/api/models/{domain}/versions")).EnumerateArray());
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using DomainPlatform.Deployment.Domain;
 using DomainPlatform.Deployment.Data;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -5,7 +6,8 @@ namespace DomainPlatform.Deployment.Apis;
 
 public sealed record RegisterVersionRequest(
     string? Version, string? Bump, string? ArtifactPath, string? ArtifactSha256, long? ArtifactSizeBytes,
-    Dictionary<string, double>? Metrics, string? TrainingRunId, string? DatasetId, string? BaseVersion, IReadOnlyList<string>? Tags);
+    Dictionary<string, double>? Metrics, string? TrainingRunId, string? DatasetId, string? BaseVersion, IReadOnlyList<string>? Tags,
+    ServingSettings? Serving = null);
 
 public sealed record SetAliasRequest(string? Version);
 public sealed record SetTagsRequest(IReadOnlyList<string>? Tags);
@@ -17,7 +19,7 @@ public static class ModelsApi
         var api = app.MapGroup("/api/models").WithTags("Models").WithProblemDetails();
 
         api.MapPost("/{domain}/versions", Register).Documented("RegisterVersion", "Register a model version",
-            "Registers an artifact as a version of the domain's model. The version is given, or picked by bumping the highest (bump: major, minor (default) or patch; 1.0.0 first). The file must exist and match its sha256. The file must be a GGUF model inference can load (422 with the validator's reason otherwise). The domain's deployment gates are evaluated and recorded.", 400, 404, 409, 422);
+            "Registers an artifact as a version of the domain's model. The version is given, or picked by bumping the highest (bump: major, minor (default) or patch; 1.0.0 first). The file must exist and match its sha256. The file must be a GGUF model inference can load (422 with the validator's reason otherwise). The domain's deployment gates are evaluated and recorded. Optional serving settings (contextSize, parallelSlots, gpuLayers) say how inference holds the version wherever it is deployed; absent ones take inference's defaults (4096, 4, all layers).", 400, 404, 409, 422);
         api.MapGet("/{domain}/versions", History).Documented("ListVersions", "A domain's version history",
             "Every registered version, highest first, with metrics, lineage, aliases and tags.");
         api.MapGet("/{domain}/versions/{version}", GetVersion).Documented("GetVersion", "Get one version", "One version with its artifact, metrics and lineage.", 400, 404);
@@ -33,7 +35,7 @@ public static class ModelsApi
     public static async Task<Created<ModelVersionView>> Register(string domain, RegisterVersionRequest request, VersionRegistry registry, HttpContext http, CancellationToken ct)
     {
         var registered = await registry.RegisterAsync(new RegisterVersionCommand(domain, request.Version, request.Bump, request.ArtifactPath, request.ArtifactSha256,
-            request.ArtifactSizeBytes, request.Metrics, request.TrainingRunId, request.DatasetId, request.BaseVersion, request.Tags), ApiSupport.ActorOf(http), ct);
+            request.ArtifactSizeBytes, request.Metrics, request.TrainingRunId, request.DatasetId, request.BaseVersion, request.Tags, request.Serving), ApiSupport.ActorOf(http), ct);
         return TypedResults.Created($"/api/models/{registered.Domain}/versions/{registered.Version}", registered);
     }
 

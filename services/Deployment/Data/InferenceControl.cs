@@ -16,7 +16,12 @@ public sealed partial class InferenceControl(
         try
         {
             await client.LoadModelAsync(
-                new LoadModelRequest { ModelId = version.ModelId, Path = artifact.Path, Sha256 = artifact.Sha256 },
+                new LoadModelRequest
+                {
+                    ModelId = version.ModelId, Path = artifact.Path, Sha256 = artifact.Sha256,
+                    ContextSize = version.Serving.EffectiveContextSize, ParallelSlots = version.Serving.EffectiveParallelSlots,
+                    GpuLayers = version.Serving.EffectiveGpuLayers,
+                },
                 deadline: DateTime.UtcNow + options.Value.LoadModelTimeout, cancellationToken: ct);
         }
         catch (RpcException ex) when (ex.StatusCode is StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.NotFound)

@@ -7,7 +7,8 @@ namespace DomainPlatform.Deployment.Data;
 
 public sealed record RegisterVersionCommand(
     string Domain, string? Version, string? Bump, string? ArtifactPath, string? ArtifactSha256, long? ArtifactSizeBytes,
-    IReadOnlyDictionary<string, double>? Metrics, string? TrainingRunId, string? DatasetId, string? BaseVersion, IReadOnlyList<string>? Tags);
+    IReadOnlyDictionary<string, double>? Metrics, string? TrainingRunId, string? DatasetId, string? BaseVersion, IReadOnlyList<string>? Tags,
+    ServingSettings? Serving = null);
 
 public sealed record ArtifactInfo(string Path, string Sha256, long SizeBytes);
 public sealed record Lineage(string? TrainingRunId, string? DatasetId, string? BaseVersion);
@@ -22,6 +23,8 @@ public sealed record ModelVersionView
     public Lineage Lineage { get; init; } = new(null, null, null);
     public IReadOnlyList<string> Tags { get; init; } = [];
     public IReadOnlyList<string> Aliases { get; init; } = [];
+    /// <summary>How inference holds this version: what was registered, absent fields taking inference's defaults.</summary>
+    public ServingSettings Serving { get; init; } = ServingSettings.Default;
     public bool GatesPassed { get; init; }
     public string GateReport { get; init; } = "";
     public string RegisteredBy { get; init; } = "";
@@ -35,7 +38,7 @@ public sealed class VersionRegistry(NpgsqlDataSource db, OutboxSignal signal)
 {
     private const string Columns = """
         v.domain_id AS Domain, v.version, v.artifact_path AS ArtifactPath, v.artifact_sha256 AS ArtifactSha256, v.artifact_size AS ArtifactSize,
-        v.metrics::text AS Metrics, v.training_run_id AS TrainingRunId, v.dataset_id AS DatasetId, v.base_version AS BaseVersion, v.tags,
+        v.metrics::text AS Metrics, v.serving::text AS Serving, v.training_run_id AS TrainingRunId, v.dataset_id AS DatasetId, v.base_version AS BaseVersion, v.tags,
         v.gates_passed AS GatesPassed, v.gate_report AS GateReport, v.registered_by AS RegisteredBy, v.created_at AS CreatedAt,
         COALESCE((SELECT array_agg(a.alias ORDER BY a.alias) FROM model_aliases a WHERE a.domain_id = v.domain_id AND a.version = v.version), '{}') AS Aliases
         """;
@@ -65,6 +68,7 @@ public sealed class VersionRegistry(NpgsqlDataSource db, OutboxSignal signal)
         catch (FormatException ex) { errors["bump"] = [ex.Message]; }
         if (command.Metrics?.Values.Any(v => !double.IsFinite(v)) == true) errors["metrics"] = ["Metrics must be finite numbers."];
         if (command.Tags?.Any(string.IsNullOrWhiteSpace) == true) errors["tags"] = ["Tags cannot be blank."];
+        foreach (var (field, messages) in ServingSettings.Validate(command.Serving)) errors[field] = messages;
         if (errors.Count > 0) throw DeploymentProblem.Invalid(errors);
         return await ArtifactVerifier.VerifyAsync(command.ArtifactPath, command.ArtifactSha256, command.ArtifactSizeBytes, ct);
     }
@@ -86,17 +90,21 @@ public sealed class VersionRegistry(NpgsqlDataSource db, OutboxSignal signal)
         }
 
         var metrics = command.Metrics ?? new Dictionary<string, double>();
+        // A fine-tune of a registered version is served as its base was, unless the registration says otherwise.
+        var serving = command.Serving
+            ?? (NullIfEmpty(command.BaseVersion) is { } baseVersion ? (await FindAsync(uow, command.Domain, baseVersion, ct))?.Serving : null)
+            ?? ServingSettings.Default;
         var gates = DeploymentGateCheck.Evaluate(domain.Config.Gates, metrics);
         var inserted = await uow.ExecuteAsync("""
             INSERT INTO model_versions (domain_id, version, major, minor, patch, artifact_path, artifact_sha256, artifact_size, metrics,
-                training_run_id, dataset_id, base_version, tags, gates_passed, gate_report, registered_by)
-            VALUES (@Domain, @Version, @Major, @Minor, @Patch, @Path, @Sha256, @SizeBytes, @Metrics::jsonb,
+                serving, training_run_id, dataset_id, base_version, tags, gates_passed, gate_report, registered_by)
+            VALUES (@Domain, @Version, @Major, @Minor, @Patch, @Path, @Sha256, @SizeBytes, @Metrics::jsonb, @Serving::jsonb,
                 @TrainingRunId, @DatasetId, @BaseVersion, @Tags, @GatesPassed, @GateReport, @actor)
             ON CONFLICT (domain_id, version) DO NOTHING
             """, new
         {
             command.Domain, Version = version.ToString(), version.Major, version.Minor, version.Patch, artifact.Path, artifact.Sha256, artifact.SizeBytes,
-            Metrics = Json.Serialize(metrics), command.TrainingRunId, command.DatasetId, BaseVersion = NullIfEmpty(command.BaseVersion),
+            Metrics = Json.Serialize(metrics), Serving = Json.Serialize(serving), command.TrainingRunId, command.DatasetId, BaseVersion = NullIfEmpty(command.BaseVersion),
             Tags = (command.Tags ?? []).Distinct().ToArray(), GatesPassed = gates.Passed, GateReport = gates.Summary, actor,
         }, ct);
         if (inserted == 0) throw DeploymentProblem.Conflict("Version already registered", $"'{command.Domain}' already has version {version}.");
@@ -197,6 +205,7 @@ public sealed class VersionRegistry(NpgsqlDataSource db, OutboxSignal signal)
         public string ArtifactSha256 { get; init; } = "";
         public long ArtifactSize { get; init; }
         public string? Metrics { get; init; }
+        public string? Serving { get; init; }
         public string? TrainingRunId { get; init; }
         public string? DatasetId { get; init; }
         public string? BaseVersion { get; init; }
@@ -212,6 +221,7 @@ public sealed class VersionRegistry(NpgsqlDataSource db, OutboxSignal signal)
             Domain = Domain, Version = Version, ModelId = RouteTableBuilder.ModelId(Domain, Version),
             Artifact = new ArtifactInfo(ArtifactPath, ArtifactSha256, ArtifactSize),
             Metrics = Json.Deserialize<Dictionary<string, double>>(Metrics),
+            Serving = Json.Deserialize<ServingSettings>(Serving),
             Lineage = new Lineage(TrainingRunId, DatasetId, BaseVersion), Tags = Tags, Aliases = Aliases,
             GatesPassed = GatesPassed, GateReport = GateReport, RegisteredBy = RegisteredBy, CreatedAt = CreatedAt,
         };
