@@ -31,7 +31,7 @@ public sealed class GatewayApi(HttpClient client)
         cache = new { enabled = false },
     });
 
-    public Task<JsonElement> RegisterAsync(string domain, string version, string artifactPath)
+    public Task<JsonElement> RegisterAsync(string domain, string version, string artifactPath, object? serving = null)
     {
         using var file = File.OpenRead(artifactPath);
         var sha256 = Convert.ToHexStringLower(SHA256.HashData(file));
@@ -42,6 +42,7 @@ public sealed class GatewayApi(HttpClient client)
             artifactSha256 = sha256,
             artifactSizeBytes = new FileInfo(artifactPath).Length,
             metrics = new Dictionary<string, double> { ["accuracy"] = 0.9, ["latency_ms"] = 50, ["training_loss"] = 0.1, ["validation_loss"] = 0.2 },
+            serving,
         });
     }
 
@@ -72,7 +73,7 @@ public sealed class GatewayApi(HttpClient client)
         return table.GetProperty("domains").EnumerateArray().Single(d => d.GetProperty("domain").GetString() == domain);
     }
 
-    public async Task<ChatOutcome> ChatAsync(string domain, string user)
+    public async Task<ChatOutcome> ChatAsync(string domain, string user, string content = "hello")
     {
         using var response = await client.PostAsJsonAsync("/v1/chat/completions", new
         {
@@ -81,11 +82,28 @@ public sealed class GatewayApi(HttpClient client)
             // Not deterministic (temperature above 0, no seed), so no cache could answer in the model's place.
             temperature = 0.7,
             max_tokens = 4,
-            messages = new[] { new { role = "user", content = "hello" } },
+            messages = new[] { new { role = "user", content } },
         }, TestContext.Current.CancellationToken);
         string? Header(string name) => response.Headers.TryGetValues(name, out var values) ? values.First() : null;
         return new ChatOutcome(user, (int)response.StatusCode, Header("X-Route-Variant"), Header("X-Route-Model-Version"), Header("X-Request-Id"),
             await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    /// <summary>A client's mistake sent as the user: the gateway's (or inference's) 4xx status, which must count against no variant.</summary>
+    public async Task<int> MalformedChatAsync(string domain, string user, string fault)
+    {
+        var body = fault switch
+        {
+            // Refused by the gateway before it chooses a variant.
+            "max_tokens" => $$"""{"model": "{{domain}}", "user": "{{user}}", "max_tokens": -5, "messages": [{"role": "user", "content": "hello"}]}""",
+            "json" => $$"""{"model": "{{domain}}", "user": "{{user}}", "messages": [{"role": "user", """,
+            // Routed to the user's variant, which refuses it as the client's fault (only one choice is served).
+            "n" => $$"""{"model": "{{domain}}", "user": "{{user}}", "n": 2, "max_tokens": 4, "messages": [{"role": "user", "content": "hello"}]}""",
+            _ => throw new ArgumentOutOfRangeException(nameof(fault), fault, null),
+        };
+        using var response = await client.PostAsync("/v1/chat/completions", new StringContent(body, System.Text.Encoding.UTF8, "application/json"),
+            TestContext.Current.CancellationToken);
+        return (int)response.StatusCode;
     }
 
     public Task<JsonElement> FeedbackAsync(string requestId, bool thumbsUp) =>

@@ -9,7 +9,8 @@ namespace DomainPlatform.EndToEnd.Tests;
 /// deployment service; every decision read back from the rollout and the audit log.
 /// </summary>
 [Collection(PlatformCollection.Name)]
-public sealed class RolloutTests(PlatformFixture platform, CandidateModel candidate) : IClassFixture<CandidateModel>
+public sealed class RolloutTests(PlatformFixture platform, CandidateModel candidate, SlowerCandidateModel slower)
+    : IClassFixture<CandidateModel>, IClassFixture<SlowerCandidateModel>
 {
     /// <summary>The domain's rollback minSamples: what experimentation needs per side before it judges a metric.</summary>
     private const int DomainMinSamples = 3;
@@ -31,7 +32,10 @@ public sealed class RolloutTests(PlatformFixture platform, CandidateModel candid
         Assert.Equal(1, started.GetProperty("weightPercent").GetDouble());
 
         var seen = new List<ChatOutcome>();
-        var done = await DriveAsync(api, domain, id, seen, r => Status(r) != "Running", "the rollout to leave Running");
+        // Every user also sends malformed requests (refused by the gateway, or routed and refused by the variant as the
+        // client's fault): none of them may count against either version.
+        var malformed = new List<int>();
+        var done = await DriveAsync(api, domain, id, seen, r => Status(r) != "Running", "the rollout to leave Running", malformed: malformed);
         // On failure, say why: the decisions carry the verdicts and their figures.
         Assert.True(Status(done) == "Succeeded", $"{Status(done)}: {done.GetProperty("lastReason").GetString()}\n{string.Join("\n", Decisions(done).Select(d => d.ToString()))}");
         Report(done, seen);
@@ -40,8 +44,12 @@ public sealed class RolloutTests(PlatformFixture platform, CandidateModel candid
         var moves = Decisions(done).Where(d => d.GetProperty("action").GetString() is "advance" or "complete" && Verdict(d) is not null).ToList();
         Assert.Equal([(1.0, 10.0), (10.0, 50.0), (50.0, 100.0)],
             moves.Select(d => (d.GetProperty("fromWeight").GetDouble(), d.GetProperty("toWeight").GetDouble())).ToList());
+        Assert.All(malformed, status => Assert.Equal(400, status));
+        Assert.True(malformed.Count >= seen.Count, $"{malformed.Count} malformed requests for {seen.Count} chats");
         Assert.All(moves, d =>
         {
+            var errors = d.GetProperty("figures").EnumerateArray().Single(f => f.GetProperty("metric").GetString() == "error_rate");
+            Assert.True(errors.GetProperty("candidate").GetDouble() == 0 && errors.GetProperty("baseline").GetDouble() == 0, $"malformed requests counted: {errors}");
             Assert.Equal("continue", Verdict(d));
             Assert.Equal("system", d.GetProperty("actor").GetString());
             var figures = d.GetProperty("figures").EnumerateArray().ToList();
@@ -182,13 +190,61 @@ public sealed class RolloutTests(PlatformFixture platform, CandidateModel candid
         await EveryoneIsServedAsync(api, domain, Candidate);
     }
 
+    [Fact]
+    public async Task A_clearly_slower_canary_is_rolled_back_for_its_latency()
+    {
+        using var client = platform.CreateClient();
+        var api = new GatewayApi(client);
+        var domain = await ServingBaselineAsync(api, "SlowAgent", slower.Path);
+        var id = (await api.StartRolloutAsync(domain, Candidate, StepSeconds, DomainMinSamples)).GetProperty("id").GetString()!;
+        var seen = new List<ChatOutcome>();
+        var done = await DriveAsync(api, domain, id, seen, r => Status(r) != "Running", "the slower canary to be judged");
+        Report(done, seen);
+        Assert.True(Status(done) == "RolledBack", $"{Status(done)}: {done.GetProperty("lastReason").GetString()}\n{string.Join("\n", Decisions(done).Select(d => d.ToString()))}");
+        var rollback = Decisions(done).Last();
+        Assert.Equal("rollback", Verdict(rollback));
+        Assert.Contains("latency", rollback.GetProperty("reason").GetString());
+        Assert.Contains(rollback.GetProperty("figures").EnumerateArray(),
+            f => f.GetProperty("metric").GetString() == "latency" && f.GetProperty("breached").GetBoolean());
+        Assert.All(seen, o => Assert.True(o.Status == 200, $"{o.User}: {o.Status} {o.Body}"));
+        await StableOnlyAsync(api, domain);
+        await EveryoneIsServedAsync(api, domain, Baseline);
+    }
+
+    [Fact]
+    public async Task A_canary_that_fails_valid_requests_is_rolled_back_for_its_errors()
+    {
+        using var client = platform.CreateClient();
+        var api = new GatewayApi(client);
+        // The same bytes served with 256 tokens of context where the domain's prompts need more: every canary request
+        // fails with context_length_exceeded, a valid request that this variant cannot serve, so it counts against it.
+        var domain = await ServingBaselineAsync(api, "BrokenAgent", GatewayApi.DemoModelPath, new { contextSize = 256, parallelSlots = 1 });
+        var id = (await api.StartRolloutAsync(domain, Candidate, StepSeconds, DomainMinSamples)).GetProperty("id").GetString()!;
+        var seen = new List<ChatOutcome>();
+        var done = await DriveAsync(api, domain, id, seen, r => Status(r) != "Running", "the failing canary to be judged", content: LongPrompt);
+        Report(done, seen);
+        Assert.True(Status(done) == "RolledBack", $"{Status(done)}: {done.GetProperty("lastReason").GetString()}\n{string.Join("\n", Decisions(done).Select(d => d.ToString()))}");
+        var rollback = Decisions(done).Last();
+        Assert.Equal("rollback", Verdict(rollback));
+        Assert.Contains("error", rollback.GetProperty("reason").GetString());
+        Assert.Contains(rollback.GetProperty("figures").EnumerateArray(),
+            f => f.GetProperty("metric").GetString() == "error_rate" && f.GetProperty("breached").GetBoolean());
+        // What the users saw: stable served the prompt, the canary refused it as too long for its context.
+        Assert.Contains(seen, o => o.Variant == "canary" && o.Status == 400 && o.Body.Contains("context_length_exceeded", StringComparison.Ordinal));
+        Assert.All(seen.Where(o => o.Variant == "stable"), o => Assert.True(o.Status == 200, $"{o.User}: {o.Status} {o.Body}"));
+        await StableOnlyAsync(api, domain);
+    }
+
+    /// <summary>A request of a few hundred tokens (more than 256 with the demo's small vocabulary), as a summarising domain gets.</summary>
+    private static readonly string LongPrompt = string.Concat(Enumerable.Repeat("Summarise the quarterly ledger for the finance team, line by line. ", 8));
+
     /// <summary>A new domain with both versions registered and the baseline serving all traffic through the gateway.</summary>
-    private async Task<string> ServingBaselineAsync(GatewayApi api, string agent)
+    private async Task<string> ServingBaselineAsync(GatewayApi api, string agent, string? candidatePath = null, object? candidateServing = null)
     {
         var domain = GatewayApi.NewDomainId(agent);
         await api.CreateDomainAsync(domain, DomainMinSamples);
         await api.RegisterAsync(domain, Baseline, GatewayApi.DemoModelPath);
-        await api.RegisterAsync(domain, Candidate, candidate.Path);
+        await api.RegisterAsync(domain, Candidate, candidatePath ?? candidate.Path, candidateServing);
         await api.DeployStableAsync(domain, Baseline);
         await EveryoneIsServedAsync(api, domain, Baseline);
         return domain;
@@ -200,8 +256,10 @@ public sealed class RolloutTests(PlatformFixture platform, CandidateModel candid
     /// down and every stable one a thumbs up.
     /// </summary>
     private static Task<JsonElement> DriveAsync(
-        GatewayApi api, string domain, string rolloutId, List<ChatOutcome> seen, Func<JsonElement, bool> done, string what, bool feedback = false)
+        GatewayApi api, string domain, string rolloutId, List<ChatOutcome> seen, Func<JsonElement, bool> done, string what, bool feedback = false,
+        List<int>? malformed = null, string content = "hello")
     {
+        string[] faults = ["max_tokens", "json", "n"];
         var round = 0;
         return Eventually.GetAsync(async () =>
         {
@@ -213,7 +271,8 @@ public sealed class RolloutTests(PlatformFixture platform, CandidateModel candid
             var paired = Math.Min(first.Count, second.Count);
             foreach (var user in first.Zip(second).SelectMany(pair => new[] { pair.First, pair.Second }).Concat(first.Skip(paired)).Concat(second.Skip(paired)))
             {
-                var outcome = await api.ChatAsync(domain, user);
+                if (malformed is not null) malformed.Add(await api.MalformedChatAsync(domain, user, faults[malformed.Count % faults.Length]));
+                var outcome = await api.ChatAsync(domain, user, content);
                 seen.Add(outcome);
                 if (feedback && outcome is { Status: 200, RequestId: { } requestId })
                 {
@@ -249,7 +308,8 @@ public sealed class RolloutTests(PlatformFixture platform, CandidateModel candid
         var took = rollout.GetProperty("updatedAt").GetDateTime() - rollout.GetProperty("createdAt").GetDateTime();
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"rollout {Status(rollout)} after {took.TotalSeconds:F0} s, {seen.Count} requests ({seen.Count(o => o.Variant == "canary")} to the canary), " +
-            string.Join(", ", decisions.GroupBy(d => d.GetProperty("action").GetString()).Select(g => $"{g.Count()} {g.Key}")));
+            string.Join(", ", decisions.GroupBy(d => d.GetProperty("action").GetString()).Select(g => $"{g.Count()} {g.Key}")) +
+            $"; last reason: {rollout.GetProperty("lastReason").GetString()}");
     }
 
     private static async Task<JsonElement?> TryAsync(Func<Task<JsonElement>> call)
