@@ -57,7 +57,7 @@ internal static class CoLocatedModels
             var runs = new List<double>();
             for (var i = 0; i < 7; i++)
             {
-                runs.Add(await alone.RequestAsync(0, settings.Tokens));
+                runs.Add((await alone.RequestAsync(0, settings.Tokens)).Ms);
             }
             aloneMs = Median(runs);
         }
@@ -65,8 +65,9 @@ internal static class CoLocatedModels
         Console.WriteLine($"Canary beside its stable version: the same GGUF loaded twice, {settings.Tokens} tokens a request, greedy; " +
                           $"one request alone takes {aloneMs:0.0} ms; Poisson arrivals at {rate:0.0} req/s (load {settings.Load:0.00}); " +
                           $"each weight runs until the canary has {settings.CanarySamples} requests");
-        Console.WriteLine("| serving | canary | canary weight | requests canary / stable | latency p50 canary / stable (ms) | mean canary / stable (ms) | ratio of p50 | ratio of means |");
-        Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        Console.WriteLine("Own latency: a request's latency less the device time other models took while it was in flight (timings.shared_device_ms), what canary analysis judges.");
+        Console.WriteLine("| serving | canary | canary weight | requests canary / stable | latency p50 canary / stable (ms) | mean canary / stable (ms) | ratio of p50 | ratio of means | own p50 canary / stable (ms) | ratio of own p50 | ratio of own means |");
+        Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var (name, open) in designs)
         {
             foreach (var pair in pairs.Where(p => p.FormerToo || name == designs[0].Name))
@@ -74,9 +75,12 @@ internal static class CoLocatedModels
                 await using var serving = await open(pair.Paths);
                 foreach (var weight in new[] { 0.01, 0.10, 0.50 })
                 {
-                    var (canary, stable) = await OpenLoopAsync(serving, weight, rate, settings.Tokens, settings.CanarySamples);
+                    var (canaryRuns, stableRuns) = await OpenLoopAsync(serving, weight, rate, settings.Tokens, settings.CanarySamples);
+                    var (canary, stable) = (canaryRuns.Select(r => r.Ms).ToList(), stableRuns.Select(r => r.Ms).ToList());
+                    var (canaryOwn, stableOwn) = (canaryRuns.Select(r => r.OwnMs).ToList(), stableRuns.Select(r => r.OwnMs).ToList());
                     Console.WriteLine($"| {name} | {pair.Name} | {weight:P0} | {canary.Count} / {stable.Count} | {Median(canary):0.0} / {Median(stable):0.0} | " +
-                                      $"{canary.Average():0.0} / {stable.Average():0.0} | {Median(canary) / Median(stable):0.00} | {canary.Average() / stable.Average():0.00} |");
+                                      $"{canary.Average():0.0} / {stable.Average():0.0} | {Median(canary) / Median(stable):0.00} | {canary.Average() / stable.Average():0.00} | " +
+                                      $"{Median(canaryOwn):0.0} / {Median(stableOwn):0.0} | {Median(canaryOwn) / Median(stableOwn):0.00} | {canaryOwn.Average() / stableOwn.Average():0.00} |");
                 }
             }
         }
@@ -101,12 +105,12 @@ internal static class CoLocatedModels
         Console.WriteLine();
     }
 
-    private static async Task<(List<double> Canary, List<double> Stable)> OpenLoopAsync(
+    private static async Task<(List<(double Ms, double OwnMs)> Canary, List<(double Ms, double OwnMs)> Stable)> OpenLoopAsync(
         Serving serving, double weight, double rate, int tokens, int canarySamples)
     {
         var random = new Random(17);
-        var canary = new List<double>();
-        var stable = new List<double>();
+        var canary = new List<(double Ms, double OwnMs)>();
+        var stable = new List<(double Ms, double OwnMs)>();
         var inFlight = new List<Task>();
         var clock = Stopwatch.StartNew();
         var due = 0.0;
@@ -126,10 +130,10 @@ internal static class CoLocatedModels
             var target = toCanary ? canary : stable;
             inFlight.Add(Task.Run(async () =>
             {
-                var ms = await serving.RequestAsync(toCanary ? 1 : 0, tokens);
+                var run = await serving.RequestAsync(toCanary ? 1 : 0, tokens);
                 lock (target)
                 {
-                    target.Add(ms);
+                    target.Add(run);
                 }
             }));
         }
@@ -160,7 +164,7 @@ internal static class CoLocatedModels
         return sorted.Length == 0 ? double.NaN : sorted[(sorted.Length - 1) / 2];
     }
 
-    /// <summary>Model i is loaded as "model-i"; <see cref="RequestAsync"/> returns a request's latency in ms.</summary>
+    /// <summary>Model i is loaded as "model-i"; <see cref="RequestAsync"/> returns a request's latency and own latency in ms.</summary>
     private sealed class Serving(IReadOnlyList<(ModelPool Pool, string Id)> models) : IAsyncDisposable
     {
         /// <summary>One pool: one device scheduler; a pair of identical paths shares one model (the canary case).</summary>
@@ -193,7 +197,7 @@ internal static class CoLocatedModels
         private static ModelSpec Spec(int i, string path, bool distinct) =>
             new($"model-{i}", path, null, 0, (Slots + (distinct ? i : 0)) * SlotTokens, Slots + (distinct ? i : 0));
 
-        public async Task<double> RequestAsync(int model, int tokens)
+        public async Task<(double Ms, double OwnMs)> RequestAsync(int model, int tokens)
         {
             var (pool, id) = models[model];
             var started = Stopwatch.GetTimestamp();
@@ -201,14 +205,17 @@ internal static class CoLocatedModels
             {
                 Model = id, Prompt = Prompt, MaxTokens = tokens, IgnoreEos = true, Sampling = SamplingOptions.Greedy,
             }, CancellationToken.None);
+            var shared = 0.0;
             await foreach (var update in request.Updates.ReadAllAsync())
             {
                 if (update.IsFinal)
                 {
+                    shared = update.SharedDeviceMs;
                     break;
                 }
             }
-            return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            return (ms, Math.Max(0, ms - shared));
         }
 
         public async ValueTask DisposeAsync()

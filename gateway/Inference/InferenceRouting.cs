@@ -137,7 +137,7 @@ internal sealed class InferenceRouting(
                 await context.Response.Body.WriteAsync(hit.Body, context.RequestAborted);
                 var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 var (cachedIn, cachedOut) = UsageParser.Parse(System.Text.Encoding.UTF8.GetString(hit.Body));
-                outcomes.Enqueue(Outcome(route, elapsed, elapsed, cachedIn, cachedOut, StatusCodes.Status200OK, cacheHit: true, clientError: false));
+                outcomes.Enqueue(Outcome(route, elapsed, elapsed, cachedIn, cachedOut, StatusCodes.Status200OK, cacheHit: true, clientError: false, sharedDeviceMs: null));
                 return;
             }
             context.Response.Headers[ResponseCache.Header] = "MISS";
@@ -159,7 +159,7 @@ internal sealed class InferenceRouting(
             var clientError = OutcomeClassifier.IsClientError(status, OutcomeClassifier.ErrorCode(tail), out var reason);
             if (clientError) clientErrors.Upstream(reason, status);
             outcomes.Enqueue(Outcome(route, Stopwatch.GetElapsedTime(started).TotalMilliseconds, recorder.FirstByteMs, tokensIn, tokensOut, status,
-                cacheHit: false, clientError));
+                cacheHit: false, clientError, UsageParser.SharedDeviceMs(tail)));
         }
 
         if (cacheKey is not null && context.Response.StatusCode == StatusCodes.Status200OK
@@ -170,9 +170,10 @@ internal sealed class InferenceRouting(
     }
 
     private InferenceCompleted Outcome(
-        InferenceRoute route, double latencyMs, double? firstByteMs, int tokensIn, int tokensOut, int status, bool cacheHit, bool clientError) =>
+        InferenceRoute route, double latencyMs, double? firstByteMs, int tokensIn, int tokensOut, int status, bool cacheHit, bool clientError,
+        double? sharedDeviceMs) =>
         new(route.RequestId, route.Domain, route.Variant, route.ModelVersion, latencyMs, firstByteMs, tokensIn, tokensOut, status,
-            status is >= 200 and < 400, cacheHit, outcomes.HashKey(route.AssignmentKey), null, clientError);
+            status is >= 200 and < 400, cacheHit, outcomes.HashKey(route.AssignmentKey), null, clientError, sharedDeviceMs);
 }
 
 /// <summary>The request id a caller can quote in feedback: theirs when they sent one, else the trace id.</summary>

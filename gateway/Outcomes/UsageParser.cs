@@ -19,6 +19,20 @@ public static partial class UsageParser
         }
     }
 
+    /// <summary>
+    /// Inference's <c>timings.shared_device_ms</c>: the device time other models took while the request was in flight, or
+    /// null when the answer carries none (a cached answer, an older inference, an error).
+    /// </summary>
+    public static double? SharedDeviceMs(string tail)
+    {
+        var matches = SharedDevice().Matches(tail);
+        return matches.Count > 0 && double.TryParse(matches[^1].Groups[1].ValueSpan, System.Globalization.NumberStyles.Float,
+            System.Globalization.CultureInfo.InvariantCulture, out var ms) && double.IsFinite(ms) && ms >= 0 ? ms : null;
+    }
+
+    [GeneratedRegex("\"shared_device_ms\"\\s*:\\s*([0-9][0-9.eE+-]{0,30})")]
+    private static partial Regex SharedDevice();
+
     [GeneratedRegex("\"prompt_tokens\"\\s*:\\s*(\\d{1,9})(?!\\d)")]
     private static partial Regex PromptTokens();
 

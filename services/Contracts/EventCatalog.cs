@@ -34,7 +34,7 @@ public static class EventCatalog
             nameof(RouteTableChanged) => new RouteTableChanged(42, [new DomainRoute("0x5678-SQLAgent", ["sql"], ["sql", "query", "table"], "rollout-0193f5a2",
                 [new RouteVariant("stable", "1.2.0", "0x5678-SQLAgent@1.2.0", 90, "inference"), new RouteVariant("canary", "1.3.0", "0x5678-SQLAgent@1.3.0", 10, "inference")], new RouteCache(true, 300), 512, ExampleTime.AddDays(-30))]),
             nameof(RollbackPerformed) => new RollbackPerformed("0x5678-SQLAgent", "1.3.0", "1.2.0", "error rate 14.2% above threshold 10%", ExampleId),
-            nameof(InferenceCompleted) => new InferenceCompleted("req-7f3a", "0x5678-SQLAgent", "canary", "1.3.0", 182.5, 41.0, 57, 128, 200, true, false, "9c1d0e7a4b2f6e11", null),
+            nameof(InferenceCompleted) => new InferenceCompleted("req-7f3a", "0x5678-SQLAgent", "canary", "1.3.0", 182.5, 41.0, 57, 128, 200, true, false, "9c1d0e7a4b2f6e11", null, false, 3.2),
             nameof(FeedbackReceived) => new FeedbackReceived("req-7f3a", "0x5678-SQLAgent", "canary", 0.9, true, "correct"),
             nameof(ExperimentConcluded) => new ExperimentConcluded(ExampleId, "0x5678-SQLAgent", "winner", "treatment", "1.3.0", true, "treatment beats control on accuracy: +4.1% (95% CI +1.2% to +7.0%), p = 0.006"),
             nameof(ExperimentTrafficChanged) => new ExperimentTrafficChanged(ExampleId, "0x5678-SQLAgent", "running", 2,

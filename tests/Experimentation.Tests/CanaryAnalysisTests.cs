@@ -71,6 +71,45 @@ public sealed class CanaryAnalysisTests(ExperimentationFactory factory) : IClass
     }
 
     [Fact]
+    public async Task A_canary_waiting_for_a_co_located_stable_is_judged_by_its_own_latency_and_a_slow_one_still_fails()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        factory.CreateClient();
+        using var broker = new BrokerPublisher(factory.VirtualHost.Name);
+        var waiting = ExperimentsApiTests.NewDomain();
+        var slow = ExperimentsApiTests.NewDomain();
+        async Task Feed(string domain, string version, double latency, double shared)
+        {
+            for (var i = 0; i < 80; i++)
+            {
+                await broker.PublishAsync(IngestionTests.Inference(domain, "stable", version, latency + i % 5, ok: true) with { SharedDeviceMs = shared });
+            }
+        }
+        // The same model cost (100 ms) on both sides; the canary's requests also waited 200 ms for the stable's steps.
+        await Feed(waiting, "1.0.0", 100, 1);
+        await Feed(waiting, "1.1.0", 300, 200);
+        // A canary whose own steps are slow: three times the cost, with nothing to discount.
+        await Feed(slow, "1.0.0", 100, 1);
+        await Feed(slow, "1.1.0", 300, 0);
+
+        var client = Client();
+        var fair = await Eventually.GetAsync(() => client.AnalyzeAsync(Request(waiting), cancellationToken: ct).ResponseAsync,
+            r => r.Metrics.Any(m => m.Metric == "latency" && m.CandidateSamples == 80 && m.BaselineSamples == 80), "co-located outcomes counted");
+        Assert.Equal("continue", fair.Verdict);
+        var latency = fair.Metrics.Single(m => m.Metric == "latency");
+        Assert.False(latency.Breached);
+        Assert.Equal(102, latency.Candidate, 9);
+        Assert.Equal(101, latency.Baseline, 9);
+        Assert.Contains("own latency", latency.Note);
+        Assert.Contains("end to end 302.0 vs 102.0 ms", latency.Note);
+
+        var caught = await Eventually.GetAsync(() => client.AnalyzeAsync(Request(slow), cancellationToken: ct).ResponseAsync,
+            r => r.Metrics.Any(m => m.Metric == "latency" && m.CandidateSamples == 80 && m.BaselineSamples == 80), "slow outcomes counted");
+        Assert.Equal("rollback", caught.Verdict);
+        Assert.True(caught.Metrics.Single(m => m.Metric == "latency").Breached);
+    }
+
+    [Fact]
     public async Task Only_outcomes_after_the_phase_start_count()
     {
         var ct = TestContext.Current.CancellationToken;

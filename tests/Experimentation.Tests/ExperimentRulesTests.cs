@@ -152,9 +152,24 @@ public sealed class OutcomeMetricsTests
     {
         var observations = OutcomeMetrics.FromInference(Evt());
         Assert.Equal(
-            [new(MetricCatalog.ErrorRate, 0, false), new(MetricCatalog.LatencyMs, 150, false), new(MetricCatalog.TimeToFirstTokenMs, 12, false),
+            [new(MetricCatalog.ErrorRate, 0, false), new(MetricCatalog.LatencyMs, 150, false), new(MetricCatalog.OwnLatencyMs, 150, false),
+             new(MetricCatalog.TimeToFirstTokenMs, 12, false),
              new(MetricCatalog.TokensIn, 10, false), new(MetricCatalog.TokensOut, 30, false)],
             observations);
+    }
+
+    [Theory]
+    [InlineData(40.0, 110.0)]
+    [InlineData(0.0, 150.0)]
+    [InlineData(null, 150.0)]
+    [InlineData(400.0, 0.0)]
+    [InlineData(double.NaN, 150.0)]
+    [InlineData(-5.0, 150.0)]
+    public void Own_latency_is_the_latency_less_the_device_time_other_models_took(double? shared, double own)
+    {
+        var observations = OutcomeMetrics.FromInference(Evt() with { SharedDeviceMs = shared });
+        Assert.Equal(150, observations.Single(o => o.Metric == MetricCatalog.LatencyMs).Value);
+        Assert.Equal(own, observations.Single(o => o.Metric == MetricCatalog.OwnLatencyMs).Value);
     }
 
     [Fact]

@@ -17,6 +17,16 @@ public sealed class OutcomeUnitTests
     public void Usage_is_read_from_the_last_usage_in_the_body(string tail, int tokensIn, int tokensOut) =>
         Assert.Equal((tokensIn, tokensOut), UsageParser.Parse(tail));
 
+    [Theory]
+    [InlineData("""{"usage":{"prompt_tokens":12},"timings":{"queue_ms":0.5,"shared_device_ms":41.25}}""", 41.25)]
+    [InlineData("data: {\"timings\":{\"shared_device_ms\":3}}\n\ndata: {\"usage\":{},\"timings\":{\"queue_ms\":0,\"shared_device_ms\":7.5e1}}\n\ndata: [DONE]", 75.0)]
+    [InlineData("""{"choices":[{"text":"\"shared_device_ms\": 900"}],"usage":{}}""", null)]
+    [InlineData("""{"timings":{"shared_device_ms":-3}}""", null)]
+    [InlineData("""{"timings":{"shared_device_ms":"x"}}""", null)]
+    [InlineData("", null)]
+    public void Shared_device_time_is_read_from_the_last_timings_and_never_from_generated_text(string tail, double? expected) =>
+        Assert.Equal(expected, UsageParser.SharedDeviceMs(tail));
+
     [Fact]
     public void Cache_keys_separate_domains_versions_paths_and_requests()
     {

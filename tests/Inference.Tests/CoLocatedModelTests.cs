@@ -50,6 +50,38 @@ public sealed class CoLocatedModelTests(TwoModelsFactory factory) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_request_says_how_much_device_time_the_other_model_took_while_it_was_in_flight()
+    {
+        var client = await ReadyAsync();
+        var ct = TestContext.Current.CancellationToken;
+        async Task<System.Text.Json.JsonElement> TimingsAsync(string model)
+        {
+            using var response = await client.PostAsync("/v1/completions",
+                Http.Json(new { model, prompt = "How long did I wait", max_tokens = 8, ignore_eos = true }), ct);
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+            using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+            return body.RootElement.GetProperty("timings").Clone();
+        }
+
+        // Alone on the device (once another test's cancelled stream has been reaped): no other model stepped, nothing to discount.
+        await Eventually.GetAsync(() => TimingsAsync(TwoModelsFactory.SecondModelId), t => t.GetProperty("shared_device_ms").GetDouble() == 0,
+            "a request with the other model idle to have waited for no other model");
+
+        // Beside a long stream on the other model, whose steps alternate with ours on the one decode thread.
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var stream = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
+        {
+            Content = Http.Json(new { model = InferenceFactory.ModelId, prompt = "A long stable answer", max_tokens = 15000, ignore_eos = true, stream = true }),
+        }, HttpCompletionOption.ResponseHeadersRead, abort.Token);
+        var reader = new StreamReader(await stream.Content.ReadAsStreamAsync(abort.Token), Encoding.UTF8);
+        Assert.StartsWith("data: ", await reader.ReadLineAsync(abort.Token));
+        var shared = await TimingsAsync(TwoModelsFactory.SecondModelId);
+        Assert.True(shared.GetProperty("shared_device_ms").GetDouble() > 0, shared.ToString());
+        Assert.True(shared.GetProperty("queue_ms").GetDouble() >= 0, shared.ToString());
+        await abort.CancelAsync();
+    }
+
+    [Fact]
     public async Task A_short_request_on_one_model_finishes_while_a_long_stream_on_the_other_goes_on()
     {
         var client = await ReadyAsync();

@@ -29,7 +29,11 @@ public sealed record InferenceCompleted(
     [property: Description("True when the request failed because of the client (a parameter the variant refused), not the model: " +
                            "consumers leave it out of the error rate and samples. A context length exceeded is not a client error. " +
                            "Absent in events of older gateways: false.")]
-    bool ClientError = false) : IntegrationEvent;
+    bool ClientError = false,
+    [property: Description("Device time, in milliseconds, that other models on the same inference device took while this request was in " +
+                           "flight (inference's timings.shared_device_ms): LatencyMs less this is what the variant's own model cost. " +
+                           "Null for cached answers, errors and older gateways or inference services.")]
+    double? SharedDeviceMs = null) : IntegrationEvent;
 
 /// <summary>A user's judgement of a response: a score in [0, 1] or thumbs, with an optional label.</summary>
 [EventName("domainplatform.feedback-received")]

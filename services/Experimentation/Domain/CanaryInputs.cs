@@ -25,7 +25,8 @@ public static class CanaryInputs
     /// One side's metrics. Accuracy needs feedback: when the caller did not ask for it by name it is judged only once
     /// the candidate has some, so a domain without feedback is not held forever.
     /// </summary>
-    public static CanaryMetrics Metrics(IReadOnlyList<AggregateRow> rows, string version, IReadOnlyList<string> metrics, bool accuracyRequired, bool candidateHasAccuracy)
+    public static CanaryMetrics Metrics(IReadOnlyList<AggregateRow> rows, string version, IReadOnlyList<string> metrics, bool accuracyRequired, bool candidateHasAccuracy,
+        string latencyMetric = MetricCatalog.LatencyMs)
     {
         AggregateRow? Row(string metric) => rows.FirstOrDefault(r => r.ModelVersion == version && r.Metric == metric);
         MetricSummary? accuracy = null;
@@ -37,7 +38,7 @@ public static class CanaryInputs
         ContinuousSummary? latency = null;
         if (metrics.Contains(Latency))
         {
-            var row = Row(MetricCatalog.LatencyMs);
+            var row = Row(latencyMetric);
             latency = row is null ? ContinuousSummary.Empty : ContinuousSummary.FromSums(row.Count, row.Sum, row.SumSquares);
         }
         BinarySummary? errors = null;
@@ -48,6 +49,22 @@ public static class CanaryInputs
         }
         return new CanaryMetrics(accuracy, latency, errors);
     }
+
+    /// <summary>
+    /// The latency a canary is judged by: each side's own latency (end-to-end less the device time other models took
+    /// while its requests were in flight) when both sides have it, else end-to-end latency (aggregates recorded before
+    /// own latency existed). Two models on one device take turns, so at 1% a canary waits for the stable's steps on
+    /// almost every token while the stable rarely waits for the canary's: end-to-end latency blames the canary for that.
+    /// </summary>
+    public static string LatencyMetricFor(IReadOnlyList<AggregateRow> rows, string baselineVersion, string candidateVersion)
+    {
+        bool Has(string version) => rows.Any(r => r.ModelVersion == version && r.Metric == MetricCatalog.OwnLatencyMs && r.Count > 0);
+        return Has(baselineVersion) && Has(candidateVersion) ? MetricCatalog.OwnLatencyMs : MetricCatalog.LatencyMs;
+    }
+
+    /// <summary>Mean end-to-end latency of one side, for the note beside an own-latency verdict; null without samples.</summary>
+    public static double? EndToEndLatency(IReadOnlyList<AggregateRow> rows, string version) =>
+        rows.FirstOrDefault(r => r.ModelVersion == version && r.Metric == MetricCatalog.LatencyMs) is { Count: > 0 } row ? row.Sum / row.Count : null;
 
     /// <summary>
     /// Unset keeps the platform default for each threshold: null for the accuracy drop and the error-rate increase

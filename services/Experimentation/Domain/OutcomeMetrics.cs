@@ -36,7 +36,12 @@ public static class OutcomeMetrics
         var observations = new List<Observation>(5) { new(MetricCatalog.ErrorRate, failed ? 1 : 0, failed) };
         // A cache hit did not run the model: it says nothing about the variant's speed or token use.
         if (evt.CacheHit || failed) return observations;
-        if (double.IsFinite(evt.LatencyMs) && evt.LatencyMs >= 0) observations.Add(new(MetricCatalog.LatencyMs, evt.LatencyMs, false));
+        if (double.IsFinite(evt.LatencyMs) && evt.LatencyMs >= 0)
+        {
+            observations.Add(new(MetricCatalog.LatencyMs, evt.LatencyMs, false));
+            var shared = evt.SharedDeviceMs is { } ms && double.IsFinite(ms) && ms > 0 ? ms : 0;
+            observations.Add(new(MetricCatalog.OwnLatencyMs, Math.Max(0, evt.LatencyMs - shared), false));
+        }
         if (evt.TimeToFirstTokenMs is { } ttft && double.IsFinite(ttft) && ttft >= 0) observations.Add(new(MetricCatalog.TimeToFirstTokenMs, ttft, false));
         if (evt.TokensIn >= 0) observations.Add(new(MetricCatalog.TokensIn, evt.TokensIn, false));
         if (evt.TokensOut >= 0) observations.Add(new(MetricCatalog.TokensOut, evt.TokensOut, false));

@@ -52,8 +52,9 @@ public sealed class CanaryAnalysisGrpcService(MetricStore metrics, NpgsqlDataSou
         var rows = await metrics.ForVersionsAsync(request.Domain, [request.BaselineVersion, request.CandidateVersion], OutcomeMetrics.FirstBucketFrom(since), ct);
         var candidateHasAccuracy = rows.Any(r => r.ModelVersion == request.CandidateVersion && r.Metric == MetricCatalog.Accuracy && r.Count > 0);
         var accuracyRequired = explicitly && chosen.Contains(CanaryInputs.Accuracy);
-        var baseline = CanaryInputs.Metrics(rows, request.BaselineVersion, chosen, accuracyRequired, candidateHasAccuracy);
-        var candidate = CanaryInputs.Metrics(rows, request.CandidateVersion, chosen, accuracyRequired, candidateHasAccuracy);
+        var latencyMetric = CanaryInputs.LatencyMetricFor(rows, request.BaselineVersion, request.CandidateVersion);
+        var baseline = CanaryInputs.Metrics(rows, request.BaselineVersion, chosen, accuracyRequired, candidateHasAccuracy, latencyMetric);
+        var candidate = CanaryInputs.Metrics(rows, request.CandidateVersion, chosen, accuracyRequired, candidateHasAccuracy, latencyMetric);
 
         CanaryVerdictResult verdict;
         try
@@ -73,7 +74,8 @@ public sealed class CanaryAnalysisGrpcService(MetricStore metrics, NpgsqlDataSou
             {
                 Metric = key, Baseline = metric.Baseline, Candidate = metric.Candidate,
                 BaselineSamples = CanaryInputs.Samples(baseline, key), CandidateSamples = CanaryInputs.Samples(candidate, key),
-                PValue = metric.PValue ?? double.NaN, Breached = metric.Verdict == MetricVerdict.Fail, Note = metric.Reason,
+                PValue = metric.PValue ?? double.NaN, Breached = metric.Verdict == MetricVerdict.Fail,
+                Note = key == CanaryInputs.Latency && latencyMetric == MetricCatalog.OwnLatencyMs ? OwnLatencyNote(metric.Reason, rows, request) : metric.Reason,
                 LimitName = metric.LimitName, Limit = metric.Limit,
             });
         }
@@ -87,6 +89,16 @@ public sealed class CanaryAnalysisGrpcService(MetricStore metrics, NpgsqlDataSou
             outboxSignal.Notify();
         }
         return reply;
+    }
+
+    /// <summary>Says that latency was judged without other models' device time, and gives the end-to-end figures beside it.</summary>
+    private static string OwnLatencyNote(string reason, IReadOnlyList<AggregateRow> rows, AnalyzeRequest request)
+    {
+        var baseline = CanaryInputs.EndToEndLatency(rows, request.BaselineVersion);
+        var candidate = CanaryInputs.EndToEndLatency(rows, request.CandidateVersion);
+        var endToEnd = baseline is { } b && candidate is { } c
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"; end to end {c:F1} vs {b:F1} ms") : "";
+        return $"{reason} (own latency: less the device time other models took{endToEnd})";
     }
 
     private static RpcException Invalid(string detail) => new(new Status(StatusCode.InvalidArgument, detail));

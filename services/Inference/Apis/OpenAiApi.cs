@@ -214,10 +214,11 @@ public static class OpenAiApi
                 else if (last is not null)
                 {
                     var usage = new Usage(last.PromptTokens, last.CompletionTokens);
-                    await WriteEventAsync(http, format.FinalChunk(id, created, spec.Model, last.FinishReason!, spec.IncludeUsage ? null : usage), ct);
+                    var timings = new Timings(last.QueueMs, last.SharedDeviceMs);
+                    await WriteEventAsync(http, format.FinalChunk(id, created, spec.Model, last.FinishReason!, spec.IncludeUsage ? null : usage, timings), ct);
                     if (spec.IncludeUsage)
                     {
-                        await WriteEventAsync(http, format.UsageChunk(id, created, spec.Model, usage), ct);
+                        await WriteEventAsync(http, format.UsageChunk(id, created, spec.Model, usage, timings), ct);
                     }
                 }
                 await http.Response.WriteAsync("data: [DONE]\n\n", ct);
@@ -237,7 +238,8 @@ public static class OpenAiApi
                 else
                 {
                     var usage = new Usage(last.PromptTokens, last.CompletionTokens);
-                    await http.Response.WriteAsJsonAsync(format.Whole(id, created, spec.Model, text.ToString(), last.FinishReason!, usage), format.WholeType, Json, ct);
+                    var timings = new Timings(last.QueueMs, last.SharedDeviceMs);
+                    await http.Response.WriteAsJsonAsync(format.Whole(id, created, spec.Model, text.ToString(), last.FinishReason!, usage, timings), format.WholeType, Json, ct);
                 }
             }
         }
@@ -291,9 +293,9 @@ public static class OpenAiApi
         string NewId();
         object FirstChunk(string id, long created, string model);
         object TextChunk(string id, long created, string model, string text);
-        object FinalChunk(string id, long created, string model, string finishReason, Usage? usage);
-        object UsageChunk(string id, long created, string model, Usage usage);
-        object Whole(string id, long created, string model, string text, string finishReason, Usage usage);
+        object FinalChunk(string id, long created, string model, string finishReason, Usage? usage, Timings timings);
+        object UsageChunk(string id, long created, string model, Usage usage, Timings timings);
+        object Whole(string id, long created, string model, string text, string finishReason, Usage usage, Timings timings);
     }
 
     private sealed class ChatFormat : IResponseFormat
@@ -304,11 +306,11 @@ public static class OpenAiApi
             new ChatCompletionChunk(id, created, model, [new ChatChunkChoice(0, new ChatDelta("assistant", ""), null)], null);
         public object TextChunk(string id, long created, string model, string text) =>
             new ChatCompletionChunk(id, created, model, [new ChatChunkChoice(0, new ChatDelta(null, text), null)], null);
-        public object FinalChunk(string id, long created, string model, string finishReason, Usage? usage) =>
-            new ChatCompletionChunk(id, created, model, [new ChatChunkChoice(0, new ChatDelta(null, null), finishReason)], usage);
-        public object UsageChunk(string id, long created, string model, Usage usage) => new ChatCompletionChunk(id, created, model, [], usage);
-        public object Whole(string id, long created, string model, string text, string finishReason, Usage usage) =>
-            new ChatCompletion(id, created, model, [new ChatChoice(0, new ChatMessageOutput("assistant", text), finishReason)], usage);
+        public object FinalChunk(string id, long created, string model, string finishReason, Usage? usage, Timings timings) =>
+            new ChatCompletionChunk(id, created, model, [new ChatChunkChoice(0, new ChatDelta(null, null), finishReason)], usage, timings);
+        public object UsageChunk(string id, long created, string model, Usage usage, Timings timings) => new ChatCompletionChunk(id, created, model, [], usage, timings);
+        public object Whole(string id, long created, string model, string text, string finishReason, Usage usage, Timings timings) =>
+            new ChatCompletion(id, created, model, [new ChatChoice(0, new ChatMessageOutput("assistant", text), finishReason)], usage, timings);
     }
 
     private sealed class CompletionFormat : IResponseFormat
@@ -319,10 +321,10 @@ public static class OpenAiApi
             new Completion(id, created, model, [new CompletionChoice(0, "", null)], null);
         public object TextChunk(string id, long created, string model, string text) =>
             new Completion(id, created, model, [new CompletionChoice(0, text, null)], null);
-        public object FinalChunk(string id, long created, string model, string finishReason, Usage? usage) =>
-            new Completion(id, created, model, [new CompletionChoice(0, "", finishReason)], usage);
-        public object UsageChunk(string id, long created, string model, Usage usage) => new Completion(id, created, model, [], usage);
-        public object Whole(string id, long created, string model, string text, string finishReason, Usage usage) =>
-            new Completion(id, created, model, [new CompletionChoice(0, text, finishReason)], usage);
+        public object FinalChunk(string id, long created, string model, string finishReason, Usage? usage, Timings timings) =>
+            new Completion(id, created, model, [new CompletionChoice(0, "", finishReason)], usage, timings);
+        public object UsageChunk(string id, long created, string model, Usage usage, Timings timings) => new Completion(id, created, model, [], usage, timings);
+        public object Whole(string id, long created, string model, string text, string finishReason, Usage usage, Timings timings) =>
+            new Completion(id, created, model, [new CompletionChoice(0, text, finishReason)], usage, timings);
     }
 }

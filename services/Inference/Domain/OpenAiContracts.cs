@@ -57,6 +57,15 @@ public sealed record Usage(
     [JsonPropertyName("total_tokens")] public int TotalTokens => PromptTokens + CompletionTokens;
 }
 
+/// <summary>
+/// Where a request's time went on the inference side, beside the OpenAI fields (as llama-server's <c>timings</c>):
+/// queued before a slot was free, and the device time other models on the same device took while the request was in
+/// flight. The gateway subtracts the latter to judge a co-located canary by its own cost.
+/// </summary>
+public sealed record Timings(
+    [property: JsonPropertyName("queue_ms")] double QueueMs,
+    [property: JsonPropertyName("shared_device_ms")] double SharedDeviceMs);
+
 public sealed record ChatMessageOutput(
     [property: JsonPropertyName("role")] string Role,
     [property: JsonPropertyName("content")] string Content);
@@ -74,7 +83,8 @@ public sealed record ChatCompletion(
     [property: JsonPropertyName("created")] long Created,
     [property: JsonPropertyName("model")] string Model,
     [property: JsonPropertyName("choices")] IReadOnlyList<ChatChoice> Choices,
-    [property: JsonPropertyName("usage")] Usage Usage)
+    [property: JsonPropertyName("usage")] Usage Usage,
+    [property: JsonPropertyName("timings"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Timings? Timings = null)
 {
     [JsonPropertyName("object")] public string Object => "chat.completion";
 }
@@ -93,7 +103,8 @@ public sealed record ChatCompletionChunk(
     [property: JsonPropertyName("created")] long Created,
     [property: JsonPropertyName("model")] string Model,
     [property: JsonPropertyName("choices")] IReadOnlyList<ChatChunkChoice> Choices,
-    [property: JsonPropertyName("usage"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Usage? Usage)
+    [property: JsonPropertyName("usage"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Usage? Usage,
+    [property: JsonPropertyName("timings"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Timings? Timings = null)
 {
     [JsonPropertyName("object")] public string Object => "chat.completion.chunk";
 }
@@ -112,7 +123,8 @@ public sealed record Completion(
     [property: JsonPropertyName("created")] long Created,
     [property: JsonPropertyName("model")] string Model,
     [property: JsonPropertyName("choices")] IReadOnlyList<CompletionChoice> Choices,
-    [property: JsonPropertyName("usage"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Usage? Usage)
+    [property: JsonPropertyName("usage"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Usage? Usage,
+    [property: JsonPropertyName("timings"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Timings? Timings = null)
 {
     [JsonPropertyName("object")] public string Object => "text_completion";
 }

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace DomainPlatform.Inference.Runtime;
 
 /// <summary>What one turn of a model on its device did.</summary>
@@ -26,6 +28,7 @@ public sealed class DeviceScheduler : IDisposable
     private readonly Thread _thread;
     private ModelScheduler[] _round = [];
     private int _firstOfRound;
+    private long _busyTicks;
     private volatile bool _disposed;
 
     public DeviceScheduler(string device)
@@ -37,6 +40,13 @@ public sealed class DeviceScheduler : IDisposable
 
     /// <summary>The device's name ("cpu", "gpu").</summary>
     public string Device { get; }
+
+    /// <summary>
+    /// Stopwatch ticks the device has spent in steps of any model. A request's wait for other models is the device's busy
+    /// time over the request's life less its own model's (<see cref="ModelScheduler.BusyTicks"/>): while a request is in
+    /// flight its model always has work, so every other model's step delays it.
+    /// </summary>
+    public long BusyTicks => Interlocked.Read(ref _busyTicks);
 
     /// <summary>Models whose steps this device runs.</summary>
     public int ModelCount { get { lock (_gate) { return _models.Count; } } }
@@ -88,10 +98,16 @@ public sealed class DeviceScheduler : IDisposable
             for (var i = 0; i < round.Length; i++)
             {
                 var model = round[(_firstOfRound + i) % round.Length];
+                var turnStarted = Stopwatch.GetTimestamp();
                 switch (model.RunTurn())
                 {
                     case StepOutcome.Stepped:
                         stepped = true;
+                        // The model's time first, then the device's: a request reading them in that order at enqueue can only
+                        // under-count its wait by one step of its own model, never count its own step as another's.
+                        var took = Stopwatch.GetTimestamp() - turnStarted;
+                        model.AddBusyTicks(took);
+                        Interlocked.Add(ref _busyTicks, took);
                         break;
                     case StepOutcome.Stopped:
                         Remove(model);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using System.Threading.Channels;
 using DomainPlatform.Inference.Domain;
@@ -14,7 +15,10 @@ public static class FinishReasons
 }
 
 /// <summary>A piece of generated text; the last update of a request carries the finish reason and the token counts.</summary>
-public sealed record GenerationUpdate(string Text, string? FinishReason = null, int PromptTokens = 0, int CompletionTokens = 0, string? Error = null)
+/// <param name="QueueMs">How long the request waited for a slot.</param>
+/// <param name="SharedDeviceMs">Device time other models on the same device took while the request was in flight (see <see cref="DeviceScheduler"/>).</param>
+public sealed record GenerationUpdate(string Text, string? FinishReason = null, int PromptTokens = 0, int CompletionTokens = 0, string? Error = null,
+    double QueueMs = 0, double SharedDeviceMs = 0)
 {
     public bool IsFinal => FinishReason is not null;
 }
@@ -54,6 +58,9 @@ public sealed class GenerationRequest
     internal bool IgnoreEos { get; }
     internal CancellationToken Cancellation { get; }
     internal long EnqueuedAt { get; set; }
+    /// <summary>The device's and the model's busy time when the request was queued (see <see cref="DeviceScheduler.BusyTicks"/>).</summary>
+    internal long DeviceBusyAtEnqueue { get; set; }
+    internal long ModelBusyAtEnqueue { get; set; }
     /// <summary>Wakes the scheduler when the caller cancels; released when the request completes.</summary>
     internal CancellationTokenRegistration CancellationWakeup { get; set; }
     internal long AdmittedAt { get; set; }
@@ -78,9 +85,10 @@ public sealed class GenerationRequest
         }
     }
 
-    internal void Complete(string finishReason, string? error = null)
+    internal void Complete(string finishReason, string? error = null, double sharedDeviceMs = 0)
     {
-        _updates.Writer.TryWrite(new GenerationUpdate("", finishReason, Prompt.Length, CompletionTokens, error));
+        var queueMs = AdmittedAt == 0 ? 0 : Stopwatch.GetElapsedTime(EnqueuedAt, AdmittedAt).TotalMilliseconds;
+        _updates.Writer.TryWrite(new GenerationUpdate("", finishReason, Prompt.Length, CompletionTokens, error, queueMs, sharedDeviceMs));
         _updates.Writer.TryComplete();
         CancellationWakeup.Dispose();
         _completed.TrySetResult();

@@ -34,6 +34,7 @@ public sealed class ModelScheduler : IDisposable
     private readonly KeyValuePair<string, object?> _modelTag;
     private int _active;
     private int _kvCells;
+    private long _busyTicks;
     private bool _stopping;
     // The embedding context and its batch, created on the device thread with the first embedding request.
     private LlamaContext? _embeddingContext;
@@ -70,6 +71,19 @@ public sealed class ModelScheduler : IDisposable
     /// <summary>Requests queued or generating.</summary>
     public int InFlight { get { lock (_gate) { return _queue.Count + _active + _embeddings.Count; } } }
     public double KvUsage => (double)Volatile.Read(ref _kvCells) / _context.ContextSize;
+    /// <summary>Stopwatch ticks the device has spent in this model's steps (its share of <see cref="DeviceScheduler.BusyTicks"/>).</summary>
+    public long BusyTicks => Interlocked.Read(ref _busyTicks);
+
+    internal void AddBusyTicks(long ticks) => Interlocked.Add(ref _busyTicks, ticks);
+
+    /// <summary>Device time other models took since the request was queued, in milliseconds (called on the device thread).</summary>
+    private double SharedDeviceMs(GenerationRequest request)
+    {
+        if (_device is null) return 0;
+        var others = (_device.BusyTicks - request.DeviceBusyAtEnqueue) - (BusyTicks - request.ModelBusyAtEnqueue);
+        return Math.Max(0, others) * 1000.0 / Stopwatch.Frequency;
+    }
+
     /// <summary>Completes when the model's last step has run (after <see cref="StopAsync"/>).</summary>
     public Task Stopped => _stopped.Task;
 
@@ -94,6 +108,8 @@ public sealed class ModelScheduler : IDisposable
                 return false;
             }
             request.EnqueuedAt = Stopwatch.GetTimestamp();
+            request.ModelBusyAtEnqueue = BusyTicks;
+            request.DeviceBusyAtEnqueue = _device?.BusyTicks ?? 0;
             _queue.AddLast(request);
         }
         Wake();
@@ -488,7 +504,7 @@ public sealed class ModelScheduler : IDisposable
             _slots[request.Slot] = null;
             _active--;
         }
-        request.Complete(reason, error);
+        request.Complete(reason, error, SharedDeviceMs(request));
         _metrics.Requests.Add(1, Tag(request), new(InferenceMetrics.FinishReasonTag, reason));
         _metrics.CompletionTokens.Add(request.CompletionTokens, Tag(request));
         if (request.CompletionTokens > 1 && request.FirstTokenAt != 0)
