@@ -12,6 +12,8 @@ public sealed class DpRun : IDisposable
     public FakeGateway Gateway { get; } = new();
     public Dictionary<string, string> Environment { get; } = new() { ["DP_URL"] = "http://gateway.test:5100", ["DP_API_KEY"] = "dpk_test" };
     public string Home { get; } = Directory.CreateTempSubdirectory("dp-tests-").FullName;
+    /// <summary>A terminal (live views, progress bars, ANSI) instead of a pipe.</summary>
+    public bool Terminal { get; init; }
 
     public async Task<DpResult> RunAsync(params string[] args)
     {
@@ -19,9 +21,9 @@ public sealed class DpRun : IDisposable
         var error = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
+            Ansi = Terminal ? AnsiSupport.Yes : AnsiSupport.No,
+            ColorSystem = Terminal ? ColorSystemSupport.Standard : ColorSystemSupport.NoColors,
+            Interactive = Terminal ? InteractionSupport.Yes : InteractionSupport.No,
             Out = new AnsiConsoleOutput(output),
         });
         console.Profile.Width = 240;

@@ -41,6 +41,55 @@ public sealed class FollowTests
         Assert.Equal("RolledBack", JsonDocument.Parse(result.Output).RootElement.GetProperty("status").GetString());
     }
 
+    [Fact]
+    public async Task A_passing_server_error_while_following_is_said_and_the_next_look_tried_but_five_in_a_row_end_it()
+    {
+        using var dp = new DpRun();
+        const string unavailable = """{"title":"Service Unavailable","status":503,"detail":"no healthy instance","service":"deployment"}""";
+        dp.Gateway.On("GET /api/rollouts/r1", 200, Rollout("Running", 0, 1))
+            .On("GET /api/rollouts/r1", 503, unavailable)
+            .On("GET /api/rollouts/r1", 200, Rollout("Succeeded", 3, 100));
+        var recovered = await dp.RunAsync("rollouts", "follow", "r1", "--interval", "0.05");
+        Assert.Equal(0, recovered.ExitCode);
+        Assert.Contains("503 Service Unavailable: no healthy instance (look 1 of 5 failed; trying again)", recovered.Error);
+
+        using var down = new DpRun();
+        down.Gateway.On("GET /api/training/jobs/j1", 200, Job("running", 0.5, "x")).On("GET /api/training/jobs/j1", 503, unavailable);
+        var gaveUp = await down.RunAsync("train", "follow", "j1", "--interval", "0.05");
+        Assert.Equal(ExitCodes.ApiError, gaveUp.ExitCode);
+        Assert.Contains("look 4 of 5 failed", gaveUp.Error);
+        Assert.Equal(6, down.Gateway.Requests.Count);
+    }
+
+    [Fact]
+    public async Task On_a_terminal_the_rollout_is_drawn_live_until_it_ends()
+    {
+        using var dp = new DpRun { Terminal = true };
+        dp.Gateway.On("GET /api/rollouts/r1", 200, Rollout("Running", 0, 1))
+            .On("GET /api/rollouts/r1", 200, Rollout("Running", 1, 10, Promote))
+            .On("GET /api/rollouts/r1", 200, Rollout("Succeeded", 3, 100, Promote));
+        var result = await dp.RunAsync("rollouts", "follow", "r1", "--interval", "0.05");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("\u001b[", result.Output);
+        Assert.Contains("rollout r1", result.Output);
+        Assert.Contains("Succeeded", result.Output);
+        Assert.Contains("promoted by hand", result.Output);
+        Assert.Contains("canary 1.1.0", result.Output);
+    }
+
+    [Fact]
+    public async Task On_a_terminal_a_training_job_gets_a_progress_bar_and_its_result()
+    {
+        using var dp = new DpRun { Terminal = true };
+        dp.Gateway.On("GET /api/training/jobs/j1", 200, Job("running", 0.4, "epoch 1/1: training batch 2/5"))
+            .On("GET /api/training/jobs/j1", 200, Job("succeeded", 1, "done", ""","trainingLoss":3.9,"artifactPath":"/x/j1.gguf" """));
+        var result = await dp.RunAsync("train", "follow", "j1", "--interval", "0.05");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("\u001b[", result.Output);
+        Assert.Contains("100%", result.Output);
+        Assert.Contains("/x/j1.gguf", result.Output);
+    }
+
     private static string Job(string state, double progress, string message, string extra = "") => $$"""
         {"id":"j1","domain":"d1","state":"{{state}}","progress":{{progress}},"epoch":1,"totalEpochs":1,"step":2,"totalSteps":5,
          "message":"{{message}}","updatedAt":"2026-12-01T12:00:00Z"{{extra}}}

@@ -17,11 +17,14 @@ public sealed class DpContext
     /// <summary>How long one request may take before the gateway counts as unreachable.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(100);
 
-    public static DpContext ForTerminal(DpEnvironment environment) => new()
+    public static DpContext ForTerminal(DpEnvironment environment)
     {
-        Console = AnsiConsole.Console,
-        Output = System.Console.Out,
-        Error = System.Console.Error,
-        Environment = environment,
-    };
+        var console = AnsiConsole.Console;
+        // Into a pipe or a file, tables keep their rows on one line (COLUMNS when set) instead of wrapping at 80.
+        if (System.Console.IsOutputRedirected)
+        {
+            console.Profile.Width = int.TryParse(environment.GetVariable("COLUMNS"), out var columns) && columns > 0 ? columns : 200;
+        }
+        return new DpContext { Console = console, Output = System.Console.Out, Error = System.Console.Error, Environment = environment };
+    }
 }

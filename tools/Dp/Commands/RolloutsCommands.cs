@@ -138,6 +138,7 @@ public static class RolloutsCommands
         if (!(intervalSeconds is >= 0.05 and <= 3600)) throw new UsageException("--interval is between 0.05 and 3600 seconds");
         var interval = TimeSpan.FromSeconds(intervalSeconds);
         var path = $"api/rollouts/{ApiClient.Segment(id)}";
+        var polling = new Polling(run, path, interval);
         var response = await run.Api.GetAsync(path, ct);
         if (!run.Json && run.Console.Profile.Capabilities.Interactive)
         {
@@ -145,8 +146,7 @@ public static class RolloutsCommands
             {
                 while (!IsEnded(response.Json))
                 {
-                    await Task.Delay(interval, ct);
-                    response = await run.Api.GetAsync(path, ct);
+                    response = await polling.NextAsync(ct);
                     live.UpdateTarget(Live(response.Json));
                 }
             });
@@ -158,8 +158,7 @@ public static class RolloutsCommands
             printer?.Print(response.Json);
             while (!IsEnded(response.Json))
             {
-                await Task.Delay(interval, ct);
-                response = await run.Api.GetAsync(path, ct);
+                response = await polling.NextAsync(ct);
                 printer?.Print(response.Json);
             }
         }
@@ -198,7 +197,7 @@ public static class RolloutsCommands
     private static IRenderable Live(JsonElement r)
     {
         var weight = r.Num("weightPercent") ?? 0;
-        var chart = new BreakdownChart().Width(60)
+        var chart = new BreakdownChart().Width(60).ShowPercentage()
             .AddItem($"stable {r.Str("baselineVersion")}", Math.Round(100 - weight, 2), Color.Blue)
             .AddItem($"canary {r.Str("candidateVersion")}", Math.Round(weight, 2), Color.Yellow);
         var steps = string.Join("  ", r.Items("steps").Select((s, i) => i == (int)(r.Num("stepIndex") ?? 0) ? $"[{Json.Format(s)}%]" : $"{Json.Format(s)}%"));

@@ -99,6 +99,7 @@ public static class TrainCommands
         if (!(intervalSeconds is >= 0.05 and <= 3600)) throw new UsageException("--interval is between 0.05 and 3600 seconds");
         var interval = TimeSpan.FromSeconds(intervalSeconds);
         var path = $"api/training/jobs/{ApiClient.Segment(id)}";
+        var polling = new Polling(run, path, interval);
         var response = await run.Api.GetAsync(path, ct);
         if (!run.Json && run.Console.Profile.Capabilities.Interactive)
         {
@@ -106,14 +107,13 @@ public static class TrainCommands
                 .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
                 .StartAsync(async progress =>
                 {
-                    var task = progress.AddTask(Views.Escape(Describe(response.Json)), maxValue: 100);
+                    var task = progress.AddTask(Views.Escape(Short(response.Json)), maxValue: 100);
                     while (true)
                     {
                         task.Value = (response.Json.Num("progress") ?? 0) * 100;
-                        task.Description = Views.Escape(Describe(response.Json));
+                        task.Description = Views.Escape(Short(response.Json));
                         if (Ended.Contains(response.Json.Str("state"))) break;
-                        await Task.Delay(interval, ct);
-                        response = await run.Api.GetAsync(path, ct);
+                        response = await polling.NextAsync(ct);
                     }
                     task.StopTask();
                 });
@@ -128,13 +128,19 @@ public static class TrainCommands
                 if (line != last && !run.Json) run.Console.WriteLine($"[{response.Json.When("updatedAt")}] {line}");
                 last = line;
                 if (Ended.Contains(response.Json.Str("state"))) break;
-                await Task.Delay(interval, ct);
-                response = await run.Api.GetAsync(path, ct);
+                response = await polling.NextAsync(ct);
             }
             if (!run.Json && response.Json.Get("error") is not null) run.Console.WriteLine($"error: {response.Json.Str("error")}");
         }
         if (run.Json) run.WriteJson(response);
         return response.Json.Str("state") == "succeeded" ? ExitCodes.Ok : ExitCodes.Unsuccessful;
+    }
+
+    /// <summary>The progress bar's label: short enough that the bar and the times keep their room on one line.</summary>
+    private static string Short(JsonElement j)
+    {
+        var text = Describe(j);
+        return text.Length <= 60 ? text : text[..59] + "…";
     }
 
     private static string Describe(JsonElement j)
