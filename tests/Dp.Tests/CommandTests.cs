@@ -162,6 +162,52 @@ public sealed class CommandTests
         Assert.Equal(0.5, body.RootElement.GetProperty("metrics").GetProperty("accuracy").GetDouble());
     }
 
+    [Fact]
+    public async Task Deploy_serves_a_version_or_rolls_back_to_it_with_the_reason()
+    {
+        using var dp = new DpRun();
+        const string view = """{"domain":"d1","stableVersion":"1.0.0","canaryVersion":null,"canaryWeight":0}""";
+        dp.Gateway.On("POST /api/deployments/d1/stable", 200, view).On("POST /api/deployments/d1/rollback", 200, view);
+        Assert.Equal(0, (await dp.RunAsync("deploy", "d1", "1.0.0")).ExitCode);
+        Assert.Equal("""{"version":"1.0.0"}""", dp.Gateway.Requests[^1].Body);
+        var rolledBack = await dp.RunAsync("deploy", "d1", "1.0.0", "--rollback", "1.1.0 answers wrong");
+        Assert.Equal(0, rolledBack.ExitCode);
+        Assert.Equal("/api/deployments/d1/rollback", dp.Gateway.Requests[^1].PathAndQuery);
+        Assert.Equal("""{"version":"1.0.0","reason":"1.1.0 answers wrong"}""", dp.Gateway.Requests[^1].Body);
+        Assert.Contains("1.0.0", rolledBack.Output);
+    }
+
+    [Fact]
+    public async Task An_alias_is_set_with_a_version_and_removed_with_remove_but_not_both()
+    {
+        using var dp = new DpRun();
+        dp.Gateway.On("PUT /api/models/d1/aliases/champion", 200, """{"version":"1.0.0","aliases":["champion"]}""")
+            .On("DELETE /api/models/d1/aliases/champion", 204, "");
+        Assert.Equal(0, (await dp.RunAsync("models", "alias", "d1", "champion", "1.0.0")).ExitCode);
+        Assert.Equal("""{"version":"1.0.0"}""", dp.Gateway.Requests[^1].Body);
+        Assert.Contains("removed alias champion", (await dp.RunAsync("models", "alias", "d1", "champion", "--remove")).Output);
+        Assert.Equal("DELETE", dp.Gateway.Requests[^1].Method);
+        var both = await dp.RunAsync("models", "alias", "d1", "champion", "1.0.0", "--remove");
+        Assert.Equal(ExitCodes.Usage, both.ExitCode);
+        Assert.Equal(2, dp.Gateway.Requests.Count);
+    }
+
+    [Fact]
+    public async Task Experiment_variants_are_read_as_name_version_and_weight_control_first()
+    {
+        using var dp = new DpRun();
+        dp.Gateway.On("POST /api/experiments", 201, """{"id":"e1","name":"ab","domain":"d1","status":"draft","variants":[]}""");
+        var result = await dp.RunAsync("experiments", "create", "--name", "ab", "--domain", "d1", "--variant", "control=1.0.0:80", "--variant", "b=1.1.0:20",
+            "--method", "bayesian", "--set", "successCriteria.minImprovement=0.05");
+        Assert.Equal(0, result.ExitCode);
+        using var body = JsonDocument.Parse(dp.Gateway.Requests.Single().Body!);
+        var variants = body.RootElement.GetProperty("variants").EnumerateArray().ToList();
+        Assert.Equal(("control", "1.0.0", 80.0), (variants[0].GetProperty("name").GetString(), variants[0].GetProperty("modelVersion").GetString(), variants[0].GetProperty("weight").GetDouble()));
+        Assert.Equal(("b", "1.1.0", 20.0), (variants[1].GetProperty("name").GetString(), variants[1].GetProperty("modelVersion").GetString(), variants[1].GetProperty("weight").GetDouble()));
+        Assert.Equal("bayesian", body.RootElement.GetProperty("analysisMethod").GetString());
+        Assert.Equal(0.05, body.RootElement.GetProperty("successCriteria").GetProperty("minImprovement").GetDouble());
+    }
+
     [Theory]
     [InlineData("--steps", "1,ten,100", "--steps: 'ten' is not a number")]
     [InlineData("--interval", "0", "--interval is between 0.05 and 3600 seconds")]

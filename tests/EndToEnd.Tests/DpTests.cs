@@ -44,6 +44,10 @@ public sealed class DpTests(PlatformFixture platform, CandidateModel candidate) 
         Assert.Contains("accuracy", compared.Output);
         await dp.OkAsync("models", "alias", domain, "champion", "1.0.0");
         Assert.Contains("champion", (await dp.OkAsync("models", "show", domain, "1.0.0")).Output);
+        await dp.OkAsync("models", "alias", domain, "champion", "--remove");
+        Assert.Empty((await dp.OkAsync("models", "show", domain, "1.0.0", "--json")).Json.GetProperty("aliases").EnumerateArray());
+        Assert.Equal(new[] { 1, 2 }, (await dp.OkAsync("domains", "show", domain, "--revisions", "--json")).Json.EnumerateArray()
+            .Select(r => r.GetProperty("revision").GetInt32()).Order().ToArray());
 
         // Deploy 1.0.0, then roll 1.1.0 out. The step lasts an hour, so only dp's commands move it: weight, pause,
         // resume and promote, while `dp rollouts follow` watches in parallel until the rollout succeeds.
@@ -67,6 +71,7 @@ public sealed class DpTests(PlatformFixture platform, CandidateModel candidate) 
         Assert.Contains("dp: looks fine", followed.Output);
         Assert.Contains("Succeeded", followed.Output);
         Assert.Equal("1.1.0", (await dp.OkAsync("deployments", domain, "--json")).Json.GetProperty("stableVersion").GetString());
+        Assert.Contains(domain, (await dp.OkAsync("deployments")).Output);
         Assert.Contains(id, (await dp.OkAsync("rollouts", "list", "--domain", domain)).Output);
         Assert.Contains("promote", (await dp.OkAsync("rollouts", "show", id)).Output);
 
@@ -95,6 +100,8 @@ public sealed class DpTests(PlatformFixture platform, CandidateModel candidate) 
         var status = await dp.OkAsync("experiments", "status", experiment);
         Assert.Contains("running", status.Output);
         Assert.Contains("control", status.Output);
+        Assert.Contains("continue", (await dp.OkAsync("experiments", "analysis", experiment)).Output);
+        Assert.Contains(experiment, (await dp.OkAsync("experiments", "list", "--domain", domain)).Output);
         var early = await dp.RunAsync("experiments", "conclude", experiment);
         Assert.Equal(ExitCodes.ApiError, early.ExitCode);
         Assert.Contains("409", early.Error);
@@ -152,5 +159,9 @@ public sealed class DpTests(PlatformFixture platform, CandidateModel candidate) 
         Assert.Equal("succeeded", shown.GetProperty("state").GetString());
         Assert.True(File.Exists(shown.GetProperty("artifactPath").GetString()));
         Assert.Contains(job, (await dp.OkAsync("train", "list", "--domain", domain)).Output);
+        // A finished job cannot be cancelled: 409 from training, exit 1.
+        var cancel = await dp.RunAsync("train", "cancel", job);
+        Assert.Equal(ExitCodes.ApiError, cancel.ExitCode);
+        Assert.Contains("409", cancel.Error);
     }
 }
