@@ -12,7 +12,10 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace DomainPlatform.Training.Tests;
 
-/// <summary>A trainer that keeps reporting progress until it is cancelled, so a job stays running as long as a test needs.</summary>
+/// <summary>
+/// A trainer that keeps reporting progress until it is cancelled, so a job stays running as long as a test needs. Its
+/// validation loss is NaN, as llama.cpp's mean loss over no batch yet is: the job must still read as JSON.
+/// </summary>
 public sealed class UntilCancelledTrainer : ITrainer
 {
     public string Name => "until-cancelled";
@@ -21,7 +24,7 @@ public sealed class UntilCancelledTrainer : ITrainer
     {
         for (var step = 1; ; step = step % 100 + 1)
         {
-            await report(new TrainingProgress(1, 1, step, 100, 1.0, null, "waiting to be cancelled"), ct);
+            await report(new TrainingProgress(1, 1, step, 100, 1.0, double.NaN, "waiting to be cancelled"), ct);
             await Task.Delay(50, ct);
         }
     }
@@ -73,6 +76,10 @@ public sealed class CancellationTests(UntilCancelledTrainingFactory factory) : I
             j => j.GetArrayLength() == 2 && j.EnumerateArray().Any(x => x.GetProperty("state").GetString() == "running" && x.GetProperty("step").GetInt32() > 0),
             "one job running and reporting, one queued behind it");
         var running = jobs.EnumerateArray().Single(x => x.GetProperty("state").GetString() == "running").GetProperty("id").GetGuid();
+        // A loss that is not a number yet is no loss: null, not a 500 for a JSON without NaN.
+        var reading = await client.GetFromJsonAsync<JsonElement>($"/api/training/jobs/{running}", ct);
+        Assert.Equal(JsonValueKind.Null, reading.GetProperty("validationLoss").ValueKind);
+        Assert.Equal(1.0, reading.GetProperty("trainingLoss").GetDouble());
         var queued = jobs.EnumerateArray().Single(x => x.GetProperty("state").GetString() == "queued").GetProperty("id").GetGuid();
 
         var cancelQueued = await client.PostAsync($"/api/training/jobs/{queued}/cancel", null, ct);

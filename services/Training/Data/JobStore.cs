@@ -146,6 +146,12 @@ public sealed class JobStore(NpgsqlDataSource db)
             "UPDATE jobs SET state = 'queued', message = 'requeued after a restart', updated_at = now() WHERE state = 'running'", cancellationToken: ct));
     }
 
+    /// <summary>
+    /// A figure as stored: a loss that is not a number (llama.cpp's mean over no batch yet, or a diverged run) is no figure,
+    /// since JSON has no NaN and a job that cannot be read is worse than one without its loss.
+    /// </summary>
+    private static double? Finite(double? value) => value is { } v && double.IsFinite(v) ? v : null;
+
     /// <summary>Persists progress; returns whether someone asked to cancel the job.</summary>
     public async Task<bool> ReportAsync(Guid id, TrainingProgress progress, CancellationToken ct)
     {
@@ -156,7 +162,8 @@ public sealed class JobStore(NpgsqlDataSource db)
                 message = @Message, updated_at = now()
             WHERE id = @id
             RETURNING cancel_requested
-            """, new { id, progress.Fraction, progress.Epoch, progress.TotalEpochs, progress.Step, progress.TotalSteps, progress.TrainingLoss, progress.ValidationLoss, progress.Message },
+            """, new { id, progress.Fraction, progress.Epoch, progress.TotalEpochs, progress.Step, progress.TotalSteps,
+                TrainingLoss = Finite(progress.TrainingLoss), ValidationLoss = Finite(progress.ValidationLoss), progress.Message },
             cancellationToken: ct));
     }
 
@@ -174,7 +181,8 @@ public sealed class JobStore(NpgsqlDataSource db)
             """, new
         {
             job.Id, state, error, message = result?.Summary ?? error,
-            result?.Metrics.TrainingLoss, result?.Metrics.ValidationLoss, result?.Metrics.Accuracy, result?.Metrics.LatencyMs,
+            TrainingLoss = Finite(result?.Metrics.TrainingLoss), ValidationLoss = Finite(result?.Metrics.ValidationLoss),
+            Accuracy = Finite(result?.Metrics.Accuracy), LatencyMs = Finite(result?.Metrics.LatencyMs),
             result?.ArtifactPath, result?.ArtifactSha256, ArtifactSize = result?.ArtifactSizeBytes,
         }, tx, cancellationToken: ct));
         await Outbox.AddAsync(connection, tx, Completed(job, result, error), ct);
