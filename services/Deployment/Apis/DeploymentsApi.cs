@@ -20,7 +20,9 @@ public static class DeploymentsApi
             "The table the gateway follows (also on gRPC GetRouteTable and in RouteTableChanged events), with its revision.");
         api.MapGet("/automatic", Automatic).Documented("ListAutomaticDeployments", "Outcomes of automatic deployment",
             "For each TrainingCompleted event: registered version, whether a canary started, and if not, why.");
-        api.MapGet("/{domain}", Get).Documented("GetDeployment", "What serves one domain", "Stable, canary and weight for one domain.", 404);
+        api.MapGet("/{domain}", Get).Documented("GetDeployment", "What serves one domain", "Stable, canary and weight for one domain, the watch of its latest promotion (watch: version, previousVersion, status, until, lastVerdict, lastReason, figures) and its latest rollback (lastRollback: type, reason).", 404);
+        api.MapGet("/{domain}/rollbacks", Rollbacks).Documented("ListRollbacks", "The domain's rollbacks",
+            "Every rollback of the domain's traffic, newest first (limit 1 to 1000, default 100), with its type (emergency, automatic, gradual, manual, scheduled), reason, versions, rollout and actor: what RollbackPerformed published.", 400);
         api.MapPost("/{domain}/stable", Deploy).Documented("DeployStable", "Deploy a version as stable",
             "Puts a registered version on all of the domain's traffic at once (inference loads it first). Refused while a rollout runs; use a rollout to move traffic gradually. 422 when inference refuses the model file.", 400, 404, 409, 422, 502);
         api.MapPost("/{domain}/rollback", Rollback).Documented("RollbackToVersion", "Roll back to an earlier version",
@@ -44,6 +46,12 @@ public static class DeploymentsApi
 
     public static async Task<Ok<DeploymentView>> Get(string domain, DeploymentService deployments, CancellationToken ct) =>
         TypedResults.Ok(await deployments.GetAsync(domain, ct) ?? throw DeploymentProblem.NotFound("Deployment", $"Nothing is deployed for '{domain}'."));
+
+    public static async Task<Ok<IReadOnlyList<RollbackView>>> Rollbacks(string domain, int? limit, DeploymentService deployments, CancellationToken ct)
+    {
+        if (limit is < 1 or > 1000) throw DeploymentProblem.Invalid("limit", "limit is between 1 and 1000.");
+        return TypedResults.Ok(await deployments.RollbacksAsync(domain, limit ?? 100, ct));
+    }
 
     public static async Task<Ok<DeploymentView>> Deploy(string domain, DeployRequest request, DeploymentService deployments, HttpContext http, CancellationToken ct) =>
         TypedResults.Ok(await deployments.SetStableAsync(domain, request.Version, null, ApiSupport.ActorOf(http), ct));
