@@ -158,6 +158,13 @@ public sealed partial class DeploymentService(
     public async Task<DeploymentView> SetStableAsync(
         UnitOfWork uow, string domain, string version, string? rollbackReason, string actor, CancellationToken ct, string? rollbackType = null, string? how = null)
     {
+        return await SetStableAsync(uow, domain, version, rollbackReason, actor, ct, rollbackType, how, endWatch: true);
+    }
+
+    /// <param name="endWatch">False when the watch itself rolls back: it records its own end.</param>
+    private async Task<DeploymentView> SetStableAsync(
+        UnitOfWork uow, string domain, string version, string? rollbackReason, string actor, CancellationToken ct, string? rollbackType, string? how, bool endWatch)
+    {
         var owner = await DomainService.RequireAsync(uow, domain, ct);
         if (owner.Status != DomainService.Active) throw DeploymentProblem.Conflict("Domain is archived", $"'{domain}' is archived and serves nothing.");
         if (await ActiveRolloutAsync(uow, domain, ct) is { } running)
@@ -185,7 +192,7 @@ public sealed partial class DeploymentService(
         await uow.PublishAsync(new ModelDeployed(domain, version, AliasRules.Stable, 100), ct);
         if (rollbackReason is not null)
         {
-            await PromotionWatches.EndAsync(uow, domain, $"rolled back to {version}", actor, ct);
+            if (endWatch) await PromotionWatches.EndAsync(uow, domain, $"rolled back to {version}", actor, ct);
             await PromotionWatches.RecordRollbackAsync(uow,
                 new RollbackPerformed(domain, before!.StableVersion!, version, rollbackReason, null, rollbackType ?? RollbackTypes.Manual), actor, ct);
         }
@@ -401,13 +408,14 @@ public sealed partial class DeploymentService(
     /// An alert about a model version (AlertRaised, consumed idempotently): CRITICAL or EMERGENCY about a rollout's
     /// canary sends all its traffic back at once (emergency); WARNING lowers its weight one planned step (gradual; from
     /// the first step to 0). CRITICAL or EMERGENCY about a stable version under its post-promotion watch rolls back to the
-    /// previous stable (emergency). Anything else changes nothing. Returns what it did, for the log.
+    /// previous stable (emergency). Anything else changes nothing. Returns whether it acted and what it did or why not.
     /// </summary>
-    public async Task<string?> OnAlertAsync(UnitOfWork uow, AlertRaised alert, CancellationToken ct)
+    public async Task<(bool Acted, string Outcome)> OnAlertAsync(UnitOfWork uow, AlertRaised alert, CancellationToken ct)
     {
-        if (RollbackRules.TypeForAlert(alert.Level) is not { } type || alert.Domain is not { } domain || alert.ModelVersion is not { } version) return null;
+        if (RollbackRules.TypeForAlert(alert.Level) is not { } type) return (false, $"a {alert.Level} alert moves no traffic");
         // Experimentation stops or rolls back an experiment itself; its alerts are the news of that.
-        if (alert.ExperimentId is not null) return null;
+        if (alert.ExperimentId is not null) return (false, "an experiment's alert: experimentation acts on its experiments itself");
+        if (alert.Domain is not { } domain || alert.ModelVersion is not { } version) return (false, "the alert names no domain and model version");
         var actor = $"alert:{alert.AlertId}";
         var why = $"{alert.Level} alert: {alert.Message}";
         var now = clock.GetUtcNow().UtcDateTime;
@@ -418,16 +426,17 @@ public sealed partial class DeploymentService(
                 ? CanaryStateMachine.RollBackNow(rollout.Policy, rollout.State, now, $"emergency rollback: {why}")
                 : CanaryStateMachine.StepDown(rollout.Policy, rollout.State, now, $"gradual rollback: {why}");
             var after = await ApplyAsync(uow, rollout, transition, null, actor, null, ct, type);
-            return $"rollout {rollout.Id}: {after.LastReason}";
+            return (true, $"rollout {rollout.Id}: {after.LastReason}");
         }
-        if (type == RollbackTypes.Emergency && await PromotionWatches.FindAsync(uow, domain, lockRow: true, ct) is { State.IsWatching: true } watch
-            && watch.Version == version)
+        var watch = await PromotionWatches.FindAsync(uow, domain, lockRow: true, ct);
+        if (watch is { State.IsWatching: true } && watch.Version == version)
         {
+            if (type != RollbackTypes.Emergency) return (false, $"{version} is the stable version under watch: a warning moves none of its traffic, the watch's checks judge it");
             var decision = PromotionWatch.RollBackNow(watch.State, RollbackTypes.Emergency, $"emergency rollback after promotion of {version}: {why}");
             await RollBackWatchedAsync(uow, domain, watch, decision, null, actor, ct);
-            return $"watch of {version}: {decision.Reason}";
+            return (true, $"watch of {version}: {decision.Reason}");
         }
-        return null;
+        return (false, $"{version} is neither the canary of a running rollout of '{domain}' nor a stable version under its post-promotion watch");
     }
 
     /// <summary>
@@ -489,7 +498,7 @@ public sealed partial class DeploymentService(
             await PromotionWatches.SaveAsync(uow, domain, PromotionWatch.End(watch.State, $"{watch.Version} no longer serves alone"), figures, ct);
             return;
         }
-        await SetStableAsync(uow, domain, watch.PreviousVersion, decision.Reason, actor, ct, decision.RollbackType ?? RollbackTypes.Automatic);
+        await SetStableAsync(uow, domain, watch.PreviousVersion, decision.Reason, actor, ct, decision.RollbackType ?? RollbackTypes.Automatic, null, endWatch: false);
         await PromotionWatches.SaveAsync(uow, domain, decision.Next, figures, ct);
         await AuditLog.WriteAsync(uow, actor, PromotionWatches.EntityType, domain, "rollback", watch with { Figures = null }, decision.Next, ct, decision.Reason);
     }
