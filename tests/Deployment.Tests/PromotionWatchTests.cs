@@ -81,6 +81,14 @@ public sealed class PromotionWatchTests
     }
 
     [Fact]
+    public void A_rollback_verdict_on_critical_figures_keeps_the_analysis_reason_and_is_an_emergency()
+    {
+        IReadOnlyList<CheckFigure> failing = [new(RollbackRules.ErrorRate, 0.01, 0.3, 500, 400, "maxErrorRateIncrease", 0.02)];
+        var decision = Check(Watching, AnalysisVerdict.Rollback, failing, T0.AddSeconds(60), "error rate 30% vs 1%");
+        Assert.Equal((WatchAction.RollBack, RollbackTypes.Emergency, "post-promotion watch of 1.1.0: error rate 30% vs 1%"), (decision.Action, decision.RollbackType, decision.Reason));
+    }
+
+    [Fact]
     public void Five_failed_checks_in_a_row_roll_back_as_an_emergency_and_a_good_check_resets_them()
     {
         var state = Watching;

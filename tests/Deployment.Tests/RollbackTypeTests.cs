@@ -151,6 +151,28 @@ public sealed class RollbackTypeTests(DeploymentFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task A_rollback_verdict_is_an_automatic_rollback_with_the_analysis_reason()
+    {
+        var client = factory.CreateClient();
+        var domain = await CreateDomainAsync(client);
+        HoldOthers(_ =>
+        {
+            var reply = new AnalyzeReply { Verdict = "rollback", Reason = "latency 170.0 vs 100.0 (x1.70) is above x1.5 (p = 0.001)" };
+            reply.Metrics.Add(new MetricComparison { Metric = "latency", Baseline = 100, Candidate = 170, BaselineSamples = 500, CandidateSamples = 300, Breached = true, LimitName = "maxLatencyRatio", Limit = 1.5 });
+            return reply;
+        }, domain);
+        await RegisterOkAsync(client, domain, "1.0.0");
+        await RegisterOkAsync(client, domain, "1.1.0");
+        await DeployStableAsync(client, domain, "1.0.0");
+        var id = await StartRolloutAsync(client, domain, "1.1.0");
+
+        var done = await WaitForRolloutAsync(client, id, r => Status(r) == "RolledBack", "the rollback");
+        Assert.Equal(("automatic", "rollback: latency 170.0 vs 100.0 (x1.70) is above x1.5 (p = 0.001)"),
+            (done.GetProperty("rollbackType").GetString(), done.GetProperty("lastReason").GetString()));
+        Assert.Equal("automatic", (await GetJsonAsync(client, $"/api/deployments/{domain}")).GetProperty("lastRollback").GetProperty("type").GetString());
+    }
+
+    [Fact]
     public async Task Five_failed_checks_in_a_row_roll_a_canary_back_as_an_emergency()
     {
         var client = factory.CreateClient();

@@ -44,8 +44,9 @@ public static class PromotionWatch
         state.IsWatching && (state.LastCheckedAt is not { } last || now - last >= interval || now >= state.Until);
 
     /// <summary>
-    /// Applies one check: an emergency (see <see cref="RollbackRules"/>) or a rollback verdict rolls back; a window that has
-    /// run out passes; anything else keeps watching. A rollback wins over the end of the window: the last check counts.
+    /// Applies one check: a rollback verdict (automatic; emergency when the figures are critical) or an emergency (see
+    /// <see cref="RollbackRules"/>) whatever the verdict rolls back; a window that has run out passes; anything else keeps
+    /// watching. A rollback wins over the end of the window: the last check counts.
     /// </summary>
     public static WatchDecision OnCheck(
         WatchState state, AnalysisVerdict verdict, IReadOnlyList<CheckFigure> figures, long minSamples, double maxErrorRateIncrease, DateTime now, string reason)
@@ -53,13 +54,14 @@ public static class PromotionWatch
         Require(state);
         var check = RollbackRules.Check(figures, minSamples, maxErrorRateIncrease, state.FailedChecks);
         var checkedState = state with { FailedChecks = check.FailedInRow, LastVerdict = verdict.ToString().ToLowerInvariant(), LastCheckedAt = now };
+        if (verdict == AnalysisVerdict.Rollback)
+        {
+            // The analysis' own reason; critical figures make it an emergency.
+            return RollBack(checkedState, check.Emergency is null ? RollbackTypes.Automatic : RollbackTypes.Emergency, $"post-promotion watch of {state.Version}: {reason}");
+        }
         if (check.Emergency is { } why)
         {
             return RollBack(checkedState, RollbackTypes.Emergency, $"emergency after promotion of {state.Version}: {why}");
-        }
-        if (verdict == AnalysisVerdict.Rollback)
-        {
-            return RollBack(checkedState, RollbackTypes.Automatic, $"post-promotion watch of {state.Version}: {reason}");
         }
         if (now >= state.Until)
         {

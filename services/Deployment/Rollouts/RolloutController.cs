@@ -89,7 +89,8 @@ public sealed partial class RolloutController(
         var figures = AnalysisFigure.From(reply.Metrics);
         // Beyond the verdict: an emergency (critical figures, or too many failed checks in a row) sends all traffic back now.
         var check = RollbackRules.Check(figures.Select(f => f.ToCheck()).ToList(), rollout.MinSamples, thresholds.MaxErrorRateIncrease, rollout.FailedChecks);
-        var transition = check.Emergency is { } emergency
+        // A rollback verdict keeps the analysis' reason (an emergency when the figures are critical).
+        var transition = check.Emergency is { } emergency && verdict != AnalysisVerdict.Rollback
             ? CanaryStateMachine.RollBackNow(rollout.Policy, rollout.State, now, $"emergency rollback: {emergency}")
             : CanaryStateMachine.OnVerdict(rollout.Policy, rollout.State, verdict, samples, now, string.IsNullOrWhiteSpace(reply.Reason) ? reply.Verdict : reply.Reason);
         var record = new AnalysisRecord(reply.Verdict, reply.Reason, figures);
