@@ -37,7 +37,7 @@ public sealed record RollbackPerformed(
     string ToVersion,
     string Reason,
     Guid? RolloutId,
-    [property: Description("What kind of rollback: emergency (all traffic back at once on an emergency), automatic (an analysis verdict: a canary's or the post-promotion watch's), gradual (the canary's weight lowered step by step to 0), manual (an operator's, immediate or gradual) or scheduled (at a time an operator chose). Null from publishers before the field.")]
+    [property: Description("What kind of rollback: emergency (all traffic back at once on an emergency), automatic (the verdict of a canary analysis or of the post-promotion watch), gradual (the canary weight lowered step by step to 0), manual (by an operator, immediate or gradual) or scheduled (at a time an operator chose). Null from publishers before the field.")]
     string? Type = null) : IntegrationEvent;
 
 /// <summary>The kinds of rollback in <see cref="RollbackPerformed.Type"/>.</summary>
