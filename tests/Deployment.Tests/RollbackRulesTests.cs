@@ -104,6 +104,12 @@ public sealed class RollbackRulesTests
     public void An_alerts_level_chooses_the_rollback(string level, string? type) => Assert.Equal(type, RollbackRules.TypeForAlert(level));
 
     [Fact]
+    public void Alert_levels_rank_in_the_monitors_order()
+    {
+        Assert.Equal([-1, 0, 1, 2, 3], new[] { "unknown", "INFO", "warning", "CRITICAL", " EMERGENCY " }.Select(RollbackRules.LevelRank));
+    }
+
+    [Fact]
     public void Gradual_weights_go_down_in_equal_steps_to_zero()
     {
         Assert.Equal([33.33, 16.67, 0], RollbackRules.GradualWeights(50, 3));

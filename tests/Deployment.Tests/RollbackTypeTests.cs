@@ -85,8 +85,11 @@ public sealed class RollbackTypeTests(DeploymentFactory factory) : IClassFixture
         await PublishAsync(first);
         var lowered = await WaitForRolloutAsync(client, id, r => r.GetProperty("weightPercent").GetDouble() == 10, "the canary lowered to 10%");
         Assert.Equal("Running", Status(lowered));
-        Assert.StartsWith("gradual rollback: WARNING alert:", lowered.GetProperty("lastReason").GetString());
-        Assert.EndsWith("weight 50% to 10%", lowered.GetProperty("lastReason").GetString());
+        // The step down's own decision (the analysis goes on at the lower weight, so lastReason moves on).
+        var stepDown = lowered.GetProperty("decisions").EnumerateArray().Single(d => d.GetProperty("action").GetString() == "stepdown");
+        Assert.StartsWith("gradual rollback: WARNING alert:", stepDown.GetProperty("reason").GetString());
+        Assert.EndsWith("weight 50% to 10%", stepDown.GetProperty("reason").GetString());
+        Assert.StartsWith("alert:", stepDown.GetProperty("actor").GetString());
         Assert.Equal(10, (await GetJsonAsync(client, $"/api/deployments/{domain}")).GetProperty("canaryWeight").GetDouble());
 
         // Redelivered (the same event), then a second warning: only the second lowers it again.
@@ -124,6 +127,13 @@ public sealed class RollbackTypeTests(DeploymentFactory factory) : IClassFixture
             Assert.Equal("ignored", seen[0].GetProperty("action").GetString());
         }
         Assert.Contains("neither the canary", (await GetJsonAsync(client, $"/api/audit?entityType=alert&entityId={other}"))[0].GetProperty("reason").GetString());
+
+        // The stable is at EMERGENCY on the error rate: a CRITICAL canary is no reason to send its traffic there.
+        var critical = Guid.NewGuid();
+        await PublishAsync(Alert(critical, "CRITICAL", domain, "1.1.0", value: 0.3));
+        var judged = await Eventually.GetAsync(() => GetJsonAsync(client, $"/api/audit?entityType=alert&entityId={critical}"), a => a.GetArrayLength() == 1, "the canary's alert handled");
+        Assert.Equal("ignored", judged[0].GetProperty("action").GetString());
+        Assert.Equal("1.0.0, where the traffic would go back, is at EMERGENCY on error_rate too: rolling back would not help", judged[0].GetProperty("reason").GetString());
         var rollout = await GetJsonAsync(client, $"/api/rollouts/{id}");
         Assert.Equal(("Running", 10.0), (Status(rollout), rollout.GetProperty("weightPercent").GetDouble()));
         await client.PostAsJsonAsync($"/api/rollouts/{id}/abort", new { reason = "test over" }, Ct);

@@ -412,16 +412,23 @@ public sealed partial class DeploymentService(
     /// </summary>
     public async Task<(bool Acted, string Outcome)> OnAlertAsync(UnitOfWork uow, AlertRaised alert, CancellationToken ct)
     {
-        if (RollbackRules.TypeForAlert(alert.Level) is not { } type) return (false, $"a {alert.Level} alert moves no traffic");
         // Experimentation stops or rolls back an experiment itself; its alerts are the news of that.
         if (alert.ExperimentId is not null) return (false, "an experiment's alert: experimentation acts on its experiments itself");
         if (alert.Domain is not { } domain || alert.ModelVersion is not { } version) return (false, "the alert names no domain and model version");
+        // Every level is remembered (INFO too: back to normal), newest first by when it was raised.
+        await uow.ExecuteAsync("""
+            INSERT INTO alert_levels (domain_id, model_version, metric, level, occurred_at) VALUES (@domain, @version, @Metric, @Level, @OccurredAt)
+            ON CONFLICT (domain_id, model_version, metric) DO UPDATE SET level = EXCLUDED.level, occurred_at = EXCLUDED.occurred_at
+            WHERE alert_levels.occurred_at <= EXCLUDED.occurred_at
+            """, new { domain, version, alert.Metric, Level = alert.Level.Trim().ToUpperInvariant(), alert.OccurredAt }, ct);
+        if (RollbackRules.TypeForAlert(alert.Level) is not { } type) return (false, $"a {alert.Level} alert moves no traffic");
         var actor = $"alert:{alert.AlertId}";
         var why = $"{alert.Level} alert: {alert.Message}";
         var now = clock.GetUtcNow().UtcDateTime;
         if (await ActiveRolloutAsync(uow, domain, ct) is { } rolloutId
             && await FindRolloutAsync(uow, rolloutId, lockRow: true, ct) is { } rollout && rollout.CandidateVersion == version)
         {
+            if (await AsBadAsync(uow, domain, rollout.BaselineVersion, alert, ct) is { } same) return (false, same);
             var transition = type == RollbackTypes.Emergency
                 ? CanaryStateMachine.RollBackNow(rollout.Policy, rollout.State, now, $"emergency rollback: {why}")
                 : CanaryStateMachine.StepDown(rollout.Policy, rollout.State, now, $"gradual rollback: {why}");
@@ -432,11 +439,26 @@ public sealed partial class DeploymentService(
         if (watch is { State.IsWatching: true } && watch.Version == version)
         {
             if (type != RollbackTypes.Emergency) return (false, $"{version} is the stable version under watch: a warning moves none of its traffic, the watch's checks judge it");
+            if (await AsBadAsync(uow, domain, watch.PreviousVersion, alert, ct) is { } same) return (false, same);
             var decision = PromotionWatch.RollBackNow(watch.State, RollbackTypes.Emergency, $"emergency rollback after promotion of {version}: {why}");
-            await RollBackWatchedAsync(uow, domain, watch, decision, null, actor, ct);
-            return (true, $"watch of {version}: {decision.Reason}");
+            return await RollBackWatchedAsync(uow, domain, watch, decision, null, actor, ct)
+                ? (true, $"watch of {version}: {decision.Reason}")
+                : (false, $"{version} no longer serves alone: nothing to roll back");
         }
         return (false, $"{version} is neither the canary of a running rollout of '{domain}' nor a stable version under its post-promotion watch");
+    }
+
+    /// <summary>
+    /// Why going back to <paramref name="target"/> would not help (its last alert on the metric is at the same level or
+    /// worse), or null: a canary failing as often as its stable is no reason to roll it back.
+    /// </summary>
+    private static async Task<string?> AsBadAsync(UnitOfWork uow, string domain, string target, AlertRaised alert, CancellationToken ct)
+    {
+        var level = await uow.QuerySingleOrDefaultAsync<string?>(
+            "SELECT level FROM alert_levels WHERE domain_id = @domain AND model_version = @target AND metric = @Metric", new { domain, target, alert.Metric }, ct);
+        return level is not null && RollbackRules.LevelRank(level) >= RollbackRules.LevelRank(alert.Level)
+            ? $"{target}, where the traffic would go back, is at {level} on {alert.Metric} too: rolling back would not help"
+            : null;
     }
 
     /// <summary>
@@ -489,18 +511,19 @@ public sealed partial class DeploymentService(
     private partial void LogWatchRollbackRefused(string domain, string version, string reason);
 
     /// <summary>The watched version degraded: back to the previous stable at once, the watch closed as rolled back.</summary>
-    private async Task RollBackWatchedAsync(UnitOfWork uow, string domain, WatchView watch, WatchDecision decision, object? figures, string actor, CancellationToken ct)
+    private async Task<bool> RollBackWatchedAsync(UnitOfWork uow, string domain, WatchView watch, WatchDecision decision, object? figures, string actor, CancellationToken ct)
     {
         var deployed = await FindAsync(uow, domain, ct);
         if (deployed?.StableVersion != watch.Version || await ActiveRolloutAsync(uow, domain, ct) is not null)
         {
             // Traffic moved some other way first; the watch has nothing left to roll back.
             await PromotionWatches.SaveAsync(uow, domain, PromotionWatch.End(watch.State, $"{watch.Version} no longer serves alone"), figures, ct);
-            return;
+            return false;
         }
         await SetStableAsync(uow, domain, watch.PreviousVersion, decision.Reason, actor, ct, decision.RollbackType ?? RollbackTypes.Automatic, null, endWatch: false);
         await PromotionWatches.SaveAsync(uow, domain, decision.Next, figures, ct);
         await AuditLog.WriteAsync(uow, actor, PromotionWatches.EntityType, domain, "rollback", watch with { Figures = null }, decision.Next, ct, decision.Reason);
+        return true;
     }
 
     /// <summary>Whether a transition begins a new analysis phase of a rollout that goes on: a new step, a weight set by hand, a resume.</summary>

@@ -91,6 +91,16 @@ public static class RollbackRules
         _ => null,
     };
 
+    /// <summary>The order of alert levels (INFO 0 to EMERGENCY 3); an unknown level ranks below INFO.</summary>
+    public static int LevelRank(string level) => level.Trim().ToUpperInvariant() switch
+    {
+        "INFO" => 0,
+        "WARNING" => 1,
+        "CRITICAL" => 2,
+        "EMERGENCY" => 3,
+        _ => -1,
+    };
+
     public const int MaxGradualSteps = 20;
     public const double MaxGradualStepSeconds = 24 * 3600;
 

@@ -40,3 +40,14 @@ ALTER TABLE rollouts ADD COLUMN IF NOT EXISTS failed_checks int NOT NULL DEFAULT
 ALTER TABLE rollouts ADD COLUMN IF NOT EXISTS rollback_type text;
 ALTER TABLE rollouts ADD COLUMN IF NOT EXISTS rollback_plan jsonb;
 ALTER TABLE rollouts ADD COLUMN IF NOT EXISTS rollback_due_at timestamptz;
+
+-- The latest alert level of each domain's model version and metric, as the AlertRaised events told it: an alert about a
+-- canary acts only when the version traffic would go back to is not at that level too.
+CREATE TABLE IF NOT EXISTS alert_levels (
+    domain_id      text NOT NULL,
+    model_version  text NOT NULL,
+    metric         text NOT NULL,
+    level          text NOT NULL,
+    occurred_at    timestamptz NOT NULL,
+    PRIMARY KEY (domain_id, model_version, metric)
+);
