@@ -265,6 +265,41 @@ public sealed class RollbackTypeTests(DeploymentFactory factory) : IClassFixture
         Assert.Single(audit.EnumerateArray());
     }
 
+    [Fact]
+    public async Task A_scheduled_rollback_of_the_stable_version_is_made_at_its_time_and_one_can_be_cancelled()
+    {
+        HoldOthers();
+        var client = factory.CreateClient();
+        var domain = await CreateDomainAsync(client);
+        await RegisterOkAsync(client, domain, "1.0.0");
+        await RegisterOkAsync(client, domain, "1.1.0");
+        await DeployStableAsync(client, domain, "1.0.0");
+        await DeployStableAsync(client, domain, "1.1.0");
+        await AssertProblemAsync(await client.PostAsJsonAsync($"/api/deployments/{domain}/rollback", new { version = "1.0.0", reason = "x", at = DateTimeOffset.UtcNow.AddMinutes(-1) }, Ct),
+            HttpStatusCode.BadRequest, "at");
+        await AssertProblemAsync(await client.PostAsJsonAsync($"/api/deployments/{domain}/rollback", new { version = "1.1.0", reason = "x", at = DateTimeOffset.UtcNow.AddHours(1) }, Ct),
+            HttpStatusCode.Conflict, "already serves");
+
+        var later = await client.PostAsJsonAsync($"/api/deployments/{domain}/rollback", new { version = "1.0.0", reason = "maintenance window", at = DateTimeOffset.UtcNow.AddHours(1) }, Ct);
+        Assert.Equal(HttpStatusCode.OK, later.StatusCode);
+        Assert.Equal("1.0.0", (await later.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("scheduledRollback").GetProperty("version").GetString());
+        var cancelled = await client.DeleteAsync($"/api/deployments/{domain}/rollback", Ct);
+        Assert.Equal(HttpStatusCode.OK, cancelled.StatusCode);
+        Assert.Equal(JsonValueKind.Null, (await cancelled.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("scheduledRollback").ValueKind);
+        await AssertProblemAsync(await client.DeleteAsync($"/api/deployments/{domain}/rollback", Ct), HttpStatusCode.NotFound, "No rollback");
+
+        var at = DateTimeOffset.UtcNow.AddSeconds(3);
+        var planned = await client.PostAsJsonAsync($"/api/deployments/{domain}/rollback", new { version = "1.0.0", reason = "end of the trial", at }, Ct);
+        Assert.Equal("1.1.0", (await planned.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("stableVersion").GetString());
+        var done = await Eventually.GetAsync(() => GetJsonAsync(client, $"/api/deployments/{domain}"), d => d.GetProperty("stableVersion").GetString() == "1.0.0", "the scheduled rollback");
+        var last = done.GetProperty("lastRollback");
+        Assert.Equal(("scheduled", "scheduled rollback: end of the trial", "1.1.0"), (last.GetProperty("type").GetString(), last.GetProperty("reason").GetString(), last.GetProperty("fromVersion").GetString()));
+        Assert.True(last.GetProperty("at").GetDateTime() >= at.UtcDateTime);
+        Assert.Equal(JsonValueKind.Null, done.GetProperty("scheduledRollback").ValueKind);
+        var audit = await GetJsonAsync(client, $"/api/audit?entityType=deployment&entityId={domain}");
+        Assert.Equal(["rollback", "rollback-scheduled", "rollback-cancelled", "rollback-scheduled", "deploy", "deploy"], audit.EnumerateArray().Select(a => a.GetProperty("action").GetString()));
+    }
+
     /// <summary>Messages waiting or in flight in the service's queue for an event (RabbitMQ's management API).</summary>
     private async Task<long> QueueDepthAsync(string eventName)
     {

@@ -20,6 +20,8 @@ public sealed record DeploymentView
     public WatchView? Watch { get; init; }
     /// <summary>The domain's latest rollback, with its type and reason; null when it never rolled back.</summary>
     public RollbackView? LastRollback { get; init; }
+    /// <summary>A rollback of the stable version planned for a time; null when none is.</summary>
+    public ScheduledRollbackView? ScheduledRollback { get; init; }
 }
 
 public sealed record RolloutView
@@ -116,7 +118,86 @@ public sealed partial class DeploymentService(
     {
         Watch = await PromotionWatches.FindAsync(db, view.Domain, ct),
         LastRollback = (await PromotionWatches.RollbacksAsync(db, view.Domain, 1, ct)).FirstOrDefault(),
+        ScheduledRollback = await PromotionWatches.ScheduledAsync(db, view.Domain, ct),
     };
+
+    /// <summary>
+    /// Plans a rollback of the domain's stable version to <paramref name="version"/> at <paramref name="at"/> (type
+    /// scheduled); at that time it is made as <c>POST /rollback</c> would, and refused then for the same reasons. One
+    /// per domain: a new plan replaces the one before (audited).
+    /// </summary>
+    public async Task<DeploymentView> ScheduleRollbackAsync(string domain, string? version, string? reason, DateTimeOffset at, string actor, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(version)) errors["version"] = ["The version to roll back to is required."];
+        if (string.IsNullOrWhiteSpace(reason)) errors["reason"] = ["A rollback needs a reason."];
+        if (at <= clock.GetUtcNow()) errors["at"] = ["A scheduled rollback is at a time in the future (ISO 8601 with an offset, e.g. 2026-12-01T22:00:00Z); leave it out to roll back now."];
+        if (errors.Count > 0) throw DeploymentProblem.Invalid(errors);
+        await using var uow = await UnitOfWork.BeginAsync(db, signal, ct);
+        await DomainService.RequireAsync(uow, domain, ct);
+        await VersionRegistry.RequireAsync(uow, domain, version!, ct);
+        var current = await FindAsync(uow, domain, ct);
+        if (current?.StableVersion is null) throw DeploymentProblem.Conflict("Nothing to roll back", $"'{domain}' has no stable version to roll back from.");
+        if (current.StableVersion == version) throw DeploymentProblem.Conflict("Already deployed", $"'{domain}' already serves {version}.");
+        var before = await PromotionWatches.ScheduledAsync(uow, domain, ct);
+        await uow.ExecuteAsync("""
+            INSERT INTO scheduled_rollbacks (domain_id, version, reason, actor, at) VALUES (@domain, @version, @reason, @actor, @at)
+            ON CONFLICT (domain_id) DO UPDATE SET version = EXCLUDED.version, reason = EXCLUDED.reason, actor = EXCLUDED.actor, at = EXCLUDED.at, created_at = now()
+            """, new { domain, version, reason = reason!.Trim(), actor, at = at.UtcDateTime }, ct);
+        var planned = await PromotionWatches.ScheduledAsync(uow, domain, ct);
+        await AuditLog.WriteAsync(uow, actor, "deployment", domain, "rollback-scheduled", before, planned, ct, $"scheduled rollback to {version} at {at.UtcDateTime:O}: {reason!.Trim()}");
+        await uow.CommitAsync(ct);
+        return (await GetAsync(domain, ct))!;
+    }
+
+    /// <summary>Makes the domain's scheduled rollback once its time has come (any replica; the row lock makes it once).</summary>
+    public async Task<bool> RunScheduledRollbackAsync(string domain, CancellationToken ct)
+    {
+        ScheduledRollbackView plan;
+        string refusal;
+        await using (var uow = await UnitOfWork.BeginAsync(db, signal, ct))
+        {
+            var due = await uow.QuerySingleOrDefaultAsync<ScheduledRollbackView>(
+                "SELECT version, reason, actor, at, created_at AS CreatedAt FROM scheduled_rollbacks WHERE domain_id = @domain FOR UPDATE SKIP LOCKED", new { domain }, ct);
+            if (due is null || DateTime.SpecifyKind(due.At, DateTimeKind.Utc) > clock.GetUtcNow().UtcDateTime) return false;
+            plan = due;
+            await uow.ExecuteAsync("DELETE FROM scheduled_rollbacks WHERE domain_id = @domain", new { domain }, ct);
+            try
+            {
+                await SetStableAsync(uow, domain, plan.Version, $"scheduled rollback: {plan.Reason}", plan.Actor, ct, RollbackTypes.Scheduled);
+                await uow.CommitAsync(ct);
+                return true;
+            }
+            catch (DeploymentProblem problem)
+            {
+                refusal = problem.Message;
+                LogScheduledRollbackRefused(domain, plan.Version, refusal);
+            }
+        }
+        // Refused at its time (a rollout runs, the version already serves): dropped, and the operator sees why.
+        await using var refused = await UnitOfWork.BeginAsync(db, signal, ct);
+        await refused.ExecuteAsync("DELETE FROM scheduled_rollbacks WHERE domain_id = @domain AND created_at = @CreatedAt", new { domain, plan.CreatedAt }, ct);
+        await AuditLog.WriteAsync(refused, plan.Actor, "deployment", domain, "rollback-refused", plan, null, ct, $"scheduled rollback to {plan.Version} refused: {refusal}");
+        await refused.CommitAsync(ct);
+        return false;
+    }
+
+    /// <summary>Cancels the domain's scheduled rollback (audited); 404 when none is planned.</summary>
+    public async Task<DeploymentView> CancelScheduledRollbackAsync(string domain, string actor, CancellationToken ct)
+    {
+        await using (var uow = await UnitOfWork.BeginAsync(db, signal, ct))
+        {
+            var plan = await PromotionWatches.ScheduledAsync(uow, domain, ct)
+                ?? throw DeploymentProblem.NotFound("Scheduled rollback", $"No rollback of '{domain}' is scheduled.");
+            await uow.ExecuteAsync("DELETE FROM scheduled_rollbacks WHERE domain_id = @domain", new { domain }, ct);
+            await AuditLog.WriteAsync(uow, actor, "deployment", domain, "rollback-cancelled", plan, null, ct, $"scheduled rollback to {plan.Version} cancelled");
+            await uow.CommitAsync(ct);
+        }
+        return (await GetAsync(domain, ct))!;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Scheduled rollback of {Domain} to {Version} refused at its time: {Reason}")]
+    private partial void LogScheduledRollbackRefused(string domain, string version, string reason);
 
     /// <summary>The domain's rollbacks, newest first, with their types and reasons.</summary>
     public Task<IReadOnlyList<RollbackView>> RollbacksAsync(string domain, int limit, CancellationToken ct) => PromotionWatches.RollbacksAsync(db, domain, limit, ct);

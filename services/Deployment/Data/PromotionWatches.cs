@@ -48,6 +48,16 @@ public sealed record RollbackView
     public DateTime At { get; init; }
 }
 
+/// <summary>A rollback of the stable version planned for a time (<c>scheduledRollback</c> of a deployment).</summary>
+public sealed record ScheduledRollbackView
+{
+    public string Version { get; init; } = "";
+    public string Reason { get; init; } = "";
+    public string Actor { get; init; } = "";
+    public DateTime At { get; init; }
+    public DateTime CreatedAt { get; init; }
+}
+
 /// <summary>Reads and writes the post-promotion watches and the rollback history; audited as entity type "watch".</summary>
 public static class PromotionWatches
 {
@@ -124,6 +134,17 @@ public static class PromotionWatches
             VALUES (@Domain, @Type, @FromVersion, @ToVersion, @Reason, @RolloutId, @actor)
             """, new { evt.Domain, Type = evt.Type ?? RollbackTypes.Manual, evt.FromVersion, evt.ToVersion, evt.Reason, evt.RolloutId, actor }, ct);
         await uow.PublishAsync(evt, ct);
+    }
+
+    public static Task<ScheduledRollbackView?> ScheduledAsync(UnitOfWork uow, string domain, CancellationToken ct) =>
+        uow.QuerySingleOrDefaultAsync<ScheduledRollbackView>(
+            "SELECT version, reason, actor, at, created_at AS CreatedAt FROM scheduled_rollbacks WHERE domain_id = @domain FOR UPDATE", new { domain }, ct);
+
+    public static async Task<ScheduledRollbackView?> ScheduledAsync(NpgsqlDataSource db, string domain, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<ScheduledRollbackView>(new CommandDefinition(
+            "SELECT version, reason, actor, at, created_at AS CreatedAt FROM scheduled_rollbacks WHERE domain_id = @domain", new { domain }, cancellationToken: ct));
     }
 
     public static async Task<IReadOnlyList<RollbackView>> RollbacksAsync(NpgsqlDataSource db, string domain, int limit, CancellationToken ct)

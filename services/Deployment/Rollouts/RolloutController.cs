@@ -52,6 +52,17 @@ public sealed partial class RolloutController(
     public async Task<int> TickAsync(CancellationToken ct)
     {
         var decided = 0;
+        foreach (var domain in await ScheduledRollbacksDueAsync(ct))
+        {
+            try
+            {
+                if (await deployments.RunScheduledRollbackAsync(domain, ct)) decided++;
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested)
+            {
+                LogScheduledFailed(domain, ex.Message);
+            }
+        }
         foreach (var id in await PlannedRollbacksDueAsync(ct))
         {
             try
@@ -98,6 +109,14 @@ public sealed partial class RolloutController(
         var traffic = DeploymentService.StartsPhase(transition) ? await rates.ReadAsync(rollout.Domain, ct) : null;
         return await deployments.ApplyVerdictAsync(rollout, transition, record, Owner, ct, traffic,
             check.Emergency is null ? null : Contracts.Events.RollbackTypes.Emergency, check.FailedInRow) is not null;
+    }
+
+    /// <summary>Domains whose scheduled rollback of the stable version is due.</summary>
+    private async Task<IReadOnlyList<string>> ScheduledRollbacksDueAsync(CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return (await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT domain_id FROM scheduled_rollbacks WHERE at <= @now ORDER BY at LIMIT 20", new { now = clock.GetUtcNow().UtcDateTime }, cancellationToken: ct))).AsList();
     }
 
     /// <summary>Active rollouts whose planned rollback (gradual, or at a time) has a step due.</summary>
@@ -179,6 +198,9 @@ public sealed partial class RolloutController(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rollout controller pass failed: {Reason}")]
     private partial void LogTickFailed(string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The scheduled rollback of {Domain} could not be made in this pass: {Reason}")]
+    private partial void LogScheduledFailed(string domain, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rollout {RolloutId} could not be decided in this pass: {Reason}")]
     private partial void LogRolloutFailed(Guid rolloutId, string reason);

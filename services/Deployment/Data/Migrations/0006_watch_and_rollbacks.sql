@@ -51,3 +51,13 @@ CREATE TABLE IF NOT EXISTS alert_levels (
     occurred_at    timestamptz NOT NULL,
     PRIMARY KEY (domain_id, model_version, metric)
 );
+
+-- A rollback of a domain's stable version planned for a given time (at most one per domain).
+CREATE TABLE IF NOT EXISTS scheduled_rollbacks (
+    domain_id   text PRIMARY KEY REFERENCES domains (id) ON DELETE CASCADE,
+    version     text NOT NULL,
+    reason      text NOT NULL,
+    actor       text NOT NULL,
+    at          timestamptz NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
