@@ -65,7 +65,8 @@ public sealed partial class WatchController(
 
     private async Task<bool> CheckAsync(string domain, CancellationToken ct)
     {
-        if (await PromotionWatches.FindAsync(db, domain, ct) is not { } watch || !watch.State.IsWatching) return false;
+        if (await PromotionWatches.FindAsync(db, domain, ct) is not { } watch
+            || !PromotionWatch.IsDue(watch.State, clock.GetUtcNow().UtcDateTime, options.Value.WatchCheckInterval)) return false;
         var limits = await RolloutController.ThresholdsOfAsync(db, domain, ct);
         var state = watch.State;
         var request = new AnalyzeRequest
