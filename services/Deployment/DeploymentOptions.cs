@@ -37,6 +37,11 @@ public sealed class DeploymentOptions
     [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
     public TimeSpan RequestRateWindow { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>How often a version under its post-promotion watch is checked against the previous stable's baseline.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan WatchCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Runs the rollout controller and the post-promotion watch in this replica.</summary>
     public bool RolloutControllerEnabled { get; set; } = true;
 
     /// <summary>Prefix of the Redis cache keys; replicas of one deployment share it, separate deployments (or test runs) on one Redis do not.</summary>

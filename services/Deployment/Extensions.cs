@@ -22,6 +22,7 @@ internal static class Extensions
             bus.AddConsumer<TrainingCompletedConsumer>();
             bus.AddConsumer<ExperimentTrafficChangedConsumer>();
             bus.AddConsumer<ExperimentConcludedConsumer>();
+            bus.AddConsumer<AlertRaisedConsumer>();
         });
         builder.Services.AddGrpcDefaults();
 
@@ -43,5 +44,7 @@ internal static class Extensions
         builder.Services.AddSingleton<ExperimentTraffic>();
         builder.Services.AddSingleton<RolloutController>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RolloutController>());
+        builder.Services.AddSingleton<WatchController>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<WatchController>());
     }
 }

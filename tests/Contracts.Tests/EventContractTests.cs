@@ -32,6 +32,21 @@ public sealed class EventContractTests
     }
 
     [Fact]
+    public void Events_from_publishers_before_the_rollback_type_and_the_alerts_model_version_still_read()
+    {
+        // Additive fields keep schemaVersion 1: a consumer reads an older body with the new field null.
+        var rollback = JsonSerializer.Deserialize<Events.RollbackPerformed>("""
+            {"domain":"d","fromVersion":"1.1.0","toVersion":"1.0.0","reason":"r","rolloutId":null,"eventId":"0193f5a2-7c1e-7d3a-9b2f-1a2b3c4d5e6f","occurredAt":"2026-11-23T12:00:00+00:00","schemaVersion":1}
+            """, EventSerialization.Options)!;
+        Assert.Equal(("1.0.0", null, 1), (rollback.ToVersion, rollback.Type, rollback.SchemaVersion));
+        var alert = JsonSerializer.Deserialize<Events.AlertRaised>("""
+            {"alertId":"0193f5a2-7c1e-7d3a-9b2f-1a2b3c4d5e6f","level":"WARNING","domain":"d","experimentId":null,"metric":"error_rate","value":0.06,"threshold":0.05,"message":"m","schemaVersion":1}
+            """, EventSerialization.Options)!;
+        Assert.Equal(("WARNING", null), (alert.Level, alert.ModelVersion));
+        Assert.Equal(Events.RollbackTypes.All, ["emergency", "automatic", "gradual", "manual", "scheduled"]);
+    }
+
+    [Fact]
     public void EventDocs_in_the_repository_match_the_contracts()
     {
         var path = Path.Combine(TestInfrastructure.RepositoryRoot, "docs", "events.md");

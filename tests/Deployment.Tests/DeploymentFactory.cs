@@ -21,6 +21,8 @@ public class DeploymentFactory() : ServiceFactory<Program>("deploymentdb")
         new("services:inference:grpc:0", Remotes.Address),
         new("Deployment:RolloutPollInterval", "00:00:00.100"),
         new("Deployment:DefaultMinStepDuration", "00:00:00"),
+        // Watches after a promotion are checked at every pass; FakeRemotes answers them apart (WatchVerdict).
+        new("Deployment:WatchCheckInterval", "00:00:00"),
         new("Deployment:CacheKeyPrefix", CachePrefix),
         new("Deployment:UnloadGracePeriod", UnloadGracePeriod),
     ];

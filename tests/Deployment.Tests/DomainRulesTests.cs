@@ -49,6 +49,11 @@ public sealed class DomainRulesTests
         { Valid with { Rollback = new RollbackThresholds { MaxErrorRateIncrease = -0.01 } }, "rollback.maxErrorRateIncrease" },
         { Valid with { Rollback = new RollbackThresholds { MaxErrorRateIncrease = 1 } }, "rollback.maxErrorRateIncrease" },
         { Valid with { Rollback = new RollbackThresholds { MaxErrorRateIncrease = double.NaN } }, "rollback.maxErrorRateIncrease" },
+        { Valid with { Rollback = new RollbackThresholds { WatchSeconds = -1 } }, "rollback.watchSeconds" },
+        { Valid with { Rollback = new RollbackThresholds { WatchSeconds = RollbackThresholds.MaxWatchSeconds + 1 } }, "rollback.watchSeconds" },
+        { Valid with { Rollback = new RollbackThresholds { WatchSeconds = double.NaN } }, "rollback.watchSeconds" },
+        { Valid with { Rollback = new RollbackThresholds { WatchBaselineSeconds = 59 } }, "rollback.watchBaselineSeconds" },
+        { Valid with { Rollback = new RollbackThresholds { WatchBaselineSeconds = 86401 } }, "rollback.watchBaselineSeconds" },
         { Valid with { Rollout = new RolloutDefaults { Steps = [10, 5, 100] } }, "rollout.steps" },
         { Valid with { Rollout = new RolloutDefaults { Steps = [10, 50] } }, "rollout.steps" },
         { Valid with { Rollout = new RolloutDefaults { MinStepSeconds = -1 } }, "rollout.minStepSeconds" },
@@ -56,6 +61,16 @@ public sealed class DomainRulesTests
         { Valid with { Rollout = new RolloutDefaults { MinSamples = 1 } }, "rollout.minSamples" },
         { Valid with { Cache = new CacheSettings { TtlSeconds = -1 } }, "cache.ttlSeconds" },
     };
+
+    [Fact]
+    public void The_watch_after_a_promotion_defaults_to_30_minutes_against_15_before_and_patches_like_the_other_limits()
+    {
+        Assert.Equal((1800.0, 900.0), (Valid.Rollback.WatchSeconds, Valid.Rollback.WatchBaselineSeconds));
+        Assert.Empty(DomainRules.Validate(Valid with { Rollback = new RollbackThresholds { WatchSeconds = 0, WatchBaselineSeconds = 60 } }));
+        var patched = DomainRules.Apply(Valid, new DomainPatch(null, null, null, null, null, null, null, null,
+            new RollbackThresholdsPatch(null, null, null, null, WatchSeconds: 120, WatchBaselineSeconds: 600), null));
+        Assert.Equal(Valid.Rollback with { WatchSeconds = 120, WatchBaselineSeconds = 600 }, patched.Rollback);
+    }
 
     [Fact]
     public void A_ceiling_of_1_and_no_tolerated_increase_are_valid_settings()

@@ -41,6 +41,14 @@ public sealed class FakeRemotes : IAsyncDisposable
     public ConcurrentDictionary<string, string> RefuseAsInvalid { get; } = new();
 
     public ConcurrentQueue<AnalyzeRequest> AnalyzeCalls { get; } = new();
+
+    /// <summary>
+    /// The scripted analysis of post-promotion watches (requests with a baseline window); default: hold, no samples yet.
+    /// Kept apart from <see cref="Verdict"/> and <see cref="AnalyzeCalls"/> so that canary tests see only their own.
+    /// </summary>
+    public Func<AnalyzeRequest, AnalyzeReply> WatchVerdict { get; set; } = _ => Reply("hold", 0, "not enough samples yet");
+
+    public ConcurrentQueue<AnalyzeRequest> WatchCalls { get; } = new();
     public ConcurrentQueue<string> Loaded { get; } = new();
     /// <summary>Every LoadModel request as inference received it (serving settings included).</summary>
     public ConcurrentQueue<LoadModelRequest> LoadRequests { get; } = new();
@@ -78,6 +86,11 @@ public sealed class FakeRemotes : IAsyncDisposable
     {
         public override Task<AnalyzeReply> Analyze(AnalyzeRequest request, ServerCallContext context)
         {
+            if (request.BaselineUntilUnixMs > 0)
+            {
+                remotes.WatchCalls.Enqueue(request);
+                return Task.FromResult(remotes.WatchVerdict(request));
+            }
             remotes.AnalyzeCalls.Enqueue(request);
             return Task.FromResult(remotes.Verdict(request));
         }

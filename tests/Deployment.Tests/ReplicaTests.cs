@@ -49,6 +49,39 @@ public sealed class ReplicaTests
     }
 
     [Fact]
+    public async Task A_restarted_service_goes_on_watching_a_promotion_and_rolls_back_a_degraded_new_stable()
+    {
+        await using var shared = await SharedDeployment.CreateAsync();
+        shared.Remotes.WatchVerdict = _ => FakeRemotes.Reply("hold", 0, "not enough samples yet");
+
+        string domain;
+        DateTime until;
+        await using (var first = await shared.StartReplicaAsync())
+        {
+            var client = first.CreateClient();
+            domain = await CreateDomainAsync(client, new { rollback = new { watchSeconds = 3600 } });
+            await RegisterOkAsync(client, domain, "1.0.0");
+            await RegisterOkAsync(client, domain, "2.0.0");
+            await DeployStableAsync(client, domain, "1.0.0");
+            await DeployStableAsync(client, domain, "2.0.0");
+            var watching = await Eventually.GetAsync(() => GetJsonAsync(client, $"/api/deployments/{domain}"),
+                d => d.GetProperty("watch").GetProperty("lastVerdict").GetString() == "hold", "a first check of the watch");
+            until = watching.GetProperty("watch").GetProperty("until").GetDateTime();
+        }
+
+        // The watch is in the database: the next replica checks it, with the same window, and acts on it.
+        shared.Remotes.WatchVerdict = _ => FakeRemotes.Reply("rollback", 400, "error rate 20% vs 1%");
+        await using var second = await shared.StartReplicaAsync();
+        var again = second.CreateClient();
+        // A check cut short by the stop keeps its lease until it expires (Deployment:RolloutLease, 60 s): the bound allows for it.
+        var back = await Eventually.GetAsync(() => GetJsonAsync(again, $"/api/deployments/{domain}"),
+            d => d.GetProperty("stableVersion").GetString() == "1.0.0", "the rollback by the restarted service", TimeSpan.FromMinutes(3));
+        var watch = back.GetProperty("watch");
+        Assert.Equal(("RolledBack", until), (watch.GetProperty("status").GetString(), watch.GetProperty("until").GetDateTime()));
+        Assert.Equal("post-promotion watch of 2.0.0: error rate 20% vs 1%", back.GetProperty("lastRollback").GetProperty("reason").GetString());
+    }
+
+    [Fact]
     public async Task Two_controllers_on_one_database_advance_each_step_once()
     {
         await using var shared = await SharedDeployment.CreateAsync();

@@ -133,6 +133,43 @@ public sealed class CanaryAnalysisTests(ExperimentationFactory factory) : IClass
     }
 
     [Fact]
+    public async Task A_watch_after_a_promotion_compares_the_new_stable_with_the_previous_one_before_the_switch()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        factory.CreateClient();
+        using var broker = new BrokerPublisher(factory.VirtualHost.Name);
+        var domain = ExperimentsApiTests.NewDomain();
+        var switchedAt = DateTimeOffset.UtcNow.AddMinutes(-5);
+        // The previous stable before the switch; a few of its requests still in flight after it, slow, must not count.
+        await FeedAsync(broker, domain, "1.0.0", 80, 0, 100, switchedAt.AddMinutes(-3));
+        await FeedAsync(broker, domain, "1.0.0", 70, 0, 900);
+        await FeedAsync(broker, domain, "1.1.0", 80, 0, 300);
+
+        var request = Request(domain, switchedAt);
+        request.BaselineFromUnixMs = switchedAt.AddMinutes(-15).ToUnixTimeMilliseconds();
+        request.BaselineUntilUnixMs = switchedAt.ToUnixTimeMilliseconds();
+        var client = Client();
+        var watched = await Eventually.GetAsync(() => client.AnalyzeAsync(request, cancellationToken: ct).ResponseAsync,
+            r => r.Metrics.Any(m => m.Metric == "latency" && m.CandidateSamples == 80 && m.BaselineSamples == 80), "both windows counted");
+        Assert.Equal("rollback", watched.Verdict);
+        var latency = watched.Metrics.Single(m => m.Metric == "latency");
+        Assert.Equal(102, latency.Baseline, 9);
+        Assert.Equal(302, latency.Candidate, 9);
+
+        // Over one window the previous stable's stragglers (900 ms) would be its baseline, and the slower new stable would pass.
+        var sameWindow = await Eventually.GetAsync(() => client.AnalyzeAsync(Request(domain, switchedAt), cancellationToken: ct).ResponseAsync,
+            r => r.Metrics.Any(m => m.Metric == "latency" && m.BaselineSamples == 70), "the stragglers counted");
+        Assert.NotEqual("rollback", sameWindow.Verdict);
+
+        var backwards = Request(domain, switchedAt);
+        backwards.BaselineFromUnixMs = switchedAt.ToUnixTimeMilliseconds();
+        backwards.BaselineUntilUnixMs = switchedAt.AddMinutes(-1).ToUnixTimeMilliseconds();
+        var refused = await Assert.ThrowsAsync<RpcException>(() => client.AnalyzeAsync(backwards, cancellationToken: ct).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.Contains("baseline_from_unix_ms", refused.Status.Detail);
+    }
+
+    [Fact]
     public async Task A_verdict_for_a_rollout_is_published_as_a_canary_verdict_event()
     {
         var ct = TestContext.Current.CancellationToken;

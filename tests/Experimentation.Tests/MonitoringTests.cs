@@ -51,6 +51,8 @@ public sealed class MonitoringTests(MonitoringFactory factory) : IClassFixture<M
         var body = await received.WaitAsync(TimeSpan.FromSeconds(60), ct);
         Assert.Contains(domain, body);
         Assert.Contains("\"level\":\"CRITICAL\"", body);
+        // The event names the model version it is about, so deployment can act on that version's canary or watch.
+        Assert.Contains("\"modelVersion\":\"1.0.0\"", body);
     }
 
     [Fact]

@@ -29,11 +29,24 @@ public sealed record RouteCache(bool Enabled, int TtlSeconds);
 
 public sealed record RouteVariant(string Name, string ModelVersion, string ModelId, double WeightPercent, string Destination);
 
-/// <summary>Traffic of a domain went back from one version to another, with the reason.</summary>
+/// <summary>Traffic of a domain went back from one version to another, with the reason and the kind of rollback.</summary>
 [EventName("domainplatform.rollback-performed")]
 public sealed record RollbackPerformed(
     string Domain,
     string FromVersion,
     string ToVersion,
     string Reason,
-    Guid? RolloutId) : IntegrationEvent;
+    Guid? RolloutId,
+    [property: Description("What kind of rollback: emergency (all traffic back at once on an emergency), automatic (the verdict of a canary analysis or of the post-promotion watch), gradual (the canary weight lowered step by step to 0), manual (by an operator, immediate or gradual) or scheduled (at a time an operator chose). Null from publishers before the field.")]
+    string? Type = null) : IntegrationEvent;
+
+/// <summary>The kinds of rollback in <see cref="RollbackPerformed.Type"/>.</summary>
+public static class RollbackTypes
+{
+    public const string Emergency = "emergency";
+    public const string Automatic = "automatic";
+    public const string Gradual = "gradual";
+    public const string Manual = "manual";
+    public const string Scheduled = "scheduled";
+    public static readonly IReadOnlyList<string> All = [Emergency, Automatic, Gradual, Manual, Scheduled];
+}

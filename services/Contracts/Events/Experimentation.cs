@@ -31,7 +31,9 @@ public sealed record AlertRaised(
     string Metric,
     double Value,
     double Threshold,
-    string Message) : IntegrationEvent;
+    string Message,
+    [property: System.ComponentModel.Description("The model version the alert is about (the monitor watches each version of a domain). Null for an alert about no one version, and from publishers before the field.")]
+    string? ModelVersion = null) : IntegrationEvent;
 
 /// <summary>Learned weights the gateway's "auto" router blends with keyword scores.</summary>
 [EventName("domainplatform.routing-weights-updated")]

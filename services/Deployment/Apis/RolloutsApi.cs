@@ -7,6 +7,11 @@ namespace DomainPlatform.Deployment.Apis;
 public sealed record StartRolloutRequest(string? Domain, string? Version, IReadOnlyList<double>? Steps, double? MinStepSeconds, long? MinSamples, double? FirstWeight = null);
 public sealed record RolloutCommandRequest(string? Reason);
 public sealed record SetWeightRequest(double? Weight, string? Reason);
+/// <param name="Speed">"immediate" (default) or "gradual".</param>
+/// <param name="Steps">A gradual rollback's steps (1 to 20, default 3), equal ones down to 0.</param>
+/// <param name="StepSeconds">Seconds between a gradual rollback's steps (0 to 86400, default 60).</param>
+/// <param name="At">When to roll back (a scheduled rollback); absent: now.</param>
+public sealed record RollbackRolloutRequest(string? Reason, string? Speed, int? Steps, double? StepSeconds, DateTimeOffset? At);
 
 public static class RolloutsApi
 {
@@ -31,6 +36,9 @@ public static class RolloutsApi
         api.MapPost("/{id:guid}/weight", SetWeight)
             .Documented("SetRolloutWeight", "Set the canary's weight now",
                 "Moves the canary to { weight } percent (above 0, below 100) at once, running or paused; a new analysis phase starts (the step's clock and samples count from now) with a new estimate. The next advance goes to the first planned step above the weight.", 400, 404, 409);
+        api.MapPost("/{id:guid}/rollback", RollBack)
+            .Documented("RollbackRollout", "Roll a rollout back at a chosen speed, now or at a time",
+                "{ reason, speed?, steps?, stepSeconds?, at? }: speed \"immediate\" (default) sends all of the canary's traffic back to the stable version at once; \"gradual\" lowers its weight in equal steps (steps: 1 to 20, default 3) to 0, one every stepSeconds (0 to 86400, default 60), the analysis no longer moving it meanwhile. Without at the rollback is of type manual and starts now; with at (a future time) it is of type scheduled and starts then, the rollout going on as before until that time. The rollout shows it as pendingRollback; the end publishes RollbackPerformed with the type and reason.", 400, 404, 409);
         api.MapPost("/{id:guid}/abort", (Guid id, RolloutCommandRequest? r, DeploymentService d, HttpContext h, CancellationToken ct) => Command(id, DeploymentService.ManualCommand.Abort, r, d, h, ct))
             .Documented("AbortRollout", "Abort a rollout", "Sends all traffic back to the stable version and publishes RollbackPerformed.", 404, 409);
         return api;
@@ -61,6 +69,9 @@ public static class RolloutsApi
 
     public static async Task<Ok<RolloutView>> Get(Guid id, DeploymentService deployments, CancellationToken ct) =>
         TypedResults.Ok(await deployments.GetRolloutAsync(id, ct) ?? throw DeploymentProblem.NotFound("Rollout", $"No rollout has the id {id}."));
+
+    public static async Task<Ok<RolloutView>> RollBack(Guid id, RollbackRolloutRequest request, DeploymentService deployments, HttpContext http, CancellationToken ct) =>
+        TypedResults.Ok(await deployments.RollBackAsync(id, request.Reason, request.Speed, request.Steps, request.StepSeconds, request.At, ApiSupport.ActorOf(http), ct));
 
     public static async Task<Ok<RolloutView>> SetWeight(Guid id, SetWeightRequest request, DeploymentService deployments, HttpContext http, CancellationToken ct) =>
         TypedResults.Ok(await deployments.CommandAsync(id, DeploymentService.ManualCommand.SetWeight, request.Reason, ApiSupport.ActorOf(http), ct, request.Weight));

@@ -88,7 +88,7 @@ public sealed partial class ExperimentTraffic(
             }
             else
             {
-                await deployments.SetStableAsync(uow, evt.Domain, evt.WinnerModelVersion, null, actor, ct);
+                await deployments.SetStableAsync(uow, evt.Domain, evt.WinnerModelVersion, null, actor, ct, how: $"experiment {evt.ExperimentId}'s winner");
                 (action, reason) = ("deploy-winner", $"winner '{evt.WinnerVariant}' ({evt.WinnerModelVersion}) deployed as stable: {evt.Reason}");
             }
         }

@@ -45,7 +45,7 @@ public sealed record RolloutState(RolloutStatus Status, int StepIndex, DateTime 
     public bool IsActive => Status is RolloutStatus.Running or RolloutStatus.Paused;
 }
 
-public enum RolloutAction { Advance, Hold, Complete, RollBack, Pause, Resume, Abort, SetWeight }
+public enum RolloutAction { Advance, Hold, Complete, RollBack, Pause, Resume, Abort, SetWeight, StepDown }
 
 /// <summary>What the machine decided and why; the weights are the canary's traffic before and after.</summary>
 public sealed record RolloutDecision(RolloutAction Action, int FromStep, int ToStep, double FromWeight, double ToWeight, string Reason)
@@ -159,6 +159,44 @@ public static class CanaryStateMachine
     {
         if (!state.IsActive) throw new InvalidRolloutTransitionException($"A {state.Status} rollout cannot be aborted.");
         return Finish(state, RolloutStatus.Aborted, RolloutAction.Abort, WeightOf(policy, state), now, $"aborted: {reason}");
+    }
+
+    /// <summary>
+    /// An emergency: all of the canary's traffic back to the stable version at once, running or paused.
+    /// </summary>
+    public static RolloutTransition RollBackNow(RolloutPolicy policy, RolloutState state, DateTime now, string reason)
+    {
+        if (!state.IsActive) throw new InvalidRolloutTransitionException($"A {state.Status} rollout has nothing to roll back.");
+        return Finish(state, RolloutStatus.RolledBack, RolloutAction.RollBack, WeightOf(policy, state), now, reason);
+    }
+
+    /// <summary>
+    /// A gradual rollback's step (a WARNING about the canary): the weight goes down to the planned step below it, and
+    /// from the first step to 0, which ends the rollout as rolled back. A new analysis phase starts at the lower weight.
+    /// </summary>
+    public static RolloutTransition StepDown(RolloutPolicy policy, RolloutState state, DateTime now, string reason)
+    {
+        if (!state.IsActive) throw new InvalidRolloutTransitionException($"A {state.Status} rollout has no weight to lower.");
+        var from = WeightOf(policy, state);
+        var below = policy.Steps.Where(s => s < from && s < 100).DefaultIfEmpty(0).Max();
+        return ToWeight(policy, state, below, now, reason);
+    }
+
+    /// <summary>
+    /// Lowers the canary to <paramref name="weight"/> (a step of a gradual rollback); 0 ends the rollout as rolled back.
+    /// The status (running or paused) is kept, and a new analysis phase starts.
+    /// </summary>
+    public static RolloutTransition ToWeight(RolloutPolicy policy, RolloutState state, double weight, DateTime now, string reason)
+    {
+        if (!state.IsActive) throw new InvalidRolloutTransitionException($"A {state.Status} rollout has no weight to lower.");
+        var from = WeightOf(policy, state);
+        if (!(weight >= 0 && weight < from)) throw new ArgumentOutOfRangeException(nameof(weight), weight, $"A rollback lowers the weight: below {from}%, 0 or more.");
+        if (weight == 0) return Finish(state, RolloutStatus.RolledBack, RolloutAction.RollBack, from, now, $"{reason}: weight {from}% to 0");
+        var planned = IndexOf(policy.Steps, weight);
+        var next = planned >= 0
+            ? state with { StepIndex = planned, StepStartedAt = now, ManualWeight = null }
+            : state with { StepIndex = Math.Max(0, policy.Steps.Count(s => s < weight) - 1), StepStartedAt = now, ManualWeight = weight };
+        return new RolloutTransition(next, new RolloutDecision(RolloutAction.StepDown, state.StepIndex, next.StepIndex, from, weight, $"{reason}: weight {from}% to {weight}%"));
     }
 
     private static RolloutTransition Next(RolloutPolicy policy, RolloutState state, DateTime now, RolloutAction action, string reason)

@@ -24,6 +24,16 @@ public sealed record RollbackThresholds
     /// <summary>Absolute ceiling on the canary's error rate whatever the stable does; 1 is none.</summary>
     public double MaxErrorRate { get; init; } = 1;
     public int MinSamples { get; init; } = 50;
+    /// <summary>How long a version that became stable is watched against the previous stable's baseline (0: not watched).</summary>
+    public double WatchSeconds { get; init; } = DefaultWatchSeconds;
+    /// <summary>How far before the switch the previous stable's outcomes make the watch's baseline.</summary>
+    public double WatchBaselineSeconds { get; init; } = DefaultWatchBaselineSeconds;
+
+    public const double DefaultWatchSeconds = 1800;
+    public const double MaxWatchSeconds = 7 * 24 * 3600;
+    public const double DefaultWatchBaselineSeconds = 900;
+    public const double MinWatchBaselineSeconds = 60;
+    public const double MaxWatchBaselineSeconds = 24 * 3600;
 }
 
 /// <summary>
@@ -61,7 +71,9 @@ public sealed record DomainConfig
 }
 
 public sealed record DeploymentGatesPatch(double? MinAccuracy, double? MaxLatencyMs, double? MaxTrainingLoss, double? MaxValidationLoss);
-public sealed record RollbackThresholdsPatch(double? MaxAccuracyDrop, double? MaxLatencyRatio, double? MaxErrorRate, int? MinSamples, double? MaxErrorRateIncrease = null);
+public sealed record RollbackThresholdsPatch(
+    double? MaxAccuracyDrop, double? MaxLatencyRatio, double? MaxErrorRate, int? MinSamples, double? MaxErrorRateIncrease = null,
+    double? WatchSeconds = null, double? WatchBaselineSeconds = null);
 public sealed record CacheSettingsPatch(bool? Enabled, int? TtlSeconds);
 public sealed record RolloutDefaultsPatch(IReadOnlyList<double>? Steps, double? MinStepSeconds, long? MinSamples);
 
@@ -121,6 +133,10 @@ public static partial class DomainRules
         if (!(rollback.MaxErrorRate is > 0 and <= 1)) Add("rollback.maxErrorRate", "maxErrorRate (the absolute ceiling) is a fraction above 0 and at most 1 (1: no ceiling).");
         if (!(rollback.MaxErrorRateIncrease is >= 0 and < 1)) Add("rollback.maxErrorRateIncrease", "maxErrorRateIncrease is a fraction from 0 up to (not including) 1 (0.02 = 2 percentage points above the stable's error rate).");
         if (rollback.MinSamples < 2) Add("rollback.minSamples", "minSamples must be at least 2 (a comparison needs two samples a side).");
+        if (!(rollback.WatchSeconds is >= 0 and <= RollbackThresholds.MaxWatchSeconds))
+            Add("rollback.watchSeconds", "watchSeconds is between 0 (no watch after a promotion) and 604800 (7 days).");
+        if (!(rollback.WatchBaselineSeconds is >= RollbackThresholds.MinWatchBaselineSeconds and <= RollbackThresholds.MaxWatchBaselineSeconds))
+            Add("rollback.watchBaselineSeconds", "watchBaselineSeconds is between 60 and 86400 (1 day): how far before a promotion the previous stable's outcomes count.");
 
         var rollout = config.Rollout;
         if (rollout.Steps is not null || rollout.MinStepSeconds is not null || rollout.MinSamples is not null)
@@ -165,6 +181,8 @@ public static partial class DomainRules
             MaxErrorRate = r.MaxErrorRate ?? config.Rollback.MaxErrorRate,
             MaxErrorRateIncrease = r.MaxErrorRateIncrease ?? config.Rollback.MaxErrorRateIncrease,
             MinSamples = r.MinSamples ?? config.Rollback.MinSamples,
+            WatchSeconds = r.WatchSeconds ?? config.Rollback.WatchSeconds,
+            WatchBaselineSeconds = r.WatchBaselineSeconds ?? config.Rollback.WatchBaselineSeconds,
         },
         Cache = patch.Cache is not { } c ? config.Cache : config.Cache with
         {

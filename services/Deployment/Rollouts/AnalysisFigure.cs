@@ -1,3 +1,4 @@
+using DomainPlatform.Deployment.Domain;
 using DomainPlatform.Protos.Experimentation;
 
 namespace DomainPlatform.Deployment.Rollouts;
@@ -18,4 +19,7 @@ public sealed record AnalysisFigure(
             m.LimitName.Length > 0 ? m.LimitName : null, m.LimitName.Length > 0 ? Finite(m.Limit) : null)).ToList();
 
     public static double? Finite(double value) => double.IsFinite(value) ? value : null;
+
+    /// <summary>The figure as the rollback rules read it.</summary>
+    public CheckFigure ToCheck() => new(Metric, Baseline, Candidate, BaselineSamples, CandidateSamples, LimitName, Limit);
 }

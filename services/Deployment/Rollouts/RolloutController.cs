@@ -52,6 +52,28 @@ public sealed partial class RolloutController(
     public async Task<int> TickAsync(CancellationToken ct)
     {
         var decided = 0;
+        foreach (var domain in await ScheduledRollbacksDueAsync(ct))
+        {
+            try
+            {
+                if (await deployments.RunScheduledRollbackAsync(domain, ct)) decided++;
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested)
+            {
+                LogScheduledFailed(domain, ex.Message);
+            }
+        }
+        foreach (var id in await PlannedRollbacksDueAsync(ct))
+        {
+            try
+            {
+                if (await deployments.StepPlannedRollbackAsync(id, ct) is not null) decided++;
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested)
+            {
+                LogRolloutFailed(id, ex.Message);
+            }
+        }
         foreach (var id in await AcquireDueAsync(ct))
         {
             try
@@ -72,14 +94,38 @@ public sealed partial class RolloutController(
         var rollout = await deployments.GetRolloutAsync(id, ct);
         if (rollout is null || !CanaryStateMachine.IsDue(rollout.Policy, rollout.State, clock.GetUtcNow().UtcDateTime)) return false;
         if (await AnalyzeAsync(rollout, ct) is not { } outcome) return false;
-        var (reply, samples) = outcome;
+        var (reply, samples, thresholds) = outcome;
         var verdict = CanaryStateMachine.ParseVerdict(reply.Verdict);
-        var transition = CanaryStateMachine.OnVerdict(rollout.Policy, rollout.State, verdict, samples, clock.GetUtcNow().UtcDateTime,
-            string.IsNullOrWhiteSpace(reply.Reason) ? reply.Verdict : reply.Reason);
-        var record = new AnalysisRecord(reply.Verdict, reply.Reason, AnalysisFigure.From(reply.Metrics));
+        var now = clock.GetUtcNow().UtcDateTime;
+        var figures = AnalysisFigure.From(reply.Metrics);
+        // Beyond the verdict: an emergency (critical figures, or too many failed checks in a row) sends all traffic back now.
+        var check = RollbackRules.Check(figures.Select(f => f.ToCheck()).ToList(), rollout.MinSamples, thresholds.MaxErrorRateIncrease, rollout.FailedChecks);
+        // A rollback verdict keeps the analysis' reason (an emergency when the figures are critical).
+        var transition = check.Emergency is { } emergency && verdict != AnalysisVerdict.Rollback
+            ? CanaryStateMachine.RollBackNow(rollout.Policy, rollout.State, now, $"emergency rollback: {emergency}")
+            : CanaryStateMachine.OnVerdict(rollout.Policy, rollout.State, verdict, samples, now, string.IsNullOrWhiteSpace(reply.Reason) ? reply.Verdict : reply.Reason);
+        var record = new AnalysisRecord(reply.Verdict, reply.Reason, figures);
         // A new step gets its duration estimate from the domain's recent traffic, read before the transaction opens.
         var traffic = DeploymentService.StartsPhase(transition) ? await rates.ReadAsync(rollout.Domain, ct) : null;
-        return await deployments.ApplyVerdictAsync(rollout, transition, record, Owner, ct, traffic) is not null;
+        return await deployments.ApplyVerdictAsync(rollout, transition, record, Owner, ct, traffic,
+            check.Emergency is null ? null : Contracts.Events.RollbackTypes.Emergency, check.FailedInRow) is not null;
+    }
+
+    /// <summary>Domains whose scheduled rollback of the stable version is due.</summary>
+    private async Task<IReadOnlyList<string>> ScheduledRollbacksDueAsync(CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return (await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT domain_id FROM scheduled_rollbacks WHERE at <= @now ORDER BY at LIMIT 20", new { now = clock.GetUtcNow().UtcDateTime }, cancellationToken: ct))).AsList();
+    }
+
+    /// <summary>Active rollouts whose planned rollback (gradual, or at a time) has a step due.</summary>
+    private async Task<IReadOnlyList<Guid>> PlannedRollbacksDueAsync(CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return (await connection.QueryAsync<Guid>(new CommandDefinition("""
+            SELECT id FROM rollouts WHERE status IN ('Running', 'Paused') AND rollback_due_at <= @now ORDER BY rollback_due_at LIMIT 20
+            """, new { now = clock.GetUtcNow().UtcDateTime }, cancellationToken: ct))).AsList();
     }
 
     /// <summary>Leases the running rollouts whose step is old enough to be analysed and that no live lease holds.</summary>
@@ -93,6 +139,8 @@ public sealed partial class RolloutController(
                 SELECT id FROM rollouts
                 WHERE status = 'Running'
                   AND step_started_at + make_interval(secs => min_step_seconds) <= @now
+                  -- A rollback under way (gradual) is not to be undone by the analysis; one waiting for its time is not under way yet.
+                  AND (rollback_plan IS NULL OR NOT COALESCE((rollback_plan->>'begun')::boolean, false))
                   AND (lease_owner IS NULL OR lease_expires_at < @now OR lease_owner = @Owner)
                 ORDER BY updated_at LIMIT 20
                 FOR UPDATE SKIP LOCKED)
@@ -101,24 +149,16 @@ public sealed partial class RolloutController(
         return ids.AsList();
     }
 
-    private async Task<(AnalyzeReply Reply, long CandidateSamples)?> AnalyzeAsync(RolloutView rollout, CancellationToken ct)
+    private async Task<(AnalyzeReply Reply, long CandidateSamples, RollbackThresholds Thresholds)?> AnalyzeAsync(RolloutView rollout, CancellationToken ct)
     {
-        var thresholds = await ThresholdsOfAsync(rollout.Domain, ct);
+        var thresholds = await ThresholdsOfAsync(db, rollout.Domain, ct);
         var request = new AnalyzeRequest
         {
             Domain = rollout.Domain,
             BaselineVersion = rollout.BaselineVersion,
             CandidateVersion = rollout.CandidateVersion,
             // The domain's limits, with the rollout's own minSamples: the step and the analysis need the same samples a side.
-            Thresholds = new Thresholds
-            {
-                MaxAccuracyDrop = thresholds.MaxAccuracyDrop,
-                MaxLatencyRatio = thresholds.MaxLatencyRatio,
-                MaxErrorRateIncrease = thresholds.MaxErrorRateIncrease,
-                MaxErrorRate = thresholds.MaxErrorRate,
-                // Rollouts stored before minSamples had to be at least 2 are held to the analysis' own minimum.
-                MinSamples = (int)Math.Clamp(rollout.MinSamples, RolloutPolicy.MinimumSamples, int.MaxValue),
-            },
+            Thresholds = ThresholdsFor(thresholds, rollout.MinSamples),
             PhaseStartedAtUnixMs = new DateTimeOffset(rollout.State.StepStartedAt).ToUnixTimeMilliseconds(),
         };
         // No metric named: experimentation then judges all it knows, accuracy only once the candidate has feedback.
@@ -127,7 +167,7 @@ public sealed partial class RolloutController(
         {
             var reply = await analysis.AnalyzeAsync(request, deadline: DateTime.UtcNow + options.Value.AnalysisTimeout, cancellationToken: ct);
             var samples = reply.Metrics.Count == 0 ? 0 : reply.Metrics.Min(m => m.CandidateSamples);
-            return (reply, samples);
+            return (reply, samples, thresholds);
         }
         catch (RpcException ex)
         {
@@ -137,7 +177,18 @@ public sealed partial class RolloutController(
         }
     }
 
-    private async Task<RollbackThresholds> ThresholdsOfAsync(string domain, CancellationToken ct)
+    /// <summary>The domain's limits as the analysis takes them, with the samples a side it needs.</summary>
+    internal static Thresholds ThresholdsFor(RollbackThresholds thresholds, long minSamples) => new()
+    {
+        MaxAccuracyDrop = thresholds.MaxAccuracyDrop,
+        MaxLatencyRatio = thresholds.MaxLatencyRatio,
+        MaxErrorRateIncrease = thresholds.MaxErrorRateIncrease,
+        MaxErrorRate = thresholds.MaxErrorRate,
+        // Rollouts stored before minSamples had to be at least 2 are held to the analysis' own minimum.
+        MinSamples = (int)Math.Clamp(minSamples, RolloutPolicy.MinimumSamples, int.MaxValue),
+    };
+
+    internal static async Task<RollbackThresholds> ThresholdsOfAsync(NpgsqlDataSource db, string domain, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         var json = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
@@ -147,6 +198,9 @@ public sealed partial class RolloutController(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rollout controller pass failed: {Reason}")]
     private partial void LogTickFailed(string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The scheduled rollback of {Domain} could not be made in this pass: {Reason}")]
+    private partial void LogScheduledFailed(string domain, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rollout {RolloutId} could not be decided in this pass: {Reason}")]
     private partial void LogRolloutFailed(Guid rolloutId, string reason);

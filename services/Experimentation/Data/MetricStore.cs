@@ -136,17 +136,19 @@ public sealed class MetricStore(NpgsqlDataSource db)
         return rows.AsList();
     }
 
-    /// <summary>A domain's aggregates by model version and metric from <paramref name="fromBucket"/> on, experiments or not.</summary>
-    public async Task<IReadOnlyList<AggregateRow>> ForVersionsAsync(string domain, IReadOnlyList<string>? versions, DateTime fromBucket, CancellationToken ct)
+    /// <summary>A domain's aggregates by model version and metric from <paramref name="fromBucket"/> on (up to <paramref name="untilBucket"/>, excluded, when given), experiments or not.</summary>
+    public async Task<IReadOnlyList<AggregateRow>> ForVersionsAsync(
+        string domain, IReadOnlyList<string>? versions, DateTime fromBucket, CancellationToken ct, DateTime? untilBucket = null)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<AggregateRow>(new CommandDefinition("""
             SELECT '' AS Variant, model_version AS ModelVersion, metric, sum(count)::bigint AS Count, sum(sum) AS Sum,
                    sum(sum_squares) AS SumSquares, sum(successes)::bigint AS Successes
             FROM metric_aggregates
-            WHERE domain = @domain AND bucket >= @fromBucket AND (@versions::text[] IS NULL OR model_version = ANY(@versions))
+            WHERE domain = @domain AND bucket >= @fromBucket AND (@untilBucket::timestamptz IS NULL OR bucket < @untilBucket)
+              AND (@versions::text[] IS NULL OR model_version = ANY(@versions))
             GROUP BY model_version, metric ORDER BY model_version, metric
-            """, new { domain, versions = versions?.ToArray(), fromBucket }, cancellationToken: ct));
+            """, new { domain, versions = versions?.ToArray(), fromBucket, untilBucket }, cancellationToken: ct));
         return rows.AsList();
     }
 

@@ -11,7 +11,8 @@ namespace DomainPlatform.Experimentation.Grpc;
 
 /// <summary>
 /// Judges a canary step for the deployment service from the outcomes by model version since the step started
-/// (to the 10 s bucket; both versions over the same window): continue, hold or rollback, with the figures behind it
+/// (to the 10 s bucket; both versions over the same window, or the baseline over its own window before a promotion
+/// when the request names one): continue, hold or rollback, with the figures behind it
 /// and the limit that judged each metric. Also tells deployment a domain's recent traffic, for its step estimates.
 /// </summary>
 public sealed class CanaryAnalysisGrpcService(MetricStore metrics, NpgsqlDataSource db, OutboxSignal outboxSignal, TimeProvider clock) : CanaryAnalysis.CanaryAnalysisBase
@@ -49,7 +50,23 @@ public sealed class CanaryAnalysisGrpcService(MetricStore metrics, NpgsqlDataSou
             : new CanaryThresholds();
         var since = DateTimeOffset.FromUnixTimeMilliseconds(Math.Max(0, request.PhaseStartedAtUnixMs));
 
-        var rows = await metrics.ForVersionsAsync(request.Domain, [request.BaselineVersion, request.CandidateVersion], OutcomeMetrics.FirstBucketFrom(since), ct);
+        if (request.BaselineUntilUnixMs < 0 || request.BaselineFromUnixMs < 0 || (request.BaselineUntilUnixMs > 0 && request.BaselineFromUnixMs >= request.BaselineUntilUnixMs))
+            throw Invalid("baseline_from_unix_ms must be before baseline_until_unix_ms (both Unix milliseconds, 0 or more).");
+
+        IReadOnlyList<AggregateRow> rows;
+        if (request.BaselineUntilUnixMs > 0)
+        {
+            // The baseline's own window (before a promotion), the candidate's from the phase's start on.
+            var baselineRows = await metrics.ForVersionsAsync(request.Domain, [request.BaselineVersion],
+                OutcomeMetrics.FirstBucketFrom(DateTimeOffset.FromUnixTimeMilliseconds(request.BaselineFromUnixMs)), ct,
+                OutcomeMetrics.BucketOf(DateTimeOffset.FromUnixTimeMilliseconds(request.BaselineUntilUnixMs)));
+            var candidateRows = await metrics.ForVersionsAsync(request.Domain, [request.CandidateVersion], OutcomeMetrics.FirstBucketFrom(since), ct);
+            rows = [.. baselineRows, .. candidateRows];
+        }
+        else
+        {
+            rows = await metrics.ForVersionsAsync(request.Domain, [request.BaselineVersion, request.CandidateVersion], OutcomeMetrics.FirstBucketFrom(since), ct);
+        }
         var candidateHasAccuracy = rows.Any(r => r.ModelVersion == request.CandidateVersion && r.Metric == MetricCatalog.Accuracy && r.Count > 0);
         var accuracyRequired = explicitly && chosen.Contains(CanaryInputs.Accuracy);
         var latencyMetric = CanaryInputs.LatencyMetricFor(rows, request.BaselineVersion, request.CandidateVersion);

@@ -50,7 +50,7 @@ public sealed partial class AlertMonitor(
             var value = row.Metric == MetricCatalog.ErrorRate ? (double)row.Successes / row.Count : row.Mean;
             var previous = levels.GetValueOrDefault((domain, row.ModelVersion, row.Metric));
             if (AlertRules.Decide(domain, row.ModelVersion, row.Metric, value, previous, o) is not { } decision) continue;
-            await alerts.RaiseAsync(new AlertRaised(Guid.CreateVersion7(), decision.Level, domain, null, row.Metric, value, decision.Threshold, decision.Message),
+            await alerts.RaiseAsync(new AlertRaised(Guid.CreateVersion7(), decision.Level, domain, null, row.Metric, value, decision.Threshold, decision.Message, row.ModelVersion),
                 row.ModelVersion, ct);
         }
 
