@@ -25,7 +25,7 @@ internal static class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddPostgresDatabase(DatabaseName, typeof(Extensions).Assembly);
-        builder.AddRedisClient();
+        builder.AddRedisCache();
         // Each replica keeps its own copy of the routes, so each gets its own short-lived queue.
         var instance = $"{Environment.MachineName}-{Guid.NewGuid():N}".ToLowerInvariant();
         builder.AddEventBus(ServiceName, bus =>

@@ -16,7 +16,7 @@ internal static class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddPostgresDatabase(DatabaseName, typeof(Extensions).Assembly);
-        builder.AddRedisClient();
+        builder.AddRedisCache();
         builder.AddEventBus(ServiceName, bus =>
         {
             bus.AddConsumer<TrainingCompletedConsumer>();

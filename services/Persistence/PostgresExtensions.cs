@@ -9,11 +9,11 @@ namespace DomainPlatform.Persistence;
 public static class PostgresExtensions
 {
     /// <summary>
-    /// Registers the service's own Postgres database from <c>ConnectionStrings:{connectionName}</c>
-    /// (the name an Aspire AppHost injects): a pooled <see cref="NpgsqlDataSource"/>, a readiness
-    /// check, and a start-up step that creates the database if missing and applies the embedded SQL
-    /// migrations of <paramref name="migrationAssemblies"/> (files under a Migrations folder, applied
-    /// in name order, each once, under an advisory lock so replicas starting together do not race).
+    /// Registers the service's own Postgres database from <c>ConnectionStrings:{connectionName}</c> (the name an Aspire
+    /// AppHost injects) through the Aspire Npgsql integration: a pooled <see cref="NpgsqlDataSource"/> with its health
+    /// check (readiness), tracing and metrics; and a start-up step that creates the database if missing and applies the
+    /// embedded SQL migrations of <paramref name="migrationAssemblies"/> (files under a Migrations folder, applied in name
+    /// order, each once, under an advisory lock so replicas starting together do not race).
     /// </summary>
     public static IHostApplicationBuilder AddPostgresDatabase(
         this IHostApplicationBuilder builder, string connectionName, params Assembly[] migrationAssemblies)
@@ -32,14 +32,8 @@ public static class PostgresExtensions
         foreach (var assembly in migrationAssemblies) builder.Services.AddSingleton(new MigrationSource(assembly));
 
         builder.Services.AddSingleton(new DatabaseOptions(connectionName, csb.ConnectionString));
-        builder.Services.AddSingleton(_ =>
-        {
-            var dataSourceBuilder = new NpgsqlDataSourceBuilder(csb.ConnectionString);
-            dataSourceBuilder.ConfigureTracing(_ => { });
-            return dataSourceBuilder.Build();
-        });
+        builder.AddNpgsqlDataSource(connectionName, settings => settings.ConnectionString = csb.ConnectionString);
         builder.Services.AddHostedService<DatabaseMigrator>();
-        builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>($"postgres:{connectionName}", tags: ["ready"]);
         return builder;
     }
 }

@@ -16,7 +16,8 @@ public static class Readiness
         factory.PostgresProxy.Stop();
         var down = await Eventually.GetAsync(() => client.GetAsync("/health", ct), r => r.StatusCode == HttpStatusCode.ServiceUnavailable, "readiness to fail");
         var report = await down.Content.ReadAsStringAsync(ct);
-        if (!report.Contains("postgres", StringComparison.Ordinal))
+        // The check of the Aspire Npgsql integration ("PostgreSql").
+        if (!report.Contains("\"PostgreSql\"", StringComparison.Ordinal))
             throw new InvalidOperationException($"The failing readiness report does not name Postgres: {report}");
         var alive = await client.GetAsync("/alive", ct);
         if (alive.StatusCode != HttpStatusCode.OK)
