@@ -11,7 +11,7 @@ public sealed class PromotionWatchTests
     private static readonly WatchState Watching = PromotionWatch.Start("1.1.0", "1.0.0", T0, Limits, "rollout r")!;
 
     private static IReadOnlyList<CheckFigure> Healthy => [new(RollbackRules.ErrorRate, 0.01, 0.012, 500, 400, "maxErrorRateIncrease", 0.02), new(RollbackRules.Latency, 100, 104, 500, 400, "maxLatencyRatio", 1.5)];
-    private static IReadOnlyList<CheckFigure> Slower => [new(RollbackRules.Latency, 100, 170, 500, 400, "maxLatencyRatio", 1.5)];
+    private static IReadOnlyList<CheckFigure> Slower => [new(RollbackRules.Latency, 1000, 1700, 500, 400, "maxLatencyRatio", 1.5)];
 
     private static WatchDecision Check(WatchState state, AnalysisVerdict verdict, IReadOnlyList<CheckFigure> figures, DateTime now, string reason = "scripted") =>
         PromotionWatch.OnCheck(state, verdict, figures, 50, 0.02, now, reason);
@@ -105,7 +105,7 @@ public sealed class PromotionWatchTests
 
         var fifth = Check(state, AnalysisVerdict.Hold, Slower, T0.AddSeconds(300));
         Assert.Equal((WatchAction.RollBack, RollbackTypes.Emergency, 5), (fifth.Action, fifth.RollbackType, fifth.Next.FailedChecks));
-        Assert.StartsWith("emergency after promotion of 1.1.0: 5 failed checks in a row", fifth.Reason);
+        Assert.StartsWith("emergency after promotion of 1.1.0: 5 failed monitoring checks in a row", fifth.Reason);
     }
 
     [Fact]

@@ -17,22 +17,25 @@ public sealed class RollbackRulesTests
 
     [Theory]
     [InlineData(0.01, 0.02, false)]   // +1 point: within the 2-point limit
-    [InlineData(0.01, 0.04, true)]    // +3 points: beyond, significant or not
+    [InlineData(0.01, 0.08, true)]    // +7 points and above the 5% warning level: beyond, significant or not
+    [InlineData(0.01, 0.04, false)]   // +3 points but under the warning level: left to the statistical verdict
     [InlineData(0.80, 0.76, false)]   // a canary failing less than a failing stable
-    public void A_check_fails_when_the_error_rate_is_beyond_its_relative_limit_as_observed(double baseline, double candidate, bool failed) =>
+    public void A_check_fails_when_the_error_rate_is_beyond_its_relative_limit_and_the_warning_level_as_observed(double baseline, double candidate, bool failed) =>
         Assert.Equal(failed, RollbackRules.Failed([Errors(baseline, candidate)], 50));
 
     [Theory]
-    [InlineData(100, 149, false)]
-    [InlineData(100, 151, true)]
-    [InlineData(0, 151, false)]      // no baseline latency to compare with
-    public void A_check_fails_when_the_latency_ratio_is_beyond_its_limit(double baseline, double candidate, bool failed) =>
+    [InlineData(1000, 1490, false)]
+    [InlineData(1000, 1600, true)]
+    [InlineData(43, 86, false)]      // x2 at tens of milliseconds: a noisy reading, not a failed monitoring check
+    [InlineData(1200, 1600, false)]  // above the warning level but within the ratio: the whole machine is slow
+    [InlineData(0, 1600, false)]     // no baseline latency to compare with
+    public void A_check_fails_when_the_latency_is_beyond_its_ratio_and_the_warning_level(double baseline, double candidate, bool failed) =>
         Assert.Equal(failed, RollbackRules.Failed([Latency(baseline, candidate)], 50));
 
     [Fact]
     public void Figures_with_fewer_samples_than_needed_fail_nothing_and_are_no_emergency()
     {
-        Assert.False(RollbackRules.Failed([Errors(0.01, 0.9, samples: 49), Latency(100, 9000, samples: 49)], 50));
+        Assert.False(RollbackRules.Failed([Errors(0.01, 0.9, samples: 49), Latency(1000, 9000, samples: 49)], 50));
         Assert.Null(RollbackRules.Emergency([Errors(0.01, 0.9, samples: 49), Latency(100, 9000, samples: 49)], 50, 0.02));
         // Too few on the baseline's side: the relative limit cannot judge, the absolute emergency still can.
         Assert.False(RollbackRules.Failed([Errors(0.01, 0.9, baselineSamples: 3)], 50));
@@ -40,20 +43,25 @@ public sealed class RollbackRulesTests
     }
 
     [Fact]
-    public void The_ceiling_and_accuracy_figures_fail_a_check_too()
+    public void The_domains_error_ceiling_fails_a_check_and_accuracy_does_not()
     {
         Assert.True(RollbackRules.Failed([new CheckFigure(RollbackRules.ErrorRateCeiling, 0.01, 0.2, 100, 100, "maxErrorRate", 0.1)], 50));
         Assert.False(RollbackRules.Failed([new CheckFigure(RollbackRules.ErrorRateCeiling, 0.01, 0.2, 100, 100, "maxErrorRate", 1)], 50));
-        Assert.True(RollbackRules.Failed([new CheckFigure(RollbackRules.Accuracy, 0.9, 0.8, 100, 100, "maxAccuracyDrop", 0.05)], 50));
-        Assert.False(RollbackRules.Failed([new CheckFigure(RollbackRules.Accuracy, 0.9, 0.86, 100, 100, "maxAccuracyDrop", 0.05)], 50));
+        // Accuracy is the statistical verdict's alone.
+        Assert.False(RollbackRules.Failed([new CheckFigure(RollbackRules.Accuracy, 0.9, 0.8, 100, 100, "maxAccuracyDrop", 0.05)], 50));
         Assert.False(RollbackRules.Failed([new CheckFigure(RollbackRules.Latency, null, 500, 0, 100, "maxLatencyRatio", 1.5)], 50));
     }
 
     [Fact]
     public void A_critical_error_rate_above_10_percent_is_an_emergency_unless_the_baseline_does_as_badly()
     {
-        Assert.Equal("critical error rate 12.0% above 10.0% (baseline 1.0%)", RollbackRules.Emergency([Errors(0.01, 0.12)], 50, 0.02));
+        Assert.Equal("critical error rate 30.0% above 10.0% (baseline 1.0%)", RollbackRules.Emergency([Errors(0.01, 0.30)], 50, 0.02));
         Assert.Null(RollbackRules.Emergency([Errors(0.05, 0.10)], 50, 0.02));
+        // 12 errors in 100 are not significantly above 10% (Wilson lower bound 7%); one error in three requests is no 33%.
+        Assert.Null(RollbackRules.Emergency([Errors(0.05, 0.12)], 50, 0.02));
+        Assert.Null(RollbackRules.Emergency([Errors(0, 1.0 / 3, samples: 3)], 3, 0.02));
+        // Three failures in three are: every request of a broken canary fails (lower bound 44%).
+        Assert.Contains("critical error rate 100.0%", RollbackRules.Emergency([Errors(0, 1, samples: 3)], 3, 0.02));
         // Rolling back to a version failing more often helps no one.
         Assert.Null(RollbackRules.Emergency([Errors(0.80, 0.76)], 50, 0.02));
     }
@@ -64,13 +72,16 @@ public sealed class RollbackRulesTests
         Assert.Equal("mean latency 3200 ms above 3000 ms (baseline 200 ms)", RollbackRules.Emergency([Latency(200, 3200)], 50, 0.02));
         Assert.Null(RollbackRules.Emergency([Latency(200, 2999)], 50, 0.02));
         Assert.Null(RollbackRules.Emergency([Latency(4000, 3500)], 50, 0.02));
+        // Everything is slow on this machine: above 3000 ms but within the ratio of a baseline just as slow.
+        Assert.Null(RollbackRules.Emergency([Latency(2500, 3200)], 50, 0.02));
     }
 
     [Fact]
     public void Five_times_the_baselines_error_rate_is_an_emergency_when_it_is_also_beyond_the_relative_limit()
     {
-        Assert.Equal("error rate 5.0% is 5.0x the baseline's 1.0% (5x or more)", RollbackRules.Emergency([Errors(0.01, 0.05)], 50, 0.02));
-        Assert.Null(RollbackRules.Emergency([Errors(0.01, 0.049)], 50, 0.02));
+        Assert.Equal("error rate 8.0% is 8.0x the baseline's 1.0% (5x or more)", RollbackRules.Emergency([Errors(0.01, 0.08, samples: 1000)], 50, 0.02));
+        // Five errors in a hundred against 1%: five times as observed, but not significantly (lower bound 2.2%).
+        Assert.Null(RollbackRules.Emergency([Errors(0.01, 0.05)], 50, 0.02));
         // 0.5% against 0.1% is five times, but half a point: one stray error is no emergency.
         Assert.Null(RollbackRules.Emergency([Errors(0.001, 0.005)], 50, 0.02));
         // A baseline without errors has no multiple; the 10% rule and the relative limit judge instead.
@@ -80,8 +91,8 @@ public sealed class RollbackRulesTests
     [Fact]
     public void Five_failed_checks_in_a_row_are_an_emergency_and_a_passing_check_starts_the_count_again()
     {
-        IReadOnlyList<CheckFigure> bad = [Latency(100, 160)];
-        IReadOnlyList<CheckFigure> good = [Latency(100, 110)];
+        IReadOnlyList<CheckFigure> bad = [Latency(1000, 1600)];
+        IReadOnlyList<CheckFigure> good = [Latency(1000, 1100)];
         var inRow = 0;
         for (var i = 1; i <= 4; i++)
         {
@@ -92,7 +103,7 @@ public sealed class RollbackRulesTests
         Assert.Equal(new CheckResult(false, 0, null), RollbackRules.Check(good, 50, 0.02, inRow));
         var fifth = RollbackRules.Check(bad, 50, 0.02, inRow);
         Assert.Equal(5, fifth.FailedInRow);
-        Assert.StartsWith("5 failed checks in a row", fifth.Emergency);
+        Assert.StartsWith("5 failed monitoring checks in a row", fifth.Emergency);
     }
 
     [Theory]

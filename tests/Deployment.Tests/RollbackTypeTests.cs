@@ -191,7 +191,7 @@ public sealed class RollbackTypeTests(DeploymentFactory factory) : IClassFixture
         HoldOthers(_ =>
         {
             var reply = new AnalyzeReply { Verdict = "hold", Reason = "latency x1.8, p = 0.2" };
-            reply.Metrics.Add(new MetricComparison { Metric = "latency", Baseline = 100, Candidate = 180, BaselineSamples = 500, CandidateSamples = 20, LimitName = "maxLatencyRatio", Limit = 1.5 });
+            reply.Metrics.Add(new MetricComparison { Metric = "latency", Baseline = 1000, Candidate = 1800, BaselineSamples = 500, CandidateSamples = 20, LimitName = "maxLatencyRatio", Limit = 1.5 });
             return reply;
         }, domain);
         await RegisterOkAsync(client, domain, "1.0.0");
@@ -201,7 +201,7 @@ public sealed class RollbackTypeTests(DeploymentFactory factory) : IClassFixture
 
         var done = await WaitForRolloutAsync(client, id, r => Status(r) == "RolledBack", "the rollback after five failed checks");
         Assert.Equal(("emergency", 5), (done.GetProperty("rollbackType").GetString(), done.GetProperty("failedChecks").GetInt32()));
-        Assert.StartsWith("emergency rollback: 5 failed checks in a row", done.GetProperty("lastReason").GetString());
+        Assert.StartsWith("emergency rollback: 5 failed monitoring checks in a row", done.GetProperty("lastReason").GetString());
         Assert.Equal(4, done.GetProperty("decisions").EnumerateArray().Count(d => d.GetProperty("action").GetString() == "hold"));
     }
 

@@ -14,10 +14,14 @@ public sealed record CheckResult(bool Failed, int FailedInRow, string? Emergency
 
 /// <summary>
 /// The rules of the rollback types (the seeds' Aphrodite framework), pure so each is tested. An emergency sends all
-/// traffic back at once: a critical error rate (above 10%), a mean latency above 3000 ms, an error rate five times the
-/// baseline's, or <see cref="FailedChecksLimit"/> failed checks in a row. A figure counts only with at least the
-/// samples the analysis needs a side, and an emergency needs the candidate worse than what it goes back to: rolling
-/// back to a version that does as badly helps no one.
+/// traffic back at once: a critical error rate (significantly above 10%), a mean latency above 3000 ms, an error rate
+/// significantly five times the baseline's, or <see cref="FailedChecksLimit"/> failed monitoring checks in a row. A
+/// figure counts only with at least the samples the analysis needs a side, and an emergency needs the candidate worse
+/// than what it goes back to: rolling back to a version that does as badly helps no one. None of these may fire on the
+/// noise of a healthy canary: an error rate counts by its 95% Wilson lower bound, not as observed (one error in three
+/// requests is no 33% error rate), and a failed monitoring check needs the candidate beyond an absolute warning level as
+/// well as beyond its relative limit (a same-speed canary reading x2 over a few noisy samples on a busy machine, at tens
+/// of milliseconds, is no failed check; the statistical verdict judges the relative figures).
 /// </summary>
 public static class RollbackRules
 {
@@ -25,6 +29,10 @@ public static class RollbackRules
     public const double CriticalLatencyMs = 3000;
     public const double ErrorIncreaseFactor = 5;
     public const int FailedChecksLimit = 5;
+    /// <summary>The monitoring warning levels (experimentation's alert defaults) a failed check must also exceed.</summary>
+    public const double WarningErrorRate = 0.05;
+    public const double WarningLatencyMs = 1500;
+    private const double Z95 = 1.959963984540054;
 
     public const string ErrorRate = "error_rate";
     public const string ErrorRateCeiling = "error_rate_ceiling";
@@ -32,8 +40,10 @@ public static class RollbackRules
     public const string Accuracy = "accuracy";
 
     /// <summary>
-    /// A check fails when any figure with enough samples a side is beyond its limit as observed, significant or not
-    /// (a significant one is the analysis' own rollback verdict).
+    /// A monitoring check fails when a figure with enough samples a side is beyond its relative limit as observed (significant
+    /// or not; a significant one is the analysis' own rollback verdict) and beyond the monitoring warning level too: an error
+    /// rate above 5%, a mean latency above 1500 ms, or the domain's own absolute error ceiling. Accuracy is left to the
+    /// statistical verdict: feedback is too sparse for an observed drop to mean anything.
     /// </summary>
     public static bool Failed(IReadOnlyList<CheckFigure> figures, long minSamples) => figures.Any(f => Beyond(f, minSamples));
 
@@ -44,11 +54,22 @@ public static class RollbackRules
         if (f.Baseline is not { } baseline || f.BaselineSamples < minSamples) return false;
         return f.Metric switch
         {
-            ErrorRate => candidate - baseline > limit,
-            Latency => baseline > 0 && candidate > limit * baseline,
-            Accuracy => baseline > 0 && candidate < baseline * (1 - limit),
+            ErrorRate => candidate - baseline > limit && candidate > WarningErrorRate,
+            Latency => baseline > 0 && candidate > limit * baseline && candidate > WarningLatencyMs,
             _ => false,
         };
+    }
+
+    /// <summary>The 95% Wilson score lower bound of a rate observed over <paramref name="samples"/> trials.</summary>
+    public static double WilsonLower(double rate, long samples)
+    {
+        if (samples <= 0) return 0;
+        var n = (double)samples;
+        var p = Math.Clamp(rate, 0, 1);
+        var z2 = Z95 * Z95;
+        var centre = p + z2 / (2 * n);
+        var spread = Z95 * Math.Sqrt(p * (1 - p) / n + z2 / (4 * n * n));
+        return Math.Max(0, (centre - spread) / (1 + z2 / n));
     }
 
     /// <summary>Why the figures are an emergency, or null.</summary>
@@ -62,11 +83,12 @@ public static class RollbackRules
             var baseline = f.BaselineSamples >= minSamples ? f.Baseline : null;
             switch (f.Metric)
             {
-                case ErrorRate when candidate > CriticalErrorRate && (baseline is null || candidate > baseline):
+                case ErrorRate when WilsonLower(candidate, f.CandidateSamples) > CriticalErrorRate && (baseline is null || candidate > baseline):
                     return $"critical error rate {Pct(candidate)} above {Pct(CriticalErrorRate)}" + (baseline is { } b ? $" (baseline {Pct(b)})" : "");
-                case ErrorRate when baseline is { } b2 && b2 > 0 && candidate >= ErrorIncreaseFactor * b2 && candidate - b2 > maxErrorRateIncrease:
+                case ErrorRate when baseline is { } b2 && b2 > 0 && WilsonLower(candidate, f.CandidateSamples) >= ErrorIncreaseFactor * b2 && candidate - b2 > maxErrorRateIncrease:
                     return $"error rate {Pct(candidate)} is {(candidate / b2).ToString("0.0", CultureInfo.InvariantCulture)}x the baseline's {Pct(b2)} (5x or more)";
-                case Latency when candidate > CriticalLatencyMs && (baseline is null || candidate > baseline):
+                // A machine where everything is slow is no reason to move traffic: the candidate must also be beyond its ratio.
+                case Latency when candidate > CriticalLatencyMs && (baseline is null || candidate > (f.Limit ?? 1) * baseline):
                     return $"mean latency {Ms(candidate)} above {Ms(CriticalLatencyMs)}" + (baseline is { } b3 ? $" (baseline {Ms(b3)})" : "");
             }
         }
@@ -79,7 +101,7 @@ public static class RollbackRules
         var failed = Failed(figures, minSamples);
         var inRow = failed ? failedBefore + 1 : 0;
         var emergency = Emergency(figures, minSamples, maxErrorRateIncrease)
-            ?? (inRow >= FailedChecksLimit ? $"{inRow} failed checks in a row (figures beyond the domain's limits; {FailedChecksLimit} make an emergency)" : null);
+            ?? (inRow >= FailedChecksLimit ? $"{inRow} failed monitoring checks in a row (figures beyond the domain's limits and the warning levels; {FailedChecksLimit} make an emergency)" : null);
         return new CheckResult(failed, inRow, emergency);
     }
 
