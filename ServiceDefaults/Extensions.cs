@@ -38,7 +38,9 @@ public static class ServiceDefaultsExtensions
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         // One input rule for every field of every body: no NUL, no invalid UTF-16, no NaN or infinite numbers.
         builder.Services.ConfigureHttpJsonOptions(o => JsonInputRules.Apply(o.SerializerOptions));
-        builder.Services.AddOpenApi(o => o.AddSchemaTransformer(OpenApiPrimitiveTypes.TransformAsync));
+        builder.Services.AddOpenApi(o => o
+            .AddSchemaTransformer(OpenApiPrimitiveTypes.TransformAsync)
+            .AddSchemaTransformer(OpenApiRequiredProperties.TransformAsync));
         return builder;
     }
 

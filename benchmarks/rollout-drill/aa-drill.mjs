@@ -69,7 +69,7 @@ for (let run = 1; run <= runs; run++) {
       if (outcome.status !== 200) failed++;
     }
   });
-  while (state.status === "Running" || state.status === "Paused") {
+  while (state.status === "running" || state.status === "paused") {
     if (Date.now() - started > runLimitMs) break;
     await new Promise((r) => setTimeout(r, 2000));
     state = await api("GET", `/api/rollouts/${rollout.id}`);
@@ -91,7 +91,7 @@ console.log("| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |");
 for (const r of rows) {
   console.log(`| ${r.run} | ${r.status} | ${r.seconds} | ${r.requests} (${r.canary}) | ${r.failed} | ${r.decisions} | ${r.estimatedFirstStepSeconds ?? "-"} | ${String(r.lastReason).replaceAll("|", "/").slice(0, 160)} |`);
 }
-const falseRollbacks = rows.filter((r) => r.status === "RolledBack").length;
-const undecided = rows.filter((r) => r.status !== "Succeeded" && r.status !== "RolledBack").length;
+const falseRollbacks = rows.filter((r) => r.status === "rolled_back").length;
+const undecided = rows.filter((r) => r.status !== "succeeded" && r.status !== "rolled_back").length;
 console.log(`false rollbacks: ${falseRollbacks} of ${rows.length} runs (undecided: ${undecided})`);
 process.exit(falseRollbacks === 0 && undecided === 0 ? 0 : 1);

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using DomainPlatform.Deployment.Data;
 using DomainPlatform.Deployment.Events;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -5,9 +6,9 @@ using Npgsql;
 
 namespace DomainPlatform.Deployment.Apis;
 
-public sealed record DeployRequest(string? Version);
-public sealed record RollbackRequest(string? Version, string? Reason);
-public sealed record UndeployRequest(string? Reason);
+public sealed record DeployRequest([property: Required] string? Version);
+public sealed record RollbackRequest([property: Required] string? Version, [property: Required] string? Reason);
+public sealed record UndeployRequest([property: Required] string? Reason);
 
 public static class DeploymentsApi
 {

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using DomainPlatform.Deployment.Data;
 using DomainPlatform.Deployment.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -5,11 +6,11 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace DomainPlatform.Deployment.Apis;
 
 public sealed record CreateDomainRequest(
-    string? Id, string? Name, string? AgentId, string? Layer, string? Team, IReadOnlyList<string>? Keywords,
+    [property: Required] string? Id, [property: Required] string? Name, string? AgentId, string? Layer, string? Team, IReadOnlyList<string>? Keywords,
     string? BaseModel, int? MaxTokens, DeploymentGatesPatch? Gates, RollbackThresholdsPatch? Rollback, CacheSettingsPatch? Cache,
     RolloutDefaultsPatch? Rollout = null);
 
-public sealed record ArchiveDomainRequest(string? Reason);
+public sealed record ArchiveDomainRequest([property: Required] string? Reason);
 
 public static class DomainsApi
 {

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;
 
 namespace DomainPlatform.Experimentation.Domain;
@@ -8,9 +9,9 @@ public sealed record GuardrailRequest(string? Metric, double? MaxRelativeDegrada
 
 /// <summary>What a client asks for when it creates an experiment; absent optional fields take the defaults below.</summary>
 public sealed record CreateExperimentRequest(
-    string? Name,
-    string? Domain,
-    IReadOnlyList<VariantRequest>? Variants,
+    [property: Required] string? Name,
+    [property: Required] string? Domain,
+    [property: Required] IReadOnlyList<VariantRequest>? Variants,
     string? PrimaryMetric,
     IReadOnlyList<GuardrailRequest>? GuardrailMetrics,
     double? MinimumDetectableEffect,
