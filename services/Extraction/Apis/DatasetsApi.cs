@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using DomainPlatform.Extraction.Data;
 using DomainPlatform.Extraction.Datasets;
 using DomainPlatform.Extraction.Domain;
@@ -7,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace DomainPlatform.Extraction.Apis;
 
 /// <summary>Build a dataset for <c>domain</c> from <c>sourceIds</c>, or from every source tagged with the domain when omitted.</summary>
-public sealed record CreateDatasetRequest(string? Domain, string? Name, IReadOnlyList<Guid>? SourceIds, double? Epsilon);
+public sealed record CreateDatasetRequest([property: Required] string? Domain, [property: Required] string? Name, IReadOnlyList<Guid>? SourceIds, [property: Range(PrivacyAccountant.MinSettableEpsilon, PrivacyAccountant.MaxSettableEpsilon)] double? Epsilon);
 
 public static class DatasetsApi
 {

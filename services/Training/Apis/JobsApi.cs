@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using DomainPlatform.Training.Data;
 using DomainPlatform.Training.Domain;
 using DomainPlatform.Training.Jobs;
@@ -7,7 +8,9 @@ using Microsoft.Extensions.Options;
 namespace DomainPlatform.Training.Apis;
 
 /// <summary>Start a job on an announced dataset; omitted fields take the Training configuration's defaults.</summary>
-public sealed record StartJobRequest(Guid? DatasetId, int? Epochs, double? LearningRate, string? BaseModelPath);
+public sealed record StartJobRequest(
+    [property: Required] Guid? DatasetId, [property: Range(1, JobRules.MaxEpochs)] int? Epochs,
+    [property: Range(JobRules.MinLearningRate, 1)] double? LearningRate, string? BaseModelPath);
 
 public static class JobsApi
 {
