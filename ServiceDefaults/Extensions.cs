@@ -40,7 +40,8 @@ public static class ServiceDefaultsExtensions
         builder.Services.ConfigureHttpJsonOptions(o => JsonInputRules.Apply(o.SerializerOptions));
         builder.Services.AddOpenApi(o => o
             .AddSchemaTransformer(OpenApiPrimitiveTypes.TransformAsync)
-            .AddSchemaTransformer(OpenApiRequiredProperties.TransformAsync));
+            .AddSchemaTransformer(OpenApiRequiredProperties.TransformAsync)
+            .AddDocumentTransformer(OpenApiRequiredProperties.TransformDocumentAsync));
         return builder;
     }
 
@@ -92,6 +93,9 @@ public static class ServiceDefaultsExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseJsonForUnlabelledBodies();
+        // Routing after the rule above, so that it sees the body's type (otherwise routing would run first).
+        app.UseRouting();
         app.UseRequestInputRules();
         app.MapHealthChecks(HealthPath, new HealthCheckOptions { ResponseWriter = HealthReportWriter.WriteAsync });
         app.MapHealthChecks(AlivePath, new HealthCheckOptions
