@@ -29,13 +29,28 @@ internal static class OpenApiRequiredProperties
             if (Allowed(property) is { } allowed && properties.TryGetValue(property.Name, out var propertySchema) && propertySchema is OpenApiSchema text)
             {
                 text.Enum = [.. allowed.Values.OfType<object>().Select(v => (System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(v.ToString()!))];
+                // Where the property takes null, null is one of its values too (an enum is the whole list).
+                if (text.Type is { } type && type.HasFlag(JsonSchemaType.Null)) text.Enum.Add(null!);
             }
         }
         var required = context.JsonTypeInfo.Properties.Where(IsRequired).Select(p => p.Name).ToList();
         schema.Required = required.Count == 0 ? null : new HashSet<string>(required, StringComparer.Ordinal);
-        foreach (var name in required)
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Once the document is whole (nullable references are wrapped in a one-of with null only then): a required property
+    /// takes no null, so its type, its one-of and its enum lose theirs.
+    /// </summary>
+    public static Task TransformDocumentAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
+    {
+        foreach (var schema in document.Components?.Schemas?.Values.OfType<OpenApiSchema>() ?? [])
         {
-            if (properties.TryGetValue(name, out var property) && WithoutNull(property) is { } notNull) properties[name] = notNull;
+            if (schema.Required is not { Count: > 0 } required || schema.Properties is not { } properties) continue;
+            foreach (var name in required)
+            {
+                if (properties.TryGetValue(name, out var property) && WithoutNull(property) is { } notNull) properties[name] = notNull;
+            }
         }
         return Task.CompletedTask;
     }
@@ -57,6 +72,7 @@ internal static class OpenApiRequiredProperties
         if (schema.Type is { } type && type.HasFlag(JsonSchemaType.Null))
         {
             schema.Type = type & ~JsonSchemaType.Null;
+            if (schema.Enum is { } values) schema.Enum = [.. values.Where(v => v is not null)];
             return schema;
         }
         if (schema.OneOf is { Count: > 1 } branches && branches.FirstOrDefault(b => b.Type == JsonSchemaType.Null) is { } nullBranch)
