@@ -118,7 +118,9 @@ public sealed class InputRulesTests(DeploymentFactory factory) : IClassFixture<D
         Refused(await FieldRefusedAsync(client, HttpMethod.Post, $"/api/rollouts/{rollout}/promote", JsonBytes([0xFF, 0xFE, 0x00]), "body", Ct));
         byte[] unknownInvalid = [.. "{\"note\":\""u8, 0xFF, .. "\"}"u8];
         Refused(await FieldRefusedAsync(client, HttpMethod.Post, $"/api/rollouts/{rollout}/promote", JsonBytes(unknownInvalid), "body", Ct));
-        var plain = await client.PostAsync($"/api/rollouts/{rollout}/promote", new ByteArrayContent([0xFF, 0xFE]), Ct);
+        // A body that says nothing of its type is read as JSON; one that says it is something else is a 415.
+        Refused(await FieldRefusedAsync(client, HttpMethod.Post, $"/api/rollouts/{rollout}/promote", new ByteArrayContent([0xFF, 0xFE]), "body", Ct));
+        var plain = await client.PostAsync($"/api/rollouts/{rollout}/promote", new StringContent("promote", Encoding.UTF8, "text/plain"), Ct);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, plain.StatusCode);
         Refused(await FieldRefusedAsync(client, HttpMethod.Post, $"/api/rollouts/{rollout}/pause", Json("{\"reason\":"), "reason", Ct));
         Refused(await FieldRefusedAsync(client, HttpMethod.Post, $"/api/rollouts/{rollout}/promote", Json("[1,2]"), "body", Ct));
@@ -191,6 +193,16 @@ public sealed class InputRulesTests(DeploymentFactory factory) : IClassFixture<D
         var register = document.GetProperty("components").GetProperty("schemas").GetProperty("RegisterVersionRequest").GetProperty("properties");
         Assert.Equal("string", register.GetProperty("tags").GetProperty("items").GetProperty("type").GetString());
         Assert.Equal("number", register.GetProperty("metrics").GetProperty("additionalProperties").GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task A_body_taking_endpoint_sent_nothing_says_so_instead_of_not_found()
+    {
+        // No body and no Content-Type (curl -X POST): the router used to find no endpoint and answer 404.
+        using var response = await factory.CreateClient().PostAsync("/api/rollouts", null, Ct);
+        var text = await response.Content.ReadAsStringAsync(Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Null(NotInDocumentedShape("/api/rollouts", response, text));
     }
 
     [Fact]

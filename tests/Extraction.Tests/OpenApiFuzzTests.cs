@@ -12,13 +12,10 @@ public sealed class OpenApiFuzzTests(ExtractionFactory factory) : IClassFixture<
     public async Task Every_write_operation_keeps_to_its_documented_schema()
     {
         var client = factory.CreateClient();
-        if (Environment.GetEnvironmentVariable("OPENAPI_DUMP_DIR") is { Length: > 0 } dump)
-        {
-            await File.WriteAllTextAsync(Path.Combine(dump, "extraction.json"), await client.GetStringAsync("/openapi/v1.json", Ct), Ct);
-        }
         var domain = $"fuzz-{Guid.NewGuid():N}"[..20];
         var report = await OpenApiFuzz.RunAsync(client, new FuzzOptions
         {
+            RequestsPerOperation = 100,
             PathValues = new Dictionary<string, Gen<string>> { ["domain"] = Gen.Const(domain) },
             PropertyValues = new Dictionary<string, Gen<string>>
             {

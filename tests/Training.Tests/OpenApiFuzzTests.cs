@@ -12,12 +12,9 @@ public sealed class OpenApiFuzzTests(TrainingFactory factory) : IClassFixture<Tr
     public async Task Every_write_operation_keeps_to_its_documented_schema()
     {
         var client = factory.CreateClient();
-        if (Environment.GetEnvironmentVariable("OPENAPI_DUMP_DIR") is { Length: > 0 } dump)
-        {
-            await File.WriteAllTextAsync(Path.Combine(dump, "training.json"), await client.GetStringAsync("/openapi/v1.json", Ct), Ct);
-        }
         var report = await OpenApiFuzz.RunAsync(client, new FuzzOptions
         {
+            RequestsPerOperation = 150,
             PropertyValues = new Dictionary<string, Gen<string>>
             {
                 ["baseModelPath"] = Gen.Const(System.Text.Json.JsonSerializer.Serialize(factory.Files.BaseModelPath)),
