@@ -251,6 +251,16 @@ public sealed class InputRulesTests(DeploymentFactory factory) : IClassFixture<D
         Refused(await FieldRefusedAsync(client, HttpMethod.Get, "/api/rollouts?status=exploded", null, "status", Ct));
     }
 
+    [Fact]
+    public async Task A_domain_status_filter_matches_whatever_the_case_and_an_unknown_one_is_refused()
+    {
+        var client = factory.CreateClient();
+        var domain = await CreateDomainAsync(client);
+        var active = await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/domains?status=ACTIVE", Ct);
+        Assert.Contains(domain, active.EnumerateArray().Select(d => d.GetProperty("id").GetString()));
+        Refused(await FieldRefusedAsync(client, HttpMethod.Get, "/api/domains?status=exploded", null, "status", Ct));
+    }
+
     private static void Refused(string? failure) => Assert.True(failure is null, failure);
 
     /// <summary>A tiny model spoiled in one of the ways a real file gets spoiled.</summary>

@@ -30,10 +30,10 @@ public static class JobsApi
 
     public static async Task<Results<Ok<IReadOnlyList<JobRecord>>, ValidationProblem>> ListJobs(string? state, string? domain, Guid? datasetId, JobStore store, CancellationToken ct)
     {
-        if (state is not null && !JobStates.All.Contains(state))
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["state"] = [$"state must be one of: {string.Join(", ", JobStates.All)}."] });
-        }
+        string? error = null;
+        var canonical = state is null ? null : FilterValues.Canonical(state, JobStates.All, out error);
+        if (state is not null && canonical is null) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["state"] = [error!] });
+        state = canonical;
         return TypedResults.Ok(await store.ListAsync(state, domain, datasetId, ct));
     }
 
