@@ -33,6 +33,7 @@ public sealed class OpenApiFuzzTests(ExperimentationFactory factory) : IClassFix
                 ["weights"] = Gen.Select(Gen.Double[0, 100], Gen.Double[0, 100], (a, b) => JsonSerializer.Serialize(new { control = a, treatment = b })),
                 ["url"] = Gen.Const("\"http://127.0.0.1:9/hook\""),
                 ["minLevel"] = Gen.OneOf("\"info\"", "\"warning\"", "\"critical\""),
+                ["primaryMetric"] = Gen.OneOf("\"accuracy\"", "\"latency_ms\""),
             },
         }, Ct);
         TestContext.Current.TestOutputHelper?.WriteLine(report.Summary("experimentation"));
