@@ -38,7 +38,10 @@ public static class ServiceDefaultsExtensions
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         // One input rule for every field of every body: no NUL, no invalid UTF-16, no NaN or infinite numbers.
         builder.Services.ConfigureHttpJsonOptions(o => JsonInputRules.Apply(o.SerializerOptions));
-        builder.Services.AddOpenApi(o => o.AddSchemaTransformer(OpenApiPrimitiveTypes.TransformAsync));
+        builder.Services.AddOpenApi(o => o
+            .AddSchemaTransformer(OpenApiPrimitiveTypes.TransformAsync)
+            .AddSchemaTransformer(OpenApiRequiredProperties.TransformAsync)
+            .AddDocumentTransformer(OpenApiRequiredProperties.TransformDocumentAsync));
         return builder;
     }
 
@@ -90,6 +93,9 @@ public static class ServiceDefaultsExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseJsonForUnlabelledBodies();
+        // Routing after the rule above, so that it sees the body's type (otherwise routing would run first).
+        app.UseRouting();
         app.UseRequestInputRules();
         app.MapHealthChecks(HealthPath, new HealthCheckOptions { ResponseWriter = HealthReportWriter.WriteAsync });
         app.MapHealthChecks(AlivePath, new HealthCheckOptions

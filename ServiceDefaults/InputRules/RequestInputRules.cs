@@ -20,6 +20,25 @@ namespace Microsoft.Extensions.Hosting;
 /// </summary>
 public static class RequestInputRules
 {
+    /// <summary>
+    /// Before routing: a POST, PUT or PATCH that says nothing of its body's type is read as JSON, the only kind these APIs
+    /// take. Otherwise the router finds no endpoint for an endpoint that accepts JSON (a misleading 404) instead of
+    /// letting it say what the body lacks.
+    /// </summary>
+    public static WebApplication UseJsonForUnlabelledBodies(this WebApplication app)
+    {
+        app.Use((context, next) =>
+        {
+            if (string.IsNullOrEmpty(context.Request.ContentType)
+                && (HttpMethods.IsPost(context.Request.Method) || HttpMethods.IsPut(context.Request.Method) || HttpMethods.IsPatch(context.Request.Method)))
+            {
+                context.Request.ContentType = "application/json";
+            }
+            return next(context);
+        });
+        return app;
+    }
+
     public static WebApplication UseRequestInputRules(this WebApplication app)
     {
         app.Use(async (context, next) =>

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using DomainPlatform.Contracts.Events;
 using DomainPlatform.EventBus;
 using DomainPlatform.Gateway.Outcomes;
@@ -8,7 +9,7 @@ using StackExchange.Redis;
 namespace DomainPlatform.Gateway.Apis;
 
 /// <summary>A judgement of one earlier response: a score in [0, 1] or thumbs, with an optional label.</summary>
-public sealed record FeedbackRequest(string? RequestId, double? Score, bool? ThumbsUp, string? Label);
+public sealed record FeedbackRequest([property: Required, MinLength(1), MaxLength(200)] string? RequestId, [property: Range(0d, 1d)] double? Score, bool? ThumbsUp, string? Label);
 
 public sealed record FeedbackAccepted(string RequestId, string? Domain, string? Variant);
 

@@ -1,10 +1,13 @@
+using System.ComponentModel.DataAnnotations;
 using DomainPlatform.Gateway.Auth;
 using DomainPlatform.Gateway.Data;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DomainPlatform.Gateway.Apis;
 
-public sealed record CreateKeyRequest(string? Name, string? Role);
+public sealed record CreateKeyRequest(
+    [property: Required, MinLength(1), MaxLength(KeysApi.MaxNameLength)] string? Name,
+    [property: Required, AllowedValues(Roles.Admin, Roles.Operator, Roles.Viewer, Roles.Client)] string? Role);
 
 /// <summary>A new key with its secret: the only time the secret is ever shown.</summary>
 public sealed record CreatedKey(Guid Id, string Name, string Role, string KeyPrefix, DateTime CreatedAt, string Key);

@@ -33,7 +33,7 @@ public sealed class EventTests(DeploymentFactory factory) : IClassFixture<Deploy
         factory.Remotes.Verdict = r => r.Domain != domain ? FakeRemotes.Reply("hold", 0)
             : Interlocked.Increment(ref calls) == 1 ? FakeRemotes.Reply("continue", 100, "within thresholds") : FakeRemotes.Reply("rollback", 100, "error rate 20% above 10%");
         var id = await StartRolloutAsync(client, domain, "1.1.0");
-        await WaitForRolloutAsync(client, id, r => r.GetProperty("status").GetString() == "RolledBack", "the rollback");
+        await WaitForRolloutAsync(client, id, r => r.GetProperty("status").GetString() == "rolled_back", "the rollback");
 
         var rollback = Assert.Single(await CollectAsync(rollbacks, [], l => l.Any(r => r.GetProperty("domain").GetString() == domain), "RollbackPerformed"),
             r => r.GetProperty("domain").GetString() == domain);
@@ -153,7 +153,7 @@ public sealed class EventTests(DeploymentFactory factory) : IClassFixture<Deploy
 
         var rollout = started.GetProperty("rolloutId").GetGuid();
         var running = await GetJsonAsync(client, $"/api/rollouts/{rollout}");
-        Assert.Equal(("Running", candidate), (running.GetProperty("status").GetString(), running.GetProperty("candidateVersion").GetString()));
+        Assert.Equal(("running", candidate), (running.GetProperty("status").GetString(), running.GetProperty("candidateVersion").GetString()));
         var versions = await GetJsonAsync(client, $"/api/models/{domain}/versions");
         Assert.Equal(["1.2.0", "1.1.0", "1.0.0"], versions.EnumerateArray().Select(v => v.GetProperty("version").GetString()));
         var audit = await GetJsonAsync(client, $"/api/audit?entityType=auto-deployment&entityId={bad}");

@@ -118,13 +118,15 @@ public sealed class InputRulesTests(DeploymentFactory factory) : IClassFixture<D
         Refused(await FieldRefusedAsync(client, HttpMethod.Post, $"/api/rollouts/{rollout}/promote", JsonBytes([0xFF, 0xFE, 0x00]), "body", Ct));
         byte[] unknownInvalid = [.. "{\"note\":\""u8, 0xFF, .. "\"}"u8];
         Refused(await FieldRefusedAsync(client, HttpMethod.Post, $"/api/rollouts/{rollout}/promote", JsonBytes(unknownInvalid), "body", Ct));
-        var plain = await client.PostAsync($"/api/rollouts/{rollout}/promote", new ByteArrayContent([0xFF, 0xFE]), Ct);
+        // A body that says nothing of its type is read as JSON; one that says it is something else is a 415.
+        Refused(await FieldRefusedAsync(client, HttpMethod.Post, $"/api/rollouts/{rollout}/promote", new ByteArrayContent([0xFF, 0xFE]), "body", Ct));
+        var plain = await client.PostAsync($"/api/rollouts/{rollout}/promote", new StringContent("promote", Encoding.UTF8, "text/plain"), Ct);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, plain.StatusCode);
         Refused(await FieldRefusedAsync(client, HttpMethod.Post, $"/api/rollouts/{rollout}/pause", Json("{\"reason\":"), "reason", Ct));
         Refused(await FieldRefusedAsync(client, HttpMethod.Post, $"/api/rollouts/{rollout}/promote", Json("[1,2]"), "body", Ct));
         var after = await GetJsonAsync(client, $"/api/rollouts/{rollout}");
         Assert.Equal(0, after.GetProperty("stepIndex").GetInt32());
-        Assert.Equal("Running", after.GetProperty("status").GetString());
+        Assert.Equal("running", after.GetProperty("status").GetString());
 
         // A body where none is taken.
         Refused(await FieldRefusedAsync(client, HttpMethod.Delete, $"/api/domains/{domain}?force=true", Json("{}"), "body", Ct));
@@ -181,13 +183,62 @@ public sealed class InputRulesTests(DeploymentFactory factory) : IClassFixture<D
         var document = await factory.CreateClient().GetFromJsonAsync<System.Text.Json.JsonElement>("/openapi/v1.json", Ct);
         var rollout = document.GetProperty("components").GetProperty("schemas").GetProperty("StartRolloutRequest").GetProperty("properties");
 
-        static string Types(System.Text.Json.JsonElement schema) => string.Join(",", schema.GetProperty("type").EnumerateArray().Select(t => t.GetString()).Order());
-        Assert.Equal("null,string", Types(rollout.GetProperty("domain")));
+        static string Types(System.Text.Json.JsonElement schema) => schema.GetProperty("type") is { ValueKind: System.Text.Json.JsonValueKind.Array } list
+            ? string.Join(",", list.EnumerateArray().Select(t => t.GetString()).Order())
+            : schema.GetProperty("type").GetString()!;
+        // Required, so null is no value for it either; the optional fields stay nullable.
+        Assert.Equal("string", Types(rollout.GetProperty("domain")));
         Assert.Equal("null,number", Types(rollout.GetProperty("minStepSeconds")));
         Assert.Equal("number", rollout.GetProperty("steps").GetProperty("items").GetProperty("type").GetString());
         var register = document.GetProperty("components").GetProperty("schemas").GetProperty("RegisterVersionRequest").GetProperty("properties");
         Assert.Equal("string", register.GetProperty("tags").GetProperty("items").GetProperty("type").GetString());
         Assert.Equal("number", register.GetProperty("metrics").GetProperty("additionalProperties").GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task A_body_taking_endpoint_sent_nothing_says_so_instead_of_not_found()
+    {
+        // No body and no Content-Type (curl -X POST): the router used to find no endpoint and answer 404.
+        using var response = await factory.CreateClient().PostAsync("/api/rollouts", null, Ct);
+        var text = await response.Content.ReadAsStringAsync(Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Null(NotInDocumentedShape("/api/rollouts", response, text));
+    }
+
+    [Fact]
+    public async Task The_openapi_document_requires_only_what_the_service_refuses_without_and_lists_statuses()
+    {
+        var schemas = (await factory.CreateClient().GetFromJsonAsync<System.Text.Json.JsonElement>("/openapi/v1.json", Ct)).GetProperty("components").GetProperty("schemas");
+        static string[] Required(System.Text.Json.JsonElement schema) =>
+            schema.TryGetProperty("required", out var list) ? [.. list.EnumerateArray().Select(r => r.GetString()!).Order()] : [];
+
+        Assert.Equal(["domain", "version"], Required(schemas.GetProperty("StartRolloutRequest")));
+        Assert.Equal(["id", "name"], Required(schemas.GetProperty("CreateDomainRequest")));
+        Assert.Equal(["artifactPath", "artifactSha256"], Required(schemas.GetProperty("RegisterVersionRequest")));
+        Assert.Empty(Required(schemas.GetProperty("DomainPatch")));
+        Assert.Empty(Required(schemas.GetProperty("DeploymentGatesPatch")));
+        Assert.Empty(Required(schemas.GetProperty("RolloutCommandRequest")));
+
+        Assert.Equal(["running", "paused", "succeeded", "rolled_back", "aborted"],
+            schemas.GetProperty("RolloutStatus").GetProperty("enum").EnumerateArray().Select(v => v.GetString()));
+        Assert.Equal(["active", "archived"], schemas.GetProperty("DomainView").GetProperty("properties").GetProperty("status").GetProperty("enum").EnumerateArray().Select(v => v.GetString()));
+    }
+
+    [Fact]
+    public async Task A_rollout_status_is_written_in_the_platforms_one_spelling()
+    {
+        var client = factory.CreateClient();
+        var domain = await CreateDomainAsync(client);
+        await RegisterOkAsync(client, domain, "1.0.0");
+        await DeployStableAsync(client, domain, "1.0.0");
+        await RegisterOkAsync(client, domain, "1.1.0");
+        var id = await StartRolloutAsync(client, domain, "1.1.0", minSamples: 1_000_000);
+        var aborted = await (await client.PostAsJsonAsync($"/api/rollouts/{id}/abort", new { reason = "spelling" }, Ct)).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Ct);
+        Assert.Equal("aborted", aborted.GetProperty("status").GetString());
+        var rolledBack = await client.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/rollouts?domain={domain}&status=ABORTED", Ct);
+        Assert.Equal([id.ToString()], rolledBack.EnumerateArray().Select(r => r.GetProperty("id").GetString()));
+        var audit = await client.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/audit?entityType=rollout&entityId={id}&action=abort", Ct);
+        Assert.Equal("aborted", audit.EnumerateArray().Single().GetProperty("after").GetProperty("status").GetString());
     }
 
     [Fact]
@@ -198,6 +249,16 @@ public sealed class InputRulesTests(DeploymentFactory factory) : IClassFixture<D
         Assert.Equal(HttpStatusCode.OK, spelled.StatusCode);
         Assert.Equal(await (await client.GetAsync("/api/rollouts?status=RolledBack", Ct)).Content.ReadAsStringAsync(Ct), await spelled.Content.ReadAsStringAsync(Ct));
         Refused(await FieldRefusedAsync(client, HttpMethod.Get, "/api/rollouts?status=exploded", null, "status", Ct));
+    }
+
+    [Fact]
+    public async Task A_domain_status_filter_matches_whatever_the_case_and_an_unknown_one_is_refused()
+    {
+        var client = factory.CreateClient();
+        var domain = await CreateDomainAsync(client);
+        var active = await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/domains?status=ACTIVE", Ct);
+        Assert.Contains(domain, active.EnumerateArray().Select(d => d.GetProperty("id").GetString()));
+        Refused(await FieldRefusedAsync(client, HttpMethod.Get, "/api/domains?status=exploded", null, "status", Ct));
     }
 
     private static void Refused(string? failure) => Assert.True(failure is null, failure);

@@ -43,11 +43,11 @@ public sealed class PostPromotionWatchTests(DeploymentFactory factory) : IClassF
             ? Degraded("latency 300.0 vs 100.0 (x3.00) is above x1.5 (p = 0.0001)")
             : FakeRemotes.Reply("hold", 0, "not enough samples yet");
         var id = await StartRolloutAsync(client, domain, "1.1.0");
-        await WaitForRolloutAsync(client, id, r => r.GetProperty("status").GetString() == "Succeeded", "the rollout to complete");
+        await WaitForRolloutAsync(client, id, r => r.GetProperty("status").GetString() == "succeeded", "the rollout to complete");
 
         var watching = await WaitForDeploymentAsync(client, domain, d => d.GetProperty("watch").GetProperty("lastVerdict").ValueKind == JsonValueKind.String, "a first check");
         var watch = watching.GetProperty("watch");
-        Assert.Equal(("1.1.0", "1.1.0", "1.0.0", "Watching"), (watching.GetProperty("stableVersion").GetString(), watch.GetProperty("version").GetString(),
+        Assert.Equal(("1.1.0", "1.1.0", "1.0.0", "watching"), (watching.GetProperty("stableVersion").GetString(), watch.GetProperty("version").GetString(),
             watch.GetProperty("previousVersion").GetString(), watch.GetProperty("status").GetString()));
         // The new stable since the switch, against the previous one over the domain's baseline window before it.
         var call = factory.Remotes.WatchCalls.Last(c => c.Domain == domain);
@@ -59,7 +59,7 @@ public sealed class PostPromotionWatchTests(DeploymentFactory factory) : IClassF
         Volatile.Write(ref degrade, true);
         var rolledBack = await WaitForDeploymentAsync(client, domain, d => d.GetProperty("stableVersion").GetString() == "1.0.0", "the rollback to 1.0.0");
         var after = rolledBack.GetProperty("watch");
-        Assert.Equal(("RolledBack", "automatic", "rollback"), (after.GetProperty("status").GetString(), after.GetProperty("rollbackType").GetString(), after.GetProperty("lastVerdict").GetString()));
+        Assert.Equal(("rolled_back", "automatic", "rollback"), (after.GetProperty("status").GetString(), after.GetProperty("rollbackType").GetString(), after.GetProperty("lastVerdict").GetString()));
         Assert.Equal("post-promotion watch of 1.1.0: latency 300.0 vs 100.0 (x3.00) is above x1.5 (p = 0.0001)", after.GetProperty("lastReason").GetString());
         Assert.Equal(3.0, after.GetProperty("figures")[0].GetProperty("candidate").GetDouble() / after.GetProperty("figures")[0].GetProperty("baseline").GetDouble());
         var last = rolledBack.GetProperty("lastRollback");
@@ -86,8 +86,8 @@ public sealed class PostPromotionWatchTests(DeploymentFactory factory) : IClassF
         // A direct deployment is a promotion too.
         await DeployStableAsync(client, domain, "1.1.0");
 
-        var passed = await WaitForDeploymentAsync(client, domain, d => WatchStatus(d) != "Watching", "the end of the watch");
-        Assert.Equal(("Passed", "1.1.0"), (WatchStatus(passed), passed.GetProperty("stableVersion").GetString()));
+        var passed = await WaitForDeploymentAsync(client, domain, d => WatchStatus(d) != "watching", "the end of the watch");
+        Assert.Equal(("passed", "1.1.0"), (WatchStatus(passed), passed.GetProperty("stableVersion").GetString()));
         Assert.Equal("passed: 1.1.0 held up against 1.0.0 for the whole watch (continue: all metrics within thresholds)",
             passed.GetProperty("watch").GetProperty("lastReason").GetString());
         Assert.Equal(JsonValueKind.Null, passed.GetProperty("lastRollback").ValueKind);
@@ -111,7 +111,7 @@ public sealed class PostPromotionWatchTests(DeploymentFactory factory) : IClassF
         await DeployStableAsync(client, domain, "1.1.0");
 
         var rolledBack = await WaitForDeploymentAsync(client, domain, d => d.GetProperty("stableVersion").GetString() == "1.0.0", "the emergency rollback");
-        Assert.Equal(("RolledBack", "emergency"), (WatchStatus(rolledBack), rolledBack.GetProperty("watch").GetProperty("rollbackType").GetString()));
+        Assert.Equal(("rolled_back", "emergency"), (WatchStatus(rolledBack), rolledBack.GetProperty("watch").GetProperty("rollbackType").GetString()));
         Assert.Equal("emergency after promotion of 1.1.0: critical error rate 30.0% above 10.0% (baseline 1.0%)", rolledBack.GetProperty("lastRollback").GetProperty("reason").GetString());
         Assert.Equal("emergency", (await GetJsonAsync(client, $"/api/deployments/{domain}/rollbacks"))[0].GetProperty("type").GetString());
     }
@@ -122,12 +122,12 @@ public sealed class PostPromotionWatchTests(DeploymentFactory factory) : IClassF
         var (client, domain) = await DomainWithStableAsync();
         factory.Remotes.WatchVerdict = _ => FakeRemotes.Reply("hold", 0);
         await DeployStableAsync(client, domain, "1.1.0");
-        Assert.Equal("Watching", WatchStatus(await GetJsonAsync(client, $"/api/deployments/{domain}")));
+        Assert.Equal("watching", WatchStatus(await GetJsonAsync(client, $"/api/deployments/{domain}")));
 
         var response = await client.PostAsJsonAsync($"/api/deployments/{domain}/rollback", new { version = "1.0.0", reason = "customer complaints" }, Ct);
         response.EnsureSuccessStatusCode();
         var back = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
-        Assert.Equal(("Ended", "ended: rolled back to 1.0.0"), (WatchStatus(back), back.GetProperty("watch").GetProperty("lastReason").GetString()));
+        Assert.Equal(("ended", "ended: rolled back to 1.0.0"), (WatchStatus(back), back.GetProperty("watch").GetProperty("lastReason").GetString()));
         Assert.Equal(("manual", "customer complaints"), (back.GetProperty("lastRollback").GetProperty("type").GetString(), back.GetProperty("lastRollback").GetProperty("reason").GetString()));
     }
 }

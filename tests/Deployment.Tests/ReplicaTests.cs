@@ -36,12 +36,12 @@ public sealed class ReplicaTests
         await using var second = await shared.StartReplicaAsync();
         var again = second.CreateClient();
         var resumed = await GetJsonAsync(again, $"/api/rollouts/{id}");
-        Assert.Equal("Running", Status(resumed));
+        Assert.Equal("running", Status(resumed));
         Assert.Equal(1, resumed.GetProperty("stepIndex").GetInt32());
         Assert.Equal(10, resumed.GetProperty("weightPercent").GetDouble());
 
         Volatile.Write(ref release, true);
-        var done = await WaitForRolloutAsync(again, id, r => Status(r) == "Succeeded", "the resumed rollout to complete");
+        var done = await WaitForRolloutAsync(again, id, r => Status(r) == "succeeded", "the resumed rollout to complete");
         var advances = done.GetProperty("decisions").EnumerateArray().Where(d => d.GetProperty("action").GetString() is "advance" or "complete")
             .Select(d => d.GetProperty("toWeight").GetDouble());
         Assert.Equal([1.0, 10, 50, 100], advances);
@@ -77,7 +77,7 @@ public sealed class ReplicaTests
         var back = await Eventually.GetAsync(() => GetJsonAsync(again, $"/api/deployments/{domain}"),
             d => d.GetProperty("stableVersion").GetString() == "1.0.0", "the rollback by the restarted service", TimeSpan.FromMinutes(3));
         var watch = back.GetProperty("watch");
-        Assert.Equal(("RolledBack", until), (watch.GetProperty("status").GetString(), watch.GetProperty("until").GetDateTime()));
+        Assert.Equal(("rolled_back", until), (watch.GetProperty("status").GetString(), watch.GetProperty("until").GetDateTime()));
         Assert.Equal("post-promotion watch of 2.0.0: error rate 20% vs 1%", back.GetProperty("lastRollback").GetProperty("reason").GetString());
     }
 
@@ -103,7 +103,7 @@ public sealed class ReplicaTests
         var analysed = 0;
         foreach (var (_, rollout) in domains)
         {
-            var done = await WaitForRolloutAsync(b.CreateClient(), rollout, r => Status(r) == "Succeeded", "each rollout to complete");
+            var done = await WaitForRolloutAsync(b.CreateClient(), rollout, r => Status(r) == "succeeded", "each rollout to complete");
             var decisions = done.GetProperty("decisions").EnumerateArray().Skip(1).ToList();
             Assert.Equal([0, 1, 2, 3, 4, 5, 6], decisions.Select(d => d.GetProperty("fromStep").GetInt32()));
             analysed += decisions.Count;

@@ -61,7 +61,7 @@ public sealed class RollbackTypeTests(DeploymentFactory factory) : IClassFixture
         var rollbacks = await EventTap.BindAsync(factory.VirtualHost.Name, "domainplatform.rollback-performed");
 
         await PublishAsync(Alert(Guid.NewGuid(), "EMERGENCY", domain, "1.1.0", value: 0.4));
-        var done = await WaitForRolloutAsync(client, id, r => Status(r) == "RolledBack", "the emergency rollback");
+        var done = await WaitForRolloutAsync(client, id, r => Status(r) == "rolled_back", "the emergency rollback");
         Assert.Equal("emergency", done.GetProperty("rollbackType").GetString());
         Assert.Equal(("rollback", 0.0), Moves(done)[^1]);
         Assert.StartsWith("emergency rollback: EMERGENCY alert:", done.GetProperty("lastReason").GetString());
@@ -84,7 +84,7 @@ public sealed class RollbackTypeTests(DeploymentFactory factory) : IClassFixture
 
         await PublishAsync(first);
         var lowered = await WaitForRolloutAsync(client, id, r => r.GetProperty("weightPercent").GetDouble() == 10, "the canary lowered to 10%");
-        Assert.Equal("Running", Status(lowered));
+        Assert.Equal("running", Status(lowered));
         // The step down's own decision (the analysis goes on at the lower weight, so lastReason moves on).
         var stepDown = lowered.GetProperty("decisions").EnumerateArray().Single(d => d.GetProperty("action").GetString() == "stepdown");
         Assert.StartsWith("gradual rollback: WARNING alert:", stepDown.GetProperty("reason").GetString());
@@ -99,7 +99,7 @@ public sealed class RollbackTypeTests(DeploymentFactory factory) : IClassFixture
         await WaitForRolloutAsync(client, id, r => r.GetProperty("weightPercent").GetDouble() == 1, "the canary lowered to 1%");
         await Eventually.GetAsync(() => QueueDepthAsync("alert-raised"), depth => depth == 0, "the alerts consumed");
         var after = await GetJsonAsync(client, $"/api/rollouts/{id}");
-        Assert.Equal(("Running", 1.0), (Status(after), after.GetProperty("weightPercent").GetDouble()));
+        Assert.Equal(("running", 1.0), (Status(after), after.GetProperty("weightPercent").GetDouble()));
         Assert.Equal(2, Moves(after).Count(m => m.Item1 == "stepdown"));
         var handled = await GetJsonAsync(client, $"/api/audit?entityType=alert&entityId={firstId}");
         Assert.Equal("acted", Assert.Single(handled.EnumerateArray()).GetProperty("action").GetString());
@@ -107,7 +107,7 @@ public sealed class RollbackTypeTests(DeploymentFactory factory) : IClassFixture
 
         // From the first step, the next warning takes the canary to 0: a gradual rollback.
         await PublishAsync(Alert(Guid.NewGuid(), "WARNING", domain, "1.1.0"));
-        var gone = await WaitForRolloutAsync(client, id, r => Status(r) == "RolledBack", "the gradual rollback's end");
+        var gone = await WaitForRolloutAsync(client, id, r => Status(r) == "rolled_back", "the gradual rollback's end");
         Assert.Equal("gradual", gone.GetProperty("rollbackType").GetString());
         Assert.Equal("gradual", (await GetJsonAsync(client, $"/api/deployments/{domain}")).GetProperty("lastRollback").GetProperty("type").GetString());
     }
@@ -135,7 +135,7 @@ public sealed class RollbackTypeTests(DeploymentFactory factory) : IClassFixture
         Assert.Equal("ignored", judged[0].GetProperty("action").GetString());
         Assert.Equal("1.0.0, where the traffic would go back, is at EMERGENCY on error_rate too: rolling back would not help", judged[0].GetProperty("reason").GetString());
         var rollout = await GetJsonAsync(client, $"/api/rollouts/{id}");
-        Assert.Equal(("Running", 10.0), (Status(rollout), rollout.GetProperty("weightPercent").GetDouble()));
+        Assert.Equal(("running", 10.0), (Status(rollout), rollout.GetProperty("weightPercent").GetDouble()));
         await client.PostAsJsonAsync($"/api/rollouts/{id}/abort", new { reason = "test over" }, Ct);
     }
 
@@ -155,7 +155,7 @@ public sealed class RollbackTypeTests(DeploymentFactory factory) : IClassFixture
         await DeployStableAsync(client, domain, "1.0.0");
         var id = await StartRolloutAsync(client, domain, "1.1.0");
 
-        var done = await WaitForRolloutAsync(client, id, r => Status(r) == "RolledBack", "the emergency rollback");
+        var done = await WaitForRolloutAsync(client, id, r => Status(r) == "rolled_back", "the emergency rollback");
         Assert.Equal("emergency", done.GetProperty("rollbackType").GetString());
         Assert.Equal("emergency rollback: mean latency 4200 ms above 3000 ms (baseline 120 ms)", done.GetProperty("lastReason").GetString());
     }
@@ -176,7 +176,7 @@ public sealed class RollbackTypeTests(DeploymentFactory factory) : IClassFixture
         await DeployStableAsync(client, domain, "1.0.0");
         var id = await StartRolloutAsync(client, domain, "1.1.0");
 
-        var done = await WaitForRolloutAsync(client, id, r => Status(r) == "RolledBack", "the rollback");
+        var done = await WaitForRolloutAsync(client, id, r => Status(r) == "rolled_back", "the rollback");
         Assert.Equal(("automatic", "rollback: latency 170.0 vs 100.0 (x1.70) is above x1.5 (p = 0.001)"),
             (done.GetProperty("rollbackType").GetString(), done.GetProperty("lastReason").GetString()));
         Assert.Equal("automatic", (await GetJsonAsync(client, $"/api/deployments/{domain}")).GetProperty("lastRollback").GetProperty("type").GetString());
@@ -199,7 +199,7 @@ public sealed class RollbackTypeTests(DeploymentFactory factory) : IClassFixture
         await DeployStableAsync(client, domain, "1.0.0");
         var id = await StartRolloutAsync(client, domain, "1.1.0");
 
-        var done = await WaitForRolloutAsync(client, id, r => Status(r) == "RolledBack", "the rollback after five failed checks");
+        var done = await WaitForRolloutAsync(client, id, r => Status(r) == "rolled_back", "the rollback after five failed checks");
         Assert.Equal(("emergency", 5), (done.GetProperty("rollbackType").GetString(), done.GetProperty("failedChecks").GetInt32()));
         Assert.StartsWith("emergency rollback: 5 failed monitoring checks in a row", done.GetProperty("lastReason").GetString());
         Assert.Equal(4, done.GetProperty("decisions").EnumerateArray().Count(d => d.GetProperty("action").GetString() == "hold"));
@@ -217,7 +217,7 @@ public sealed class RollbackTypeTests(DeploymentFactory factory) : IClassFixture
         var response = await client.PostAsJsonAsync($"/api/rollouts/{id}/rollback", new { reason = "users complain" }, Ct);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var done = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
-        Assert.Equal(("RolledBack", "manual", "manual rollback: users complain: weight 10% to 0"),
+        Assert.Equal(("rolled_back", "manual", "manual rollback: users complain: weight 10% to 0"),
             (Status(done), done.GetProperty("rollbackType").GetString(), done.GetProperty("lastReason").GetString()));
         await AssertProblemAsync(await client.PostAsJsonAsync($"/api/rollouts/{id}/rollback", new { reason = "again" }, Ct), HttpStatusCode.Conflict, "nothing to roll back");
         var rollback = (await GetJsonAsync(client, $"/api/deployments/{domain}/rollbacks"))[0];
@@ -237,8 +237,8 @@ public sealed class RollbackTypeTests(DeploymentFactory factory) : IClassFixture
         Assert.Equal(25, first.GetProperty("weightPercent").GetDouble());
         Assert.Equal([0.0], first.GetProperty("pendingRollback").GetProperty("weights").EnumerateArray().Select(w => w.GetDouble()));
 
-        var done = await WaitForRolloutAsync(client, id, r => Status(r) != "Running", "the gradual rollback's end");
-        Assert.Equal(("RolledBack", "manual"), (Status(done), done.GetProperty("rollbackType").GetString()));
+        var done = await WaitForRolloutAsync(client, id, r => Status(r) != "running", "the gradual rollback's end");
+        Assert.Equal(("rolled_back", "manual"), (Status(done), done.GetProperty("rollbackType").GetString()));
         Assert.Equal([("advance", 10.0), ("advance", 50), ("stepdown", 25), ("rollback", 0)], Moves(done));
         Assert.Equal(JsonValueKind.Null, done.GetProperty("pendingRollback").ValueKind);
     }
@@ -252,13 +252,13 @@ public sealed class RollbackTypeTests(DeploymentFactory factory) : IClassFixture
         var response = await client.PostAsJsonAsync($"/api/rollouts/{id}/rollback", new { reason = "end of the trial", at }, Ct);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var planned = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
-        Assert.Equal(("Running", 10.0), (Status(planned), planned.GetProperty("weightPercent").GetDouble()));
+        Assert.Equal(("running", 10.0), (Status(planned), planned.GetProperty("weightPercent").GetDouble()));
         var pending = planned.GetProperty("pendingRollback");
         Assert.Equal(("scheduled", "end of the trial"), (pending.GetProperty("type").GetString(), pending.GetProperty("reason").GetString()));
         Assert.Equal(at.UtcDateTime, pending.GetProperty("nextAt").GetDateTime(), TimeSpan.FromMilliseconds(1));
         await AssertProblemAsync(await client.PostAsJsonAsync($"/api/rollouts/{id}/rollback", new { reason = "twice" }, Ct), HttpStatusCode.Conflict, "already planned");
 
-        var done = await WaitForRolloutAsync(client, id, r => Status(r) == "RolledBack", "the scheduled rollback");
+        var done = await WaitForRolloutAsync(client, id, r => Status(r) == "rolled_back", "the scheduled rollback");
         Assert.Equal(("scheduled", "scheduled rollback: end of the trial: weight 10% to 0"), (done.GetProperty("rollbackType").GetString(), done.GetProperty("lastReason").GetString()));
         Assert.True(done.GetProperty("decisions").EnumerateArray().Last().GetProperty("decidedAt").GetDateTime() >= at.UtcDateTime);
         var audit = await GetJsonAsync(client, $"/api/audit?entityType=rollout&entityId={id}&action=rollback-scheduled");

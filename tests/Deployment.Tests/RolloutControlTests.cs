@@ -136,7 +136,7 @@ public sealed class RolloutControlTests(DeploymentFactory factory) : IClassFixtu
         Assert.Equal(1, (await GetJsonAsync(client, $"/api/deployments/{domain}")).GetProperty("canaryWeight").GetDouble());
 
         await PostAsync(client, $"/api/rollouts/{id}/abort", new { reason = "done" }, HttpStatusCode.OK);
-        await AssertProblemAsync(await client.PostAsJsonAsync($"/api/rollouts/{id}/weight", new { weight = 20 }, Ct), HttpStatusCode.Conflict, "Aborted");
+        await AssertProblemAsync(await client.PostAsJsonAsync($"/api/rollouts/{id}/weight", new { weight = 20 }, Ct), HttpStatusCode.Conflict, "aborted");
     }
 
     [Fact]
@@ -209,6 +209,6 @@ public sealed class RolloutControlTests(DeploymentFactory factory) : IClassFixtu
         var unknown = await StartAsync(client, new { domain, version = "1.1.0", minStepSeconds = 0 });
         Assert.Equal(JsonValueKind.Null, unknown.GetProperty("estimatedStepSeconds").ValueKind);
         Assert.Equal("no request rate known for the domain: experimentation did not tell the domain's recent traffic (Unavailable)", unknown.GetProperty("estimateReason").GetString());
-        Assert.Equal("Running", unknown.GetProperty("status").GetString());
+        Assert.Equal("running", unknown.GetProperty("status").GetString());
     }
 }

@@ -30,7 +30,7 @@ public sealed class RolloutTests(DeploymentFactory factory) : IClassFixture<Depl
         var id = await StartRolloutAsync(client, domain, "1.1.0");
         Assert.Contains($"{domain}@1.1.0", factory.Remotes.Loaded);
 
-        var done = await WaitForRolloutAsync(client, id, r => Status(r) == "Succeeded", "the rollout to complete");
+        var done = await WaitForRolloutAsync(client, id, r => Status(r) == "succeeded", "the rollout to complete");
         var moves = done.GetProperty("decisions").EnumerateArray().Select(d => (d.GetProperty("action").GetString(), d.GetProperty("toWeight").GetDouble())).ToList();
         Assert.Equal([("advance", 1), ("advance", 10), ("advance", 50), ("complete", 100)], moves);
         Assert.All(done.GetProperty("decisions").EnumerateArray().Skip(1), d => Assert.Equal("continue", d.GetProperty("verdict").GetString()));
@@ -60,7 +60,7 @@ public sealed class RolloutTests(DeploymentFactory factory) : IClassFixture<Depl
         var id = await StartRolloutAsync(client, domain, "1.1.0", minSamples: 100);
         var held = await WaitForRolloutAsync(client, id, r => r.GetProperty("decisions").GetArrayLength() >= 5, "several decisions");
 
-        Assert.Equal("Running", Status(held));
+        Assert.Equal("running", Status(held));
         Assert.Equal(0, held.GetProperty("stepIndex").GetInt32());
         var decisions = held.GetProperty("decisions").EnumerateArray().Skip(1).ToList();
         Assert.All(decisions, d => Assert.Equal("hold", d.GetProperty("action").GetString()));
@@ -83,7 +83,7 @@ public sealed class RolloutTests(DeploymentFactory factory) : IClassFixture<Depl
         factory.Remotes.Verdict = r => r.Domain == domain ? FakeRemotes.Reply("rollback", 300, "error rate 20% above 10%") : FakeRemotes.Reply("hold", 0);
         var id = await StartRolloutAsync(client, domain, "1.1.0");
 
-        var rolledBack = await WaitForRolloutAsync(client, id, r => Status(r) == "RolledBack", "the rollback");
+        var rolledBack = await WaitForRolloutAsync(client, id, r => Status(r) == "rolled_back", "the rollback");
         var last = rolledBack.GetProperty("decisions").EnumerateArray().Last();
         Assert.Equal("rollback", last.GetProperty("action").GetString());
         Assert.Contains("error rate 20%", last.GetProperty("reason").GetString());
@@ -143,12 +143,12 @@ public sealed class RolloutTests(DeploymentFactory factory) : IClassFixture<Depl
             return await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
         }
 
-        Assert.Equal("Paused", Status(await Command("pause", HttpStatusCode.OK)));
+        Assert.Equal("paused", Status(await Command("pause", HttpStatusCode.OK)));
         await Command("pause", HttpStatusCode.Conflict);
-        Assert.Equal("Running", Status(await Command("resume", HttpStatusCode.OK)));
+        Assert.Equal("running", Status(await Command("resume", HttpStatusCode.OK)));
         var promoted = await Command("promote", HttpStatusCode.OK);
         Assert.Equal(10, promoted.GetProperty("weightPercent").GetDouble());
-        Assert.Equal("Aborted", Status(await Command("abort", HttpStatusCode.OK)));
+        Assert.Equal("aborted", Status(await Command("abort", HttpStatusCode.OK)));
         await Command("resume", HttpStatusCode.Conflict);
         Assert.Equal("1.0.0", (await GetJsonAsync(client, $"/api/deployments/{domain}")).GetProperty("stableVersion").GetString());
     }
@@ -193,7 +193,7 @@ public sealed class RolloutTests(DeploymentFactory factory) : IClassFixture<Depl
         };
         var id = await StartRolloutAsync(client, domain, "1.1.0");
 
-        var done = await WaitForRolloutAsync(client, id, r => Status(r) == "Succeeded", "the rollout to complete");
+        var done = await WaitForRolloutAsync(client, id, r => Status(r) == "succeeded", "the rollout to complete");
         var latency = done.GetProperty("decisions")[1].GetProperty("figures").EnumerateArray().Single(f => f.GetProperty("metric").GetString() == "latency");
         Assert.Equal(JsonValueKind.Null, latency.GetProperty("baseline").ValueKind);
         Assert.Equal(JsonValueKind.Null, latency.GetProperty("pValue").ValueKind);
@@ -206,7 +206,7 @@ public sealed class RolloutTests(DeploymentFactory factory) : IClassFixture<Depl
         var (client, domain) = await DomainWithStableAsync();
         factory.Remotes.Verdict = r => FakeRemotes.Reply(r.Domain == domain ? "continue" : "hold", 500);
         var id = await StartRolloutAsync(client, domain, "1.1.0");
-        await WaitForRolloutAsync(client, id, r => Status(r) == "Succeeded", "the rollout to complete");
+        await WaitForRolloutAsync(client, id, r => Status(r) == "succeeded", "the rollout to complete");
 
         // Experimentation requires feedback for every metric named; left unnamed, accuracy counts once feedback exists.
         var calls = factory.Remotes.AnalyzeCalls.Where(r => r.Domain == domain).ToList();

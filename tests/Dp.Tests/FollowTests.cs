@@ -17,28 +17,28 @@ public sealed class FollowTests
     public async Task Following_a_rollout_prints_each_change_once_and_exits_0_when_it_succeeds()
     {
         using var dp = new DpRun();
-        dp.Gateway.On("GET /api/rollouts/r1", 200, Rollout("Running", 0, 1))
-            .On("GET /api/rollouts/r1", 200, Rollout("Running", 0, 1))
-            .On("GET /api/rollouts/r1", 200, Rollout("Running", 1, 10, Promote))
-            .On("GET /api/rollouts/r1", 200, Rollout("Succeeded", 3, 100, Promote));
+        dp.Gateway.On("GET /api/rollouts/r1", 200, Rollout("running", 0, 1))
+            .On("GET /api/rollouts/r1", 200, Rollout("running", 0, 1))
+            .On("GET /api/rollouts/r1", 200, Rollout("running", 1, 10, Promote))
+            .On("GET /api/rollouts/r1", 200, Rollout("succeeded", 3, 100, Promote));
         var result = await dp.RunAsync("rollouts", "follow", "r1", "--interval", "0.05");
         Assert.Equal(0, result.ExitCode);
         var lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(4, lines.Length);
         Assert.Contains("d1 1.0.0 -> 1.1.0: Running step 1/4 canary 1%", lines[0]);
         Assert.Contains("promote: 1% -> 10%, promoted by hand", lines[1]);
-        Assert.Contains("Running step 2/4 canary 10%", lines[2]);
-        Assert.Contains("Succeeded step 4/4 canary 100%", lines[3]);
+        Assert.Contains("running step 2/4 canary 10%", lines[2]);
+        Assert.Contains("succeeded step 4/4 canary 100%", lines[3]);
     }
 
     [Fact]
     public async Task A_rollout_that_ends_rolled_back_exits_4_and_json_prints_its_final_state()
     {
         using var dp = new DpRun();
-        dp.Gateway.On("GET /api/rollouts/r1", 200, Rollout("Running", 1, 10)).On("GET /api/rollouts/r1", 200, Rollout("RolledBack", 1, 0, Rollback));
+        dp.Gateway.On("GET /api/rollouts/r1", 200, Rollout("running", 1, 10)).On("GET /api/rollouts/r1", 200, Rollout("rolled_back", 1, 0, Rollback));
         var result = await dp.RunAsync("rollouts", "follow", "r1", "--interval", "0.05", "--json");
         Assert.Equal(ExitCodes.Unsuccessful, result.ExitCode);
-        Assert.Equal("RolledBack", JsonDocument.Parse(result.Output).RootElement.GetProperty("status").GetString());
+        Assert.Equal("rolled_back", JsonDocument.Parse(result.Output).RootElement.GetProperty("status").GetString());
     }
 
     [Fact]
@@ -46,9 +46,9 @@ public sealed class FollowTests
     {
         using var dp = new DpRun();
         const string unavailable = """{"title":"Service Unavailable","status":503,"detail":"no healthy instance","service":"deployment"}""";
-        dp.Gateway.On("GET /api/rollouts/r1", 200, Rollout("Running", 0, 1))
+        dp.Gateway.On("GET /api/rollouts/r1", 200, Rollout("running", 0, 1))
             .On("GET /api/rollouts/r1", 503, unavailable)
-            .On("GET /api/rollouts/r1", 200, Rollout("Succeeded", 3, 100));
+            .On("GET /api/rollouts/r1", 200, Rollout("succeeded", 3, 100));
         var recovered = await dp.RunAsync("rollouts", "follow", "r1", "--interval", "0.05");
         Assert.Equal(0, recovered.ExitCode);
         Assert.Contains("503 Service Unavailable: no healthy instance (look 1 of 5 failed; trying again)", recovered.Error);
@@ -65,14 +65,14 @@ public sealed class FollowTests
     public async Task On_a_terminal_the_rollout_is_drawn_live_until_it_ends()
     {
         using var dp = new DpRun { Terminal = true };
-        dp.Gateway.On("GET /api/rollouts/r1", 200, Rollout("Running", 0, 1))
-            .On("GET /api/rollouts/r1", 200, Rollout("Running", 1, 10, Promote))
-            .On("GET /api/rollouts/r1", 200, Rollout("Succeeded", 3, 100, Promote));
+        dp.Gateway.On("GET /api/rollouts/r1", 200, Rollout("running", 0, 1))
+            .On("GET /api/rollouts/r1", 200, Rollout("running", 1, 10, Promote))
+            .On("GET /api/rollouts/r1", 200, Rollout("succeeded", 3, 100, Promote));
         var result = await dp.RunAsync("rollouts", "follow", "r1", "--interval", "0.05");
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("\u001b[", result.Output);
         Assert.Contains("rollout r1", result.Output);
-        Assert.Contains("Succeeded", result.Output);
+        Assert.Contains("succeeded", result.Output);
         Assert.Contains("promoted by hand", result.Output);
         Assert.Contains("canary 1.1.0", result.Output);
     }

@@ -59,17 +59,17 @@ public sealed class DpTests(PlatformFixture platform, CandidateModel candidate) 
         var follow = dp.RunAsync("rollouts", "follow", id, "--interval", "0.5");
 
         Assert.Equal(30, (await dp.OkAsync("rollouts", "weight", id, "30", "--reason", "dp: a larger first look", "--json")).Json.GetProperty("weightPercent").GetDouble());
-        Assert.Equal("Paused", (await dp.OkAsync("rollouts", "pause", id, "--json")).Json.GetProperty("status").GetString());
-        Assert.Equal("Running", (await dp.OkAsync("rollouts", "resume", id, "--json")).Json.GetProperty("status").GetString());
+        Assert.Equal("paused", (await dp.OkAsync("rollouts", "pause", id, "--json")).Json.GetProperty("status").GetString());
+        Assert.Equal("running", (await dp.OkAsync("rollouts", "resume", id, "--json")).Json.GetProperty("status").GetString());
         Assert.Equal(50, (await dp.OkAsync("rollouts", "promote", id, "--reason", "dp: looks fine", "--json")).Json.GetProperty("weightPercent").GetDouble());
-        Assert.Equal("Succeeded", (await dp.OkAsync("rollouts", "promote", id, "--json")).Json.GetProperty("status").GetString());
+        Assert.Equal("succeeded", (await dp.OkAsync("rollouts", "promote", id, "--json")).Json.GetProperty("status").GetString());
 
         var followed = await follow;
         Assert.True(followed.ExitCode == 0, followed.Output + followed.Error);
-        Assert.Contains("Running step 1/3 canary 10%", followed.Output);
+        Assert.Contains("running step 1/3 canary 10%", followed.Output);
         Assert.Contains("setweight", followed.Output);
         Assert.Contains("dp: looks fine", followed.Output);
-        Assert.Contains("Succeeded", followed.Output);
+        Assert.Contains("succeeded", followed.Output);
         Assert.Equal("1.1.0", (await dp.OkAsync("deployments", domain, "--json")).Json.GetProperty("stableVersion").GetString());
         Assert.Contains(domain, (await dp.OkAsync("deployments")).Output);
         Assert.Contains(id, (await dp.OkAsync("rollouts", "list", "--domain", domain)).Output);
@@ -87,10 +87,10 @@ public sealed class DpTests(PlatformFixture platform, CandidateModel candidate) 
         // A second rollout, aborted: its follower ends with exit 4.
         var second = (await dp.OkAsync("rollouts", "start", domain, "1.0.0", "--min-step-seconds", "3600", "--json")).Json.GetProperty("id").GetString()!;
         var secondFollow = dp.RunAsync("rollouts", "follow", second, "--interval", "0.5");
-        Assert.Equal("Aborted", (await dp.OkAsync("rollouts", "abort", second, "--reason", "dp: changed my mind", "--json")).Json.GetProperty("status").GetString());
+        Assert.Equal("aborted", (await dp.OkAsync("rollouts", "abort", second, "--reason", "dp: changed my mind", "--json")).Json.GetProperty("status").GetString());
         var aborted = await secondFollow;
         Assert.Equal(ExitCodes.Unsuccessful, aborted.ExitCode);
-        Assert.Contains("Aborted", aborted.Output);
+        Assert.Contains("aborted", aborted.Output);
 
         // An experiment between the two versions: created, started, its status read, refused a conclusion without a
         // winner (409 with the reason), then concluded by force.

@@ -28,16 +28,16 @@ public sealed class RolloutTests(PlatformFixture platform, CandidateModel candid
 
         var started = await api.StartRolloutAsync(domain, Candidate, StepSeconds, DomainMinSamples);
         var id = started.GetProperty("id").GetString()!;
-        Assert.Equal("Running", started.GetProperty("status").GetString());
+        Assert.Equal("running", started.GetProperty("status").GetString());
         Assert.Equal(1, started.GetProperty("weightPercent").GetDouble());
 
         var seen = new List<ChatOutcome>();
         // Every user also sends malformed requests (refused by the gateway, or routed and refused by the variant as the
         // client's fault): none of them may count against either version.
         var malformed = new List<int>();
-        var done = await DriveAsync(api, domain, id, seen, r => Status(r) != "Running", "the rollout to leave Running", malformed: malformed);
+        var done = await DriveAsync(api, domain, id, seen, r => Status(r) != "running", "the rollout to leave running", malformed: malformed);
         // On failure, say why: the decisions carry the verdicts and their figures.
-        Assert.True(Status(done) == "Succeeded", $"{Status(done)}: {done.GetProperty("lastReason").GetString()}\n{string.Join("\n", Decisions(done).Select(d => d.ToString()))}");
+        Assert.True(Status(done) == "succeeded", $"{Status(done)}: {done.GetProperty("lastReason").GetString()}\n{string.Join("\n", Decisions(done).Select(d => d.ToString()))}");
         Report(done, seen);
 
         // Every analysis that moved traffic: 1 -> 10 -> 50 -> 100, each on a "continue" verdict with its figures.
@@ -86,7 +86,7 @@ public sealed class RolloutTests(PlatformFixture platform, CandidateModel candid
             Assert.Contains(decision.GetProperty("figures").EnumerateArray(), f => f.GetProperty("metric").GetString() == "latency");
         });
         var completed = audit.First(e => e.GetProperty("action").GetString() == "complete");
-        Assert.Equal("Succeeded", completed.GetProperty("after").GetProperty("status").GetString());
+        Assert.Equal("succeeded", completed.GetProperty("after").GetProperty("status").GetString());
         Assert.StartsWith("continue:", completed.GetProperty("after").GetProperty("lastReason").GetString());
 
         // Rolling back to the earlier version: stable again at once, for every user, with the reason kept.
@@ -112,7 +112,7 @@ public sealed class RolloutTests(PlatformFixture platform, CandidateModel candid
         var (canaryUsers, _) = GatewayApi.UsersFor(await api.RouteAsync(domain), 2);
         const string reason = "e2e: the canary looks wrong";
         var aborted = await api.CommandAsync(first, "abort", reason);
-        Assert.Equal("Aborted", Status(aborted));
+        Assert.Equal("aborted", Status(aborted));
         Assert.Equal(0, aborted.GetProperty("weightPercent").GetDouble());
         var abort = Decisions(await api.RolloutAsync(first)).Last();
         Assert.Equal("abort", abort.GetProperty("action").GetString());
@@ -130,8 +130,8 @@ public sealed class RolloutTests(PlatformFixture platform, CandidateModel candid
         // (each canary answer gets its feedback before the next request, so the analysis sees accuracy with the latencies).
         var second = (await api.StartRolloutAsync(domain, Candidate, StepSeconds, DomainMinSamples)).GetProperty("id").GetString()!;
         var seen = new List<ChatOutcome>();
-        var done = await DriveAsync(api, domain, second, seen, r => Status(r) != "Running", "the rollout to be rolled back", feedback: true);
-        Assert.Equal("RolledBack", Status(done));
+        var done = await DriveAsync(api, domain, second, seen, r => Status(r) != "running", "the rollout to be rolled back", feedback: true);
+        Assert.Equal("rolled_back", Status(done));
         Report(done, seen);
         var rollback = Decisions(done).Last();
         Assert.Equal("rollback", rollback.GetProperty("action").GetString());
@@ -145,7 +145,7 @@ public sealed class RolloutTests(PlatformFixture platform, CandidateModel candid
         Assert.Empty(stillCanaryUsers);
         foreach (var user in seen.Where(o => o.Variant == "canary").Select(o => o.User).Distinct()) await ServedAsync(api, domain, user, Baseline);
         var rollbackEntry = (await api.AuditAsync("rollout", second)).First(e => e.GetProperty("action").GetString() == "rollback");
-        Assert.Equal("RolledBack", rollbackEntry.GetProperty("after").GetProperty("status").GetString());
+        Assert.Equal("rolled_back", rollbackEntry.GetProperty("after").GetProperty("status").GetString());
         Assert.Contains("accuracy", rollbackEntry.GetProperty("after").GetProperty("lastReason").GetString());
     }
 
@@ -178,8 +178,8 @@ public sealed class RolloutTests(PlatformFixture platform, CandidateModel candid
         var decisionsBefore = Decisions(before).Select(d => d.GetProperty("id").GetInt64()).ToList();
         Assert.Equal(decisionsBefore, Decisions(after.Value).Take(decisionsBefore.Count).Select(d => d.GetProperty("id").GetInt64()));
 
-        var done = await DriveAsync(api, domain, id, seen, r => Status(r) != "Running", "the rollout to finish after the crash");
-        Assert.Equal("Succeeded", Status(done));
+        var done = await DriveAsync(api, domain, id, seen, r => Status(r) != "running", "the rollout to finish after the crash");
+        Assert.Equal("succeeded", Status(done));
         Report(done, seen);
         // After the crash every decision starts from the step reached before it: nothing went back to the first step.
         var later = Decisions(done).Skip(decisionsBefore.Count).ToList();
@@ -198,9 +198,9 @@ public sealed class RolloutTests(PlatformFixture platform, CandidateModel candid
         var domain = await ServingBaselineAsync(api, "SlowAgent", slower.Path);
         var id = (await api.StartRolloutAsync(domain, Candidate, StepSeconds, DomainMinSamples)).GetProperty("id").GetString()!;
         var seen = new List<ChatOutcome>();
-        var done = await DriveAsync(api, domain, id, seen, r => Status(r) != "Running", "the slower canary to be judged");
+        var done = await DriveAsync(api, domain, id, seen, r => Status(r) != "running", "the slower canary to be judged");
         Report(done, seen);
-        Assert.True(Status(done) == "RolledBack", $"{Status(done)}: {done.GetProperty("lastReason").GetString()}\n{string.Join("\n", Decisions(done).Select(d => d.ToString()))}");
+        Assert.True(Status(done) == "rolled_back", $"{Status(done)}: {done.GetProperty("lastReason").GetString()}\n{string.Join("\n", Decisions(done).Select(d => d.ToString()))}");
         var rollback = Decisions(done).Last();
         Assert.Equal("rollback", Verdict(rollback));
         Assert.Contains("latency", rollback.GetProperty("reason").GetString());
@@ -221,9 +221,9 @@ public sealed class RolloutTests(PlatformFixture platform, CandidateModel candid
         var domain = await ServingBaselineAsync(api, "BrokenAgent", GatewayApi.DemoModelPath, new { contextSize = 256, parallelSlots = 1 });
         var id = (await api.StartRolloutAsync(domain, Candidate, StepSeconds, DomainMinSamples)).GetProperty("id").GetString()!;
         var seen = new List<ChatOutcome>();
-        var done = await DriveAsync(api, domain, id, seen, r => Status(r) != "Running", "the failing canary to be judged", content: LongPrompt);
+        var done = await DriveAsync(api, domain, id, seen, r => Status(r) != "running", "the failing canary to be judged", content: LongPrompt);
         Report(done, seen);
-        Assert.True(Status(done) == "RolledBack", $"{Status(done)}: {done.GetProperty("lastReason").GetString()}\n{string.Join("\n", Decisions(done).Select(d => d.ToString()))}");
+        Assert.True(Status(done) == "rolled_back", $"{Status(done)}: {done.GetProperty("lastReason").GetString()}\n{string.Join("\n", Decisions(done).Select(d => d.ToString()))}");
         var rollback = Decisions(done).Last();
         Assert.Equal("rollback", Verdict(rollback));
         Assert.Contains("error", rollback.GetProperty("reason").GetString());

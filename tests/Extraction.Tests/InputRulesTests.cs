@@ -107,5 +107,15 @@ public sealed class InputRulesTests(ExtractionFactory factory) : IClassFixture<E
         Refused(await FieldRefusedAsync(client, HttpMethod.Post, "/api/sources", JsonBytes(invalid), "body", Ct));
     }
 
+    [Fact]
+    public async Task A_status_filter_matches_whatever_the_case_and_an_unknown_one_is_refused()
+    {
+        var client = factory.CreateClient();
+        var domain = Unique("filter")[..20];
+        var exact = await client.GetStringAsync($"/api/datasets?domain={domain}&status=refused", Ct);
+        Assert.Equal(exact, await client.GetStringAsync($"/api/datasets?domain={domain}&status=REFUSED", Ct));
+        Refused(await FieldRefusedAsync(client, HttpMethod.Get, "/api/datasets?status=exploded", null, "status", Ct));
+    }
+
     private static void Refused(string? failure) => Assert.True(failure is null, failure);
 }

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using DomainPlatform.TestSupport;
 using static DomainPlatform.TestSupport.ProblemAssertions;
 
@@ -43,6 +44,15 @@ public sealed class InputRulesTests(TrainingFactory factory) : IClassFixture<Tra
     public async Task Cancel_takes_no_body()
     {
         Refused(await FieldRefusedAsync(factory.CreateClient(), HttpMethod.Post, $"/api/training/jobs/{Guid.NewGuid()}/cancel", Json("{\"force\":true}"), "body", Ct));
+    }
+
+    [Fact]
+    public async Task A_state_filter_matches_whatever_the_case_and_an_unknown_one_is_refused()
+    {
+        var client = factory.CreateClient();
+        var queued = await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/training/jobs?state=Queued", Ct);
+        Assert.All(queued.EnumerateArray(), job => Assert.Equal("queued", job.GetProperty("state").GetString()));
+        Refused(await FieldRefusedAsync(client, HttpMethod.Get, "/api/training/jobs?state=exploded", null, "state", Ct));
     }
 
     private static void Refused(string? failure) => Assert.True(failure is null, failure);

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using DomainPlatform.Deployment.Data;
 using DomainPlatform.Deployment.Events;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -5,10 +6,10 @@ using Npgsql;
 
 namespace DomainPlatform.Deployment.Apis;
 
-public sealed record DeployRequest(string? Version);
+public sealed record DeployRequest([property: Required] string? Version);
 /// <param name="At">When to roll back (type scheduled); absent: now (type manual).</param>
-public sealed record RollbackRequest(string? Version, string? Reason, DateTimeOffset? At = null);
-public sealed record UndeployRequest(string? Reason);
+public sealed record RollbackRequest([property: Required] string? Version, [property: Required] string? Reason, DateTimeOffset? At = null);
+public sealed record UndeployRequest([property: Required] string? Reason);
 
 public static class DeploymentsApi
 {

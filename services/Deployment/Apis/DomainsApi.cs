@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using DomainPlatform.Deployment.Data;
 using DomainPlatform.Deployment.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -5,11 +6,11 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace DomainPlatform.Deployment.Apis;
 
 public sealed record CreateDomainRequest(
-    string? Id, string? Name, string? AgentId, string? Layer, string? Team, IReadOnlyList<string>? Keywords,
+    [property: Required] string? Id, [property: Required] string? Name, string? AgentId, string? Layer, string? Team, IReadOnlyList<string>? Keywords,
     string? BaseModel, int? MaxTokens, DeploymentGatesPatch? Gates, RollbackThresholdsPatch? Rollback, CacheSettingsPatch? Cache,
     RolloutDefaultsPatch? Rollout = null);
 
-public sealed record ArchiveDomainRequest(string? Reason);
+public sealed record ArchiveDomainRequest([property: Required] string? Reason);
 
 public static class DomainsApi
 {
@@ -18,7 +19,7 @@ public static class DomainsApi
         var api = app.MapGroup("/api/domains").WithTags("Domains").WithProblemDetails();
 
         api.MapGet("/", ListDomains).Documented("ListDomains", "List domains",
-            "All domains, optionally filtered by status (active, archived), team and layer.");
+            "All domains, optionally filtered by status (active, archived; any case; an unknown one is a 400), team and layer.", 400);
         api.MapGet("/{id}", GetDomain).Documented("GetDomain", "Get one domain's configuration",
             "The domain's current configuration and revision, served from the Redis hot copy.", 404);
         api.MapGet("/{id}/revisions", ListRevisions).Documented("ListDomainRevisions", "List a domain's configuration revisions",
@@ -34,8 +35,12 @@ public static class DomainsApi
         return api;
     }
 
-    public static async Task<Ok<IReadOnlyList<DomainView>>> ListDomains(string? status, string? team, string? layer, DomainService domains, CancellationToken ct) =>
-        TypedResults.Ok(await domains.ListAsync(new DomainFilter(status, team, layer), ct));
+    public static async Task<Ok<IReadOnlyList<DomainView>>> ListDomains(string? status, string? team, string? layer, DomainService domains, CancellationToken ct)
+    {
+        var canonical = status is null ? null : FilterValues.Canonical(status, [DomainService.Active, DomainService.Archived], out var error)
+            ?? throw DeploymentProblem.Invalid("status", error!);
+        return TypedResults.Ok(await domains.ListAsync(new DomainFilter(canonical, team, layer), ct));
+    }
 
     public static async Task<Results<Ok<DomainView>, ProblemHttpResult>> GetDomain(string id, DomainService domains, CancellationToken ct) =>
         await domains.GetAsync(id, ct) is { } domain

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using DomainPlatform.Deployment.Domain;
 using DomainPlatform.Deployment.Data;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -5,12 +6,12 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace DomainPlatform.Deployment.Apis;
 
 public sealed record RegisterVersionRequest(
-    string? Version, string? Bump, string? ArtifactPath, string? ArtifactSha256, long? ArtifactSizeBytes,
+    string? Version, string? Bump, [property: Required] string? ArtifactPath, [property: Required] string? ArtifactSha256, long? ArtifactSizeBytes,
     Dictionary<string, double>? Metrics, string? TrainingRunId, string? DatasetId, string? BaseVersion, IReadOnlyList<string>? Tags,
     ServingSettings? Serving = null);
 
-public sealed record SetAliasRequest(string? Version);
-public sealed record SetTagsRequest(IReadOnlyList<string>? Tags);
+public sealed record SetAliasRequest([property: Required] string? Version);
+public sealed record SetTagsRequest([property: Required] IReadOnlyList<string>? Tags);
 
 public static class ModelsApi
 {

@@ -1,12 +1,13 @@
+using System.ComponentModel.DataAnnotations;
 using DomainPlatform.Deployment.Data;
 using DomainPlatform.Deployment.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DomainPlatform.Deployment.Apis;
 
-public sealed record StartRolloutRequest(string? Domain, string? Version, IReadOnlyList<double>? Steps, double? MinStepSeconds, long? MinSamples, double? FirstWeight = null);
+public sealed record StartRolloutRequest([property: Required] string? Domain, [property: Required] string? Version, IReadOnlyList<double>? Steps, double? MinStepSeconds, long? MinSamples, double? FirstWeight = null);
 public sealed record RolloutCommandRequest(string? Reason);
-public sealed record SetWeightRequest(double? Weight, string? Reason);
+public sealed record SetWeightRequest([property: Required] double? Weight, string? Reason);
 /// <param name="Speed">"immediate" (default) or "gradual".</param>
 /// <param name="Steps">A gradual rollback's steps (1 to 20, default 3), equal ones down to 0.</param>
 /// <param name="StepSeconds">Seconds between a gradual rollback's steps (0 to 86400, default 60).</param>
@@ -25,7 +26,7 @@ public static class RolloutsApi
 
         api.MapPost("/", Start).Documented("StartRollout", "Start a canary rollout",
             "Moves traffic to a registered version step by step. The rollout's own steps, minStepSeconds and minSamples win; what it leaves out comes from the domain's rollout defaults, else the platform's (1, 10, 50, 100 percent; Deployment:DefaultMinStepDuration; the domain's rollback minSamples). firstWeight starts at a larger weight, then follows the steps above it. Each step lasts at least minStepSeconds and needs minSamples samples a side; experimentation's Analyze decides continue, hold or rollback. The rollout carries estimatedStepSeconds from the domain's recent traffic (null with estimateReason when no rate is known) and estimateWarning when a step needs more than an hour. minStepSeconds is 0 to 604800 (7 days), minSamples 2 to 1,000,000,000.", 400, 404, 409, 422, 502);
-        api.MapGet("/", List).Documented("ListRollouts", "List rollouts", "Rollouts, newest first, optionally by domain and status (Running, Paused, Succeeded, RolledBack, Aborted; any case, rolled_back too); an unknown status is a 400.", 400);
+        api.MapGet("/", List).Documented("ListRollouts", "List rollouts", "Rollouts, newest first, optionally by domain and status (running, paused, succeeded, rolled_back, aborted; any case, RolledBack too); an unknown status is a 400.", 400);
         api.MapGet("/{id:guid}", Get).Documented("GetRollout", "Get a rollout with its decisions", "The rollout's state and every decision with the verdict and figures behind it.", 404);
         api.MapPost("/{id:guid}/promote", (Guid id, RolloutCommandRequest? r, DeploymentService d, HttpContext h, CancellationToken ct) => Command(id, DeploymentService.ManualCommand.Promote, r, d, h, ct))
             .Documented("PromoteRollout", "Promote to the next step now", "Moves the canary to its next step (or completes it) without waiting for analysis.", 404, 409);
@@ -62,9 +63,11 @@ public static class RolloutsApi
 
     public static async Task<Ok<IReadOnlyList<RolloutView>>> List(string? domain, string? status, DeploymentService deployments, CancellationToken ct)
     {
-        var canonical = status is null ? null : FilterValues.Canonical(status, Enum.GetNames<RolloutStatus>(), out var error)
+        var canonical = status is null ? null : FilterValues.Canonical(status, StatusConverter<RolloutStatus>.Names, out var error)
             ?? throw DeploymentProblem.Invalid("status", error!);
-        return TypedResults.Ok(await deployments.ListRolloutsAsync(domain, canonical, ct));
+        // Stored by the enum's name.
+        var stored = canonical is null ? null : Enum.GetValues<RolloutStatus>().Single(s => StatusConverter<RolloutStatus>.Name(s) == canonical).ToString();
+        return TypedResults.Ok(await deployments.ListRolloutsAsync(domain, stored, ct));
     }
 
     public static async Task<Ok<RolloutView>> Get(Guid id, DeploymentService deployments, CancellationToken ct) =>

@@ -33,7 +33,7 @@ public sealed record RolloutView
     public double[] Steps { get; init; } = [];
     public double MinStepSeconds { get; init; }
     public long MinSamples { get; init; }
-    public string Status { get; init; } = "";
+    public RolloutStatus Status { get; init; }
     public int StepIndex { get; init; }
     public double WeightPercent { get; init; }
     /// <summary>The weight an operator set by hand, replacing the step's planned one until the rollout moves on; null on plan.</summary>
@@ -64,7 +64,7 @@ public sealed record RolloutView
     [System.Text.Json.Serialization.JsonIgnore]
     public RolloutPolicy Policy => new(Steps, TimeSpan.FromSeconds(MinStepSeconds), MinSamples);
     [System.Text.Json.Serialization.JsonIgnore]
-    public RolloutState State => new(Enum.Parse<RolloutStatus>(Status), StepIndex, DateTime.SpecifyKind(StepStartedAt, DateTimeKind.Utc), ManualWeight);
+    public RolloutState State => new(Status, StepIndex, DateTime.SpecifyKind(StepStartedAt, DateTimeKind.Utc), ManualWeight);
 }
 
 public sealed record RolloutDecisionView

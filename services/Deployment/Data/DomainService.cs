@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Dapper;
 using DomainPlatform.Deployment.Domain;
 using DomainPlatform.EventBus;
@@ -8,6 +9,7 @@ namespace DomainPlatform.Deployment.Data;
 public sealed record DomainView
 {
     public string Id { get; init; } = "";
+    [AllowedValues(DomainService.Active, DomainService.Archived)]
     public string Status { get; init; } = "active";
     public int Revision { get; init; }
     public DomainConfig Config { get; init; } = new();
@@ -20,6 +22,7 @@ public sealed record DomainView
 public sealed record DomainRevision
 {
     public int Revision { get; init; }
+    [AllowedValues(DomainService.Active, DomainService.Archived)]
     public string Status { get; init; } = "";
     public DomainConfig Config { get; init; } = new();
     public string Actor { get; init; } = "";

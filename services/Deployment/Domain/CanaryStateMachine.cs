@@ -1,5 +1,7 @@
 namespace DomainPlatform.Deployment.Domain;
 
+/// <summary>A rollout's state; written in the platform's one spelling of statuses (running, rolled_back) wherever it leaves the service, stored by name.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(StatusConverter<RolloutStatus>))]
 public enum RolloutStatus { Running, Paused, Succeeded, RolledBack, Aborted }
 
 public enum AnalysisVerdict { Continue, Hold, Rollback }
@@ -80,7 +82,7 @@ public static class CanaryStateMachine
     /// </summary>
     public static RolloutTransition SetWeight(RolloutPolicy policy, RolloutState state, double weight, DateTime now, string reason)
     {
-        if (!state.IsActive) throw new InvalidRolloutTransitionException($"A {state.Status} rollout has no canary weight to set.");
+        if (!state.IsActive) throw new InvalidRolloutTransitionException($"A rollout that is {StatusConverter<RolloutStatus>.Name(state.Status)} has no canary weight to set.");
         if (RolloutPolicy.WeightRefusal(weight) is { } refusal) throw new ArgumentOutOfRangeException(nameof(weight), weight, refusal);
         var from = WeightOf(policy, state);
         if (weight == from) throw new InvalidRolloutTransitionException($"The canary already takes {weight}% of the traffic.");
@@ -108,7 +110,7 @@ public static class CanaryStateMachine
     {
         if (state.Status != RolloutStatus.Running)
         {
-            throw new InvalidRolloutTransitionException($"A {state.Status} rollout takes no verdicts.");
+            throw new InvalidRolloutTransitionException($"A rollout that is {StatusConverter<RolloutStatus>.Name(state.Status)} takes no verdicts.");
         }
         var weight = WeightOf(policy, state);
         switch (verdict)
@@ -134,13 +136,13 @@ public static class CanaryStateMachine
     /// <summary>Manual promotion: moves to the next step at once, whatever the analysis says.</summary>
     public static RolloutTransition Promote(RolloutPolicy policy, RolloutState state, DateTime now, string reason)
     {
-        if (!state.IsActive) throw new InvalidRolloutTransitionException($"A {state.Status} rollout cannot be promoted.");
+        if (!state.IsActive) throw new InvalidRolloutTransitionException($"A rollout that is {StatusConverter<RolloutStatus>.Name(state.Status)} cannot be promoted.");
         return Next(policy, state with { Status = RolloutStatus.Running }, now, RolloutAction.Advance, $"manual promote: {reason}");
     }
 
     public static RolloutTransition Pause(RolloutPolicy policy, RolloutState state, string reason)
     {
-        if (state.Status != RolloutStatus.Running) throw new InvalidRolloutTransitionException($"Only a running rollout can be paused; this one is {state.Status}.");
+        if (state.Status != RolloutStatus.Running) throw new InvalidRolloutTransitionException($"Only a running rollout can be paused; this one is {StatusConverter<RolloutStatus>.Name(state.Status)}.");
         var weight = WeightOf(policy, state);
         return new RolloutTransition(state with { Status = RolloutStatus.Paused },
             new RolloutDecision(RolloutAction.Pause, state.StepIndex, state.StepIndex, weight, weight, $"paused: {reason}"));
@@ -149,7 +151,7 @@ public static class CanaryStateMachine
     /// <summary>Resuming restarts the step's clock: outcomes seen while paused do not count towards it.</summary>
     public static RolloutTransition Resume(RolloutPolicy policy, RolloutState state, DateTime now, string reason)
     {
-        if (state.Status != RolloutStatus.Paused) throw new InvalidRolloutTransitionException($"Only a paused rollout can be resumed; this one is {state.Status}.");
+        if (state.Status != RolloutStatus.Paused) throw new InvalidRolloutTransitionException($"Only a paused rollout can be resumed; this one is {StatusConverter<RolloutStatus>.Name(state.Status)}.");
         var weight = WeightOf(policy, state);
         return new RolloutTransition(state with { Status = RolloutStatus.Running, StepStartedAt = now },
             new RolloutDecision(RolloutAction.Resume, state.StepIndex, state.StepIndex, weight, weight, $"resumed: {reason}"));
@@ -157,7 +159,7 @@ public static class CanaryStateMachine
 
     public static RolloutTransition Abort(RolloutPolicy policy, RolloutState state, DateTime now, string reason)
     {
-        if (!state.IsActive) throw new InvalidRolloutTransitionException($"A {state.Status} rollout cannot be aborted.");
+        if (!state.IsActive) throw new InvalidRolloutTransitionException($"A rollout that is {StatusConverter<RolloutStatus>.Name(state.Status)} cannot be aborted.");
         return Finish(state, RolloutStatus.Aborted, RolloutAction.Abort, WeightOf(policy, state), now, $"aborted: {reason}");
     }
 

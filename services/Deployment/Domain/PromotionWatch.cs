@@ -3,6 +3,7 @@ using DomainPlatform.Contracts.Events;
 
 namespace DomainPlatform.Deployment.Domain;
 
+[System.Text.Json.Serialization.JsonConverter(typeof(StatusConverter<WatchStatus>))]
 public enum WatchStatus { Watching, Passed, RolledBack, Ended }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using DomainPlatform.Contracts.Events;
 using DomainPlatform.Experimentation.Data;
 using DomainPlatform.Experimentation.Domain;
@@ -8,7 +9,7 @@ namespace DomainPlatform.Experimentation.Apis;
 
 public sealed record AnalysisView(
     Guid ExperimentId,
-    string Status,
+    [property: AllowedValues(ExperimentStatus.Draft, ExperimentStatus.Running, ExperimentStatus.Stopped, ExperimentStatus.Concluded, ExperimentStatus.RolledBack)] string Status,
     int Phase,
     string Method,
     string Outcome,

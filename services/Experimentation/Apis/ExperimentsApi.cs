@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using DomainPlatform.Contracts.Events;
 using DomainPlatform.Experimentation.Data;
 using DomainPlatform.Experimentation.Domain;
@@ -7,7 +8,9 @@ namespace DomainPlatform.Experimentation.Apis;
 
 /// <summary>An experiment as clients see it.</summary>
 public sealed record ExperimentView(
-    Guid Id, string Name, string Domain, string Status, IReadOnlyList<Variant> Variants, string PrimaryMetric,
+    Guid Id, string Name, string Domain,
+    [property: AllowedValues(ExperimentStatus.Draft, ExperimentStatus.Running, ExperimentStatus.Stopped, ExperimentStatus.Concluded, ExperimentStatus.RolledBack)] string Status,
+    IReadOnlyList<Variant> Variants, string PrimaryMetric,
     IReadOnlyList<Guardrail> GuardrailMetrics, double MinimumDetectableEffect, double Alpha, double Power, long MinSamples,
     long MinDurationSeconds, string AnalysisMethod, string Correction, bool DeployWinner, bool StopOnGuardrail, int Phase,
     string? Outcome, string? WinnerVariant, string? Reason, int Revision, DateTime CreatedAt, DateTime? StartedAt, DateTime? EndedAt,
@@ -24,14 +27,16 @@ public sealed record ExperimentView(
 }
 
 public sealed record ExperimentStatusView(
-    Guid Id, string Domain, string Status, int Phase, DateTime? PhaseStartedAt, IReadOnlyList<Variant> Variants,
+    Guid Id, string Domain,
+    [property: AllowedValues(ExperimentStatus.Draft, ExperimentStatus.Running, ExperimentStatus.Stopped, ExperimentStatus.Concluded, ExperimentStatus.RolledBack)] string Status,
+    int Phase, DateTime? PhaseStartedAt, IReadOnlyList<Variant> Variants,
     DateTime? StartedAt, DateTime? EndedAt, double? RunningSeconds, string? Outcome, string? WinnerVariant, string? Reason);
 
 public sealed record ExperimentHistoryView(Guid Id, IReadOnlyList<PhaseRow> Phases, IReadOnlyList<HistoryRow> Events);
 
 public sealed record StopRequest(string? Reason);
 
-public sealed record WeightsRequest(IReadOnlyDictionary<string, double>? Weights, string? Reason);
+public sealed record WeightsRequest([property: Required] IReadOnlyDictionary<string, double>? Weights, string? Reason);
 
 public static class ExperimentsApi
 {

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;
 
 namespace DomainPlatform.Experimentation.Domain;
@@ -8,23 +9,23 @@ public sealed record GuardrailRequest(string? Metric, double? MaxRelativeDegrada
 
 /// <summary>What a client asks for when it creates an experiment; absent optional fields take the defaults below.</summary>
 public sealed record CreateExperimentRequest(
-    string? Name,
-    string? Domain,
-    IReadOnlyList<VariantRequest>? Variants,
+    [property: Required] string? Name,
+    [property: Required] string? Domain,
+    [property: Required] IReadOnlyList<VariantRequest>? Variants,
     string? PrimaryMetric,
     IReadOnlyList<GuardrailRequest>? GuardrailMetrics,
-    double? MinimumDetectableEffect,
-    double? Alpha,
-    double? Power,
-    long? MinSamples,
-    long? MinDurationSeconds,
-    string? AnalysisMethod,
-    string? Correction,
+    [property: Range(ExperimentRules.MinEffect, ExperimentRules.MaxEffect)] double? MinimumDetectableEffect,
+    [property: Range(ExperimentRules.MinAlpha, ExperimentRules.MaxAlpha, MaximumIsExclusive = true)] double? Alpha,
+    [property: Range(0.5, 1d, MinimumIsExclusive = true, MaximumIsExclusive = true)] double? Power,
+    [property: Range(2L, 1_000_000_000L)] long? MinSamples,
+    [property: Range(0L, ExperimentRules.MaxPlannedDurationSeconds)] long? MinDurationSeconds,
+    [property: AllowedValues("frequentist", "bayesian", "sequential")] string? AnalysisMethod,
+    [property: AllowedValues("holm", "bh")] string? Correction,
     bool? DeployWinner,
     bool? StopOnGuardrail,
     SuccessCriteria? SuccessCriteria = null,
     FailureCriteria? FailureCriteria = null,
-    long? PlannedDurationSeconds = null);
+    [property: Range(1L, ExperimentRules.MaxPlannedDurationSeconds)] long? PlannedDurationSeconds = null);
 
 /// <summary>A validated experiment design with every default applied.</summary>
 public sealed record ExperimentDesignSpec(

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using DomainPlatform.Extraction.Data;
 using DomainPlatform.Extraction.Datasets;
 using DomainPlatform.Extraction.Domain;
@@ -7,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace DomainPlatform.Extraction.Apis;
 
 /// <summary>Build a dataset for <c>domain</c> from <c>sourceIds</c>, or from every source tagged with the domain when omitted.</summary>
-public sealed record CreateDatasetRequest(string? Domain, string? Name, IReadOnlyList<Guid>? SourceIds, double? Epsilon);
+public sealed record CreateDatasetRequest([property: Required] string? Domain, [property: Required] string? Name, IReadOnlyList<Guid>? SourceIds, [property: Range(PrivacyAccountant.MinSettableEpsilon, PrivacyAccountant.MaxSettableEpsilon)] double? Epsilon);
 
 public static class DatasetsApi
 {
@@ -15,15 +16,23 @@ public static class DatasetsApi
     {
         var api = app.MapGroup("/api/datasets").WithTags("Datasets");
 
-        api.MapGet("/", ListDatasets).WithName("ListDatasets").WithSummary("List datasets, optionally by domain and status");
+        api.MapGet("/", ListDatasets).WithName("ListDatasets").WithSummary("List datasets, optionally by domain and status")
+            .WithDescription("status is one of queued, building, ready, failed, refused (any case); an unknown one is a 400.");
         api.MapGet("/{id:guid}", GetDataset).WithName("GetDataset").WithSummary("Get one dataset and its build status");
         api.MapPost("/", CreateDataset).WithName("CreateDataset").WithSummary("Queue a redacted JSONL training set for a domain")
             .WithDescription("Charges the domain's privacy budget (basic composition) and queues the build (202); status goes queued → building → ready | failed, and DatasetReady is published when ready. A build that would exceed the budget is recorded as refused and answered 409.");
         return api;
     }
 
-    public static async Task<Ok<IReadOnlyList<DatasetRecord>>> ListDatasets(string? domain, string? status, DatasetStore store, CancellationToken ct) =>
-        TypedResults.Ok(await store.ListAsync(domain, status, ct));
+    public static readonly IReadOnlyList<string> Statuses = [DatasetStatus.Queued, DatasetStatus.Building, DatasetStatus.Ready, DatasetStatus.Failed, DatasetStatus.Refused];
+
+    public static async Task<Results<Ok<IReadOnlyList<DatasetRecord>>, ValidationProblem>> ListDatasets(string? domain, string? status, DatasetStore store, CancellationToken ct)
+    {
+        string? error = null;
+        var canonical = status is null ? null : FilterValues.Canonical(status, Statuses, out error);
+        if (status is not null && canonical is null) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["status"] = [error!] });
+        return TypedResults.Ok(await store.ListAsync(domain, canonical, ct));
+    }
 
     public static async Task<Results<Ok<DatasetRecord>, ProblemHttpResult>> GetDataset(Guid id, DatasetStore store, CancellationToken ct) =>
         await store.FindAsync(id, ct) is { } dataset

@@ -1,10 +1,11 @@
+using System.ComponentModel.DataAnnotations;
 using DomainPlatform.Extraction.Data;
 using DomainPlatform.Extraction.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DomainPlatform.Extraction.Apis;
 
-public sealed record SetBudgetRequest(double? TotalEpsilon);
+public sealed record SetBudgetRequest([property: Required, Range(PrivacyAccountant.MinSettableEpsilon, PrivacyAccountant.MaxSettableEpsilon)] double? TotalEpsilon);
 
 public static class PrivacyApi
 {

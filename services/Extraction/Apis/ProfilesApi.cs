@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using DomainPlatform.Contracts.Text;
 using DomainPlatform.Extraction.Data;
 using DomainPlatform.Extraction.Domain;
@@ -5,9 +6,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DomainPlatform.Extraction.Apis;
 
-public sealed record UpsertProfileRequest(string? Domain, IReadOnlyList<string>? Keywords);
+public sealed record UpsertProfileRequest([property: Required] string? Domain, [property: Required] IReadOnlyList<string>? Keywords);
 
-public sealed record DetectRequest(string? Text);
+public sealed record DetectRequest([property: Required] string? Text);
 
 public static class ProfilesApi
 {

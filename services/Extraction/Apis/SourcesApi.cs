@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using DomainPlatform.Extraction.Data;
 using DomainPlatform.Extraction.Domain;
@@ -9,7 +10,8 @@ namespace DomainPlatform.Extraction.Apis;
 /// A source: kind "document" with <c>text</c>, "table" with <c>rows</c> (a JSON array of objects) or "sql" with
 /// <c>query</c>; <c>description</c> is optional context; <c>domain</c> skips detection when given.
 /// </summary>
-public sealed record CreateSourceRequest(string? Name, string? Kind, string? Text, JsonElement? Rows, string? Query, string? Description, string? Domain);
+public sealed record CreateSourceRequest(
+    [property: Required] string? Name, [property: Required, AllowedValues(SourceKinds.Document, SourceKinds.Table, SourceKinds.Sql)] string? Kind, string? Text, JsonElement? Rows, string? Query, string? Description, string? Domain);
 
 public static class SourcesApi
 {

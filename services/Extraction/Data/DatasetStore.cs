@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Dapper;
 using DomainPlatform.Contracts.Events;
 using DomainPlatform.EventBus;
@@ -27,6 +28,7 @@ public sealed record DatasetRecord
     public string Name { get; init; } = "";
     public Guid[] SourceIds { get; init; } = [];
     public double Epsilon { get; init; }
+    [AllowedValues(DatasetStatus.Queued, DatasetStatus.Building, DatasetStatus.Ready, DatasetStatus.Failed, DatasetStatus.Refused)]
     public string Status { get; init; } = DatasetStatus.Queued;
     public int? ExampleCount { get; init; }
     public int? Redactions { get; init; }

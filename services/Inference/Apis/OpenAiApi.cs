@@ -15,7 +15,14 @@ namespace DomainPlatform.Inference.Apis;
 public static class OpenAiApi
 {
     public const string VariantHeader = "X-Variant";
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    /// <summary>The web defaults with the platform's input rule: these handlers read their bodies themselves, so the app's options do not apply.</summary>
+    private static readonly JsonSerializerOptions Json = WithInputRules(new(JsonSerializerDefaults.Web));
+
+    private static JsonSerializerOptions WithInputRules(JsonSerializerOptions options)
+    {
+        JsonInputRules.Apply(options);
+        return options;
+    }
 
     public static RouteGroupBuilder MapOpenAiApi(this IEndpointRouteBuilder app)
     {
@@ -150,9 +157,27 @@ public static class OpenAiApi
         }
         catch (JsonException exception)
         {
-            await WriteErrorAsync(http, OpenAiError.InvalidRequest($"The request body is not valid: {exception.Message}", exception.Path?.TrimStart('$', '.')));
+            // Text the input rule refuses gets the code the gateway gives it.
+            var text = exception.Message.StartsWith(JsonInputRules.NulMessage, StringComparison.Ordinal)
+                       || exception.Message.StartsWith(JsonInputRules.InvalidUtf16Message, StringComparison.Ordinal);
+            await WriteErrorAsync(http, OpenAiError.InvalidRequest($"The request body is not valid: {exception.Message}", ParamOf(exception),
+                text ? "invalid_string" : null));
             return null;
         }
+    }
+
+    /// <summary>
+    /// The field a refused body is about: the serializer's path, and inside free-form JSON (input, prompt, content) the
+    /// place the input rule names at the end of its message, "(at [1])", so that the param is "input[1]".
+    /// </summary>
+    private static string? ParamOf(JsonException exception)
+    {
+        var path = exception.Path?.TrimStart('$', '.');
+        const string marker = " (at ";
+        var at = exception.Message.LastIndexOf(marker, StringComparison.Ordinal);
+        if (string.IsNullOrEmpty(path) || at < 0 || !exception.Message.EndsWith(')')) return path;
+        var inner = exception.Message[(at + marker.Length)..^1];
+        return inner.StartsWith('[') ? path + inner : $"{path}.{inner}";
     }
 
     private static async Task GenerateAsync<TRequest>(HttpContext http, ModelPool pool, Func<TRequest, ValidatedRequest> validate, IResponseFormat format)

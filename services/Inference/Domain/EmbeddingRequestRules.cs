@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Buffers.Binary;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -7,10 +8,10 @@ namespace DomainPlatform.Inference.Domain;
 /// <summary>The body of POST /v1/embeddings (OpenAI's fields; input stays JsonElement until validation).</summary>
 public sealed record EmbeddingRequestBody
 {
-    [JsonPropertyName("model")] public string? Model { get; init; }
+    [Required, JsonPropertyName("model")] public string? Model { get; init; }
     /// <summary>A string, an array of strings, an array of token ids, or an array of arrays of token ids.</summary>
-    [JsonPropertyName("input")] public JsonElement? Input { get; init; }
-    [JsonPropertyName("encoding_format")] public string? EncodingFormat { get; init; }
+    [Required, JsonPropertyName("input")] public JsonElement? Input { get; init; }
+    [AllowedValues("float", "base64"), JsonPropertyName("encoding_format")] public string? EncodingFormat { get; init; }
     [JsonPropertyName("dimensions")] public int? Dimensions { get; init; }
     [JsonPropertyName("user")] public string? User { get; init; }
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -9,18 +10,18 @@ namespace DomainPlatform.Inference.Domain;
 /// <summary>Sampling and stopping fields both completion endpoints share; top_k, min_p, repeat_penalty and ignore_eos are llama.cpp server extensions.</summary>
 public abstract record GenerationFields
 {
-    [JsonPropertyName("model")] public string? Model { get; init; }
-    [JsonPropertyName("max_tokens")] public int? MaxTokens { get; init; }
-    [JsonPropertyName("temperature")] public float? Temperature { get; init; }
-    [JsonPropertyName("top_p")] public float? TopP { get; init; }
-    [JsonPropertyName("top_k")] public int? TopK { get; init; }
-    [JsonPropertyName("min_p")] public float? MinP { get; init; }
-    [JsonPropertyName("presence_penalty")] public float? PresencePenalty { get; init; }
-    [JsonPropertyName("frequency_penalty")] public float? FrequencyPenalty { get; init; }
-    [JsonPropertyName("repeat_penalty")] public float? RepeatPenalty { get; init; }
-    [JsonPropertyName("seed")] public long? Seed { get; init; }
+    [Required, JsonPropertyName("model")] public string? Model { get; init; }
+    [Range(1, OpenAiRequestRules.MaxTokensLimit), JsonPropertyName("max_tokens")] public int? MaxTokens { get; init; }
+    [Range(0d, 2d), JsonPropertyName("temperature")] public float? Temperature { get; init; }
+    [Range(0d, 1d, MinimumIsExclusive = true), JsonPropertyName("top_p")] public float? TopP { get; init; }
+    [Range(0, int.MaxValue), JsonPropertyName("top_k")] public int? TopK { get; init; }
+    [Range(0d, 1d), JsonPropertyName("min_p")] public float? MinP { get; init; }
+    [Range(-2d, 2d), JsonPropertyName("presence_penalty")] public float? PresencePenalty { get; init; }
+    [Range(-2d, 2d), JsonPropertyName("frequency_penalty")] public float? FrequencyPenalty { get; init; }
+    [Range(0d, 10d, MinimumIsExclusive = true), JsonPropertyName("repeat_penalty")] public float? RepeatPenalty { get; init; }
+    [Range(0L, uint.MaxValue), JsonPropertyName("seed")] public long? Seed { get; init; }
     [JsonPropertyName("stop")] public JsonElement? Stop { get; init; }
-    [JsonPropertyName("n")] public int? N { get; init; }
+    [Range(1, 1), JsonPropertyName("n")] public int? N { get; init; }
     [JsonPropertyName("stream")] public bool? Stream { get; init; }
     [JsonPropertyName("stream_options")] public StreamOptions? StreamOptions { get; init; }
     [JsonPropertyName("ignore_eos")] public bool? IgnoreEos { get; init; }
@@ -33,13 +34,13 @@ public sealed record StreamOptions
 
 public sealed record ChatCompletionRequest : GenerationFields
 {
-    [JsonPropertyName("messages")] public List<ChatMessageInput?>? Messages { get; init; }
-    [JsonPropertyName("max_completion_tokens")] public int? MaxCompletionTokens { get; init; }
+    [Required, JsonPropertyName("messages")] public List<ChatMessageInput?>? Messages { get; init; }
+    [Range(1, OpenAiRequestRules.MaxTokensLimit), JsonPropertyName("max_completion_tokens")] public int? MaxCompletionTokens { get; init; }
 }
 
 public sealed record ChatMessageInput
 {
-    [JsonPropertyName("role")] public string? Role { get; init; }
+    [Required, AllowedValues("system", "developer", "user", "assistant", "tool"), JsonPropertyName("role")] public string? Role { get; init; }
     /// <summary>A string, or an array of parts of which the "text" ones are used.</summary>
     [JsonPropertyName("content")] public JsonElement? Content { get; init; }
 }
@@ -47,7 +48,7 @@ public sealed record ChatMessageInput
 public sealed record CompletionRequest : GenerationFields
 {
     /// <summary>A string, or an array holding exactly one string.</summary>
-    [JsonPropertyName("prompt")] public JsonElement? Prompt { get; init; }
+    [Required, JsonPropertyName("prompt")] public JsonElement? Prompt { get; init; }
 }
 
 public sealed record Usage(

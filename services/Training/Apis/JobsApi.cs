@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using DomainPlatform.Training.Data;
 using DomainPlatform.Training.Domain;
 using DomainPlatform.Training.Jobs;
@@ -7,7 +8,9 @@ using Microsoft.Extensions.Options;
 namespace DomainPlatform.Training.Apis;
 
 /// <summary>Start a job on an announced dataset; omitted fields take the Training configuration's defaults.</summary>
-public sealed record StartJobRequest(Guid? DatasetId, int? Epochs, double? LearningRate, string? BaseModelPath);
+public sealed record StartJobRequest(
+    [property: Required] Guid? DatasetId, [property: Range(1, JobRules.MaxEpochs)] int? Epochs,
+    [property: Range(JobRules.MinLearningRate, 1)] double? LearningRate, string? BaseModelPath);
 
 public static class JobsApi
 {
@@ -27,10 +30,10 @@ public static class JobsApi
 
     public static async Task<Results<Ok<IReadOnlyList<JobRecord>>, ValidationProblem>> ListJobs(string? state, string? domain, Guid? datasetId, JobStore store, CancellationToken ct)
     {
-        if (state is not null && !JobStates.All.Contains(state))
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["state"] = [$"state must be one of: {string.Join(", ", JobStates.All)}."] });
-        }
+        string? error = null;
+        var canonical = state is null ? null : FilterValues.Canonical(state, JobStates.All, out error);
+        if (state is not null && canonical is null) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["state"] = [error!] });
+        state = canonical;
         return TypedResults.Ok(await store.ListAsync(state, domain, datasetId, ct));
     }
 

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Dapper;
 using DomainPlatform.Contracts.Events;
 using DomainPlatform.EventBus;
@@ -29,6 +30,7 @@ public sealed record JobRecord
     public string? BaseModelPath { get; init; }
     public int Epochs { get; init; }
     public double LearningRate { get; init; }
+    [AllowedValues(JobStates.Queued, JobStates.Running, JobStates.Succeeded, JobStates.Failed, JobStates.Cancelled)]
     public string State { get; init; } = JobStates.Queued;
     public string? Trainer { get; init; }
     /// <summary>Overall completion, 0..1.</summary>

@@ -13,7 +13,7 @@ namespace DomainPlatform.Dp.Commands;
 public static class RolloutsCommands
 {
     /// <summary>Rollout statuses after which nothing more happens.</summary>
-    public static readonly string[] Ended = ["Succeeded", "RolledBack", "Aborted"];
+    public static readonly string[] Ended = ["succeeded", "rolled_back", "aborted"];
 
     public static Command Build(CommandSupport support)
     {
@@ -74,7 +74,7 @@ public static class RolloutsCommands
     private static Command List(CommandSupport support)
     {
         var domain = new Option<string?>("--domain") { Description = "Only this domain's." };
-        var status = new Option<string?>("--status") { Description = "Running, Paused, Succeeded, RolledBack or Aborted." };
+        var status = new Option<string?>("--status") { Description = "running, paused, succeeded, rolled_back or aborted (any spelling)." };
         var command = new Command("list", "Rollouts, newest first.") { domain, status };
         support.Handle(command, async (run, ct) =>
             run.Show(await run.Api.GetAsync("api/rollouts" + ApiClient.Query(("domain", run.Value(domain)), ("status", run.Value(status))), ct), Table));
@@ -129,7 +129,7 @@ public static class RolloutsCommands
     }
 
     /// <summary>
-    /// Polls the rollout until its status is one of <see cref="Ended"/>. A terminal gets a live view that redraws in place;
+    /// Polls the rollout until its status is one of <see cref="ended"/>. A terminal gets a live view that redraws in place;
     /// anything else (a pipe, a log, a test) gets one line per status or step change and per new decision.
     /// With --json the final rollout is printed as the API sent it.
     /// </summary>
@@ -163,7 +163,7 @@ public static class RolloutsCommands
             }
         }
         if (run.Json) run.WriteJson(response);
-        return response.Json.Str("status") == "Succeeded" ? ExitCodes.Ok : ExitCodes.Unsuccessful;
+        return response.Json.Str("status") == "succeeded" ? ExitCodes.Ok : ExitCodes.Unsuccessful;
     }
 
     public static bool IsEnded(JsonElement rollout) => Ended.Contains(rollout.Str("status"));
