@@ -14,6 +14,9 @@ try {
   for (const service of ['gateway', 'inference']) {
     await page.getByText(service, { exact: false }).first().waitFor({ timeout: 120_000 });
   }
+  // The inference span's details show the route attributes (platform.domain, platform.variant, platform.model_version).
+  await page.getByText(/^generate /).first().click();
+  await page.getByText('platform.domain').first().waitFor({ timeout: 30_000 });
   await page.waitForTimeout(2_000);
   await page.screenshot({ path: png });
 } finally {

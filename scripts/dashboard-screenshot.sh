@@ -27,8 +27,9 @@ api -X POST "$gateway/api/models/screenshot/versions" -d "{\"version\":\"1.0.0\"
   \"metrics\":{\"accuracy\":0.9,\"latency_ms\":50,\"training_loss\":0.1,\"validation_loss\":0.2}}" >/dev/null
 api -X POST "$gateway/api/deployments/screenshot/stable" -d '{"version":"1.0.0"}' >/dev/null
 
-trace=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n') span=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 for _ in $(seq 1 90); do
+  # A trace of its own for each try, so the one shown is the completion that answered 200.
+  trace=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n') span=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
   code=$(api -X POST "$gateway/v1/chat/completions" -H "traceparent: 00-$trace-$span-01" \
     -d '{"model":"screenshot","user":"dashboard-screenshot","max_tokens":8,"messages":[{"role":"user","content":"hello"}]}')
   [[ $code == 200 ]] && break
