@@ -74,8 +74,15 @@ if [[ ${SCREENSHOT:-0} == 1 ]]; then scripts/dashboard-screenshot.sh measure-app
 # --- As processes over infrastructure of this checkout's own ---------------------------------
 export PLATFORM_PG_PORT=35432 PLATFORM_REDIS_PORT=36379 PLATFORM_AMQP_PORT=35672 PLATFORM_RABBITMQ_MGMT_PORT=35673 \
   PLATFORM_RABBITMQ_DIST_PORT=35674 PLATFORM_EPMD_PORT=34369
-./platform down --profile measure-processes --purge >/dev/null 2>&1 || true
-rm -rf .platform/infra # cold, as the AppHost's servers were
+# Cold servers of the run's own, as the AppHost's were: this checkout's infrastructure folder is moved aside and put back.
+for pidfile in .platform/infra/redis/redis.pid .platform/infra/rabbitmq/rabbitmq.pid; do
+  if [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    echo "measure-suite: this checkout's ./platform infra is running; stop it first (./platform infra down)" >&2
+    exit 1
+  fi
+done
+if [[ -e .platform/infra ]]; then mv .platform/infra "$OUT/infra-before"; fi
+trap 'rm -rf .platform/infra; if [[ -e $OUT/infra-before ]]; then mv "$OUT/infra-before" .platform/infra; fi' EXIT
 step "up -d --processes, port base $PROCESSES_BASE, infrastructure on 35432/36379/35672"
 started=$(date +%s.%N)
 ./platform up -d --processes --no-build --profile measure-processes --port-base "$PROCESSES_BASE" --timeout 600 | tee "$OUT/processes.up"
