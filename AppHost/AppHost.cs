@@ -12,12 +12,13 @@ var settings = builder.Configuration.GetSection("Infrastructure");
 var dataDirectory = Path.GetFullPath(settings["DataDirectory"] is { Length: > 0 } configured
     ? configured
     : Path.Combine(repositoryRoot, ".platform", "apphost"));
-// 0 (the default) picks a free port at each start, so the AppHost never meets `./platform infra` or a test run.
-int Port(string key) => settings.GetValue<int>(key) is > 0 and var port ? port : FreePort.Pick();
 // Platform:PortBase moves every service's ports (appsettings.json's Kestrel:Endpoints) by the same amount, so that the
 // gateway listens on it: one profile of `./platform up` beside another. 0 keeps them (the gateway on 5100).
 var portBase = builder.Configuration.GetValue<int>("Platform:PortBase");
 if (portBase is not 0 and (< 1024 or > 65_000)) throw new DistributedApplicationException($"Platform:PortBase must be 1024-65000 or 0, got {portBase}.");
+// 0 (the default) picks a free port at each start, so the AppHost never meets `./platform infra` or a test run; never
+// one of the profile's 20 from the port base (services, dashboard), which are bound only later.
+int Port(string key) => settings.GetValue<int>(key) is > 0 and var port ? port : FreePort.Pick(portBase, 20);
 
 // `./platform up` reads the resources, restarts one and follows its log through these (docs/apphost.md).
 builder.Services.AddHostedService<PlatformControl>();
