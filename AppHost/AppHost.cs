@@ -1,7 +1,9 @@
 // The platform's topology, declared once: infrastructure, services, their endpoints, references and
 // environment. Runs without a container runtime (see docs/apphost.md).
+using DomainPlatform.AppHost.Control;
 using DomainPlatform.AppHost.Infrastructure;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
@@ -10,8 +12,16 @@ var settings = builder.Configuration.GetSection("Infrastructure");
 var dataDirectory = Path.GetFullPath(settings["DataDirectory"] is { Length: > 0 } configured
     ? configured
     : Path.Combine(repositoryRoot, ".platform", "apphost"));
-// 0 (the default) picks a free port at each start, so the AppHost never meets `./platform infra` or a test run.
-int Port(string key) => settings.GetValue<int>(key) is > 0 and var port ? port : FreePort.Pick();
+// Platform:PortBase moves every service's ports (appsettings.json's Kestrel:Endpoints) by the same amount, so that the
+// gateway listens on it: one profile of `./platform up` beside another. 0 keeps them (the gateway on 5100).
+var portBase = builder.Configuration.GetValue<int>("Platform:PortBase");
+if (portBase is not 0 and (< 1024 or > 65_000)) throw new DistributedApplicationException($"Platform:PortBase must be 1024-65000 or 0, got {portBase}.");
+// 0 (the default) picks a free port at each start, so the AppHost never meets `./platform infra` or a test run; never
+// one of the profile's 20 from the port base (services, dashboard), which are bound only later.
+int Port(string key) => settings.GetValue<int>(key) is > 0 and var port ? port : FreePort.Pick(portBase, 20);
+
+// `./platform up` reads the resources, restarts one and follows its log through these (docs/apphost.md).
+builder.Services.AddHostedService<PlatformControl>();
 
 var postgres = builder.AddPostgresServer("postgres", Path.Combine(dataDirectory, "postgres"), Port("PostgresPort"));
 var redis = builder.AddRedisServer("redis", Path.Combine(dataDirectory, "redis"), Port("RedisPort"));
@@ -34,9 +44,14 @@ var training = Service<Projects.Training>("training")
     .WithEnvironment("Training__BaseModelPath", demoModel)
     .WithEnvironment("Training__Trainer", "llama-finetune");
 var inference = Service<Projects.Inference>("inference");
-// The gateway creates the first admin API key and writes it here (`./platform apphost` prints it).
+// The secret that keys the gateway's hash of assignment keys in events: made once per data directory and kept, so a
+// user's hash stays the same across restarts; required by the gateway outside Development.
+var assignmentKeySecret = builder.AddParameter("assignment-key-secret",
+    AssignmentKeySecret.ReadOrCreate(Path.Combine(dataDirectory, "assignment-key-secret"), builder.ExecutionContext.IsRunMode), secret: true);
+// The gateway creates the first admin API key and writes it here (`./platform up` prints it).
 var gateway = Service<Projects.Gateway>("gateway")
     .WithEnvironment("Gateway__AdminKeyFile", Path.Combine(dataDirectory, "admin-key"))
+    .WithEnvironment("Platform__AssignmentKeySecret", assignmentKeySecret)
     .WithExternalHttpEndpoints();
 
 // Every service discovers every other one (services__<name>__http__0 and __grpc__0), as under the launcher.
@@ -63,5 +78,10 @@ IResourceBuilder<ProjectResource> Service<TProject>(string name) where TProject 
         .WithReference(redis).WaitFor(redis)
         .WithReference(eventbus).WaitFor(eventbus)
         .WithHttpHealthCheck("/health");
+    if (portBase != 0)
+    {
+        // 5100: the gateway's port in its appsettings.json, the base the other services' ports count from.
+        foreach (var endpoint in project.Resource.Annotations.OfType<EndpointAnnotation>()) endpoint.Port += portBase - 5100;
+    }
     return modelGen is null ? project : project.WaitForCompletion(modelGen);
 }

@@ -56,8 +56,11 @@ public sealed class AppHostTests(ITestOutputHelper output)
             {
                 var resource = await notifications.WaitForResourceAsync(service, e =>
                     e.Snapshot.HealthStatus == HealthStatus.Healthy || KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), ct);
-                Assert.True(resource.Snapshot.HealthStatus == HealthStatus.Healthy,
-                    $"{service} is {resource.Snapshot.State?.Text} instead of healthy; resources: {Describe(app)}");
+                if (resource.Snapshot.HealthStatus != HealthStatus.Healthy)
+                {
+                    Assert.Fail($"{service} is {resource.Snapshot.State?.Text} (exit code {resource.Snapshot.ExitCode}) instead of healthy; " +
+                        $"resources: {Describe(app)}\nits console log ends:\n{await LogTailAsync(app, service)}");
+                }
             }
             output.WriteLine($"AppHost booted, every service healthy, in {clock.Elapsed.TotalSeconds:F1}s");
 
@@ -118,6 +121,25 @@ public sealed class AppHostTests(ITestOutputHelper output)
         var model = app.Services.GetRequiredService<DistributedApplicationModel>();
         return string.Join(", ", model.Resources.Select(r => notifications.TryGetCurrentState(r.Name, out var e)
             ? $"{r.Name} {e.Snapshot.State?.Text} {e.Snapshot.HealthStatus}" : $"{r.Name} ?"));
+    }
+
+    /// <summary>The last lines of a resource's console log that the AppHost still holds.</summary>
+    private static async Task<string> LogTailAsync(DistributedApplication app, string resource)
+    {
+        var lines = new List<string>();
+        using var enough = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        try
+        {
+            await foreach (var batch in app.Services.GetRequiredService<ResourceLoggerService>().WatchAsync(resource).WithCancellation(enough.Token))
+            {
+                lines.AddRange(batch.Select(line => line.Content));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The backlog has been read: the watch only waits for new lines now.
+        }
+        return string.Join('\n', lines.TakeLast(40));
     }
 
     private static string RepositoryRoot

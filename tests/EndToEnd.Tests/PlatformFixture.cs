@@ -5,7 +5,7 @@ using DomainPlatform.TestSupport;
 namespace DomainPlatform.EndToEnd.Tests;
 
 /// <summary>
-/// Starts the whole suite with <c>./platform up -d</c> under a profile of its own (own ports, databases
+/// Starts the whole suite with <c>./platform up -d --processes</c> under a profile of its own (own ports, databases
 /// and RabbitMQ vhost, so it can run beside a developer's <c>up</c>) and stops it afterwards.
 /// </summary>
 public sealed class PlatformFixture : IAsyncLifetime
@@ -27,7 +27,8 @@ public sealed class PlatformFixture : IAsyncLifetime
         PortBase = FreePorts.Block();
         // ./platform test builds everything first; a bare `dotnet test` of this project builds with PLATFORM_E2E_BUILD=1.
         var build = Environment.GetEnvironmentVariable("PLATFORM_E2E_BUILD") == "1" ? "" : " --no-build";
-        var (code, output) = await RunPlatformAsync($"up -d --profile {Profile} --port-base {PortBase}{build}", TimeSpan.FromMinutes(8));
+        // --processes: the suite as plain processes (the launcher before the AppHost) until these tests move to Aspire.Hosting.Testing.
+        var (code, output) = await RunPlatformAsync($"up -d --processes --profile {Profile} --port-base {PortBase}{build}", TimeSpan.FromMinutes(8));
         if (code != 0)
         {
             await RunPlatformAsync($"down --profile {Profile} --purge", TimeSpan.FromMinutes(2));

@@ -46,7 +46,7 @@ public sealed class ProfileTests
         var (code, stdout, _) = await Launcher.CommandAsync("help");
 
         Assert.Equal(0, code);
-        Assert.All(["up [-d]", "down", "status", "logs", "restart <name> [--kill]", "test", "infra", "apphost"], command => Assert.Contains(command, stdout));
+        Assert.All(["up [-d]", "down", "status", "logs", "restart <name> [--kill]", "test", "infra", "up --processes"], command => Assert.Contains(command, stdout));
     }
 
     [Fact]
