@@ -25,7 +25,7 @@ public sealed class FollowTests
         Assert.Equal(0, result.ExitCode);
         var lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(4, lines.Length);
-        Assert.Contains("d1 1.0.0 -> 1.1.0: Running step 1/4 canary 1%", lines[0]);
+        Assert.Contains("d1 1.0.0 -> 1.1.0: running step 1/4 canary 1%", lines[0]);
         Assert.Contains("promote: 1% -> 10%, promoted by hand", lines[1]);
         Assert.Contains("running step 2/4 canary 10%", lines[2]);
         Assert.Contains("succeeded step 4/4 canary 100%", lines[3]);

@@ -12,8 +12,8 @@ public sealed record WatchView
 {
     public string Version { get; init; } = "";
     public string PreviousVersion { get; init; } = "";
-    /// <summary>Watching, Passed, RolledBack or Ended (another traffic move came first).</summary>
-    public string Status { get; init; } = "";
+    /// <summary>watching, passed, rolled_back or ended (another traffic move came first).</summary>
+    public WatchStatus Status { get; init; }
     public DateTime StartedAt { get; init; }
     public DateTime Until { get; init; }
     public DateTime BaselineFrom { get; init; }
@@ -29,7 +29,7 @@ public sealed record WatchView
     public int Revision { get; init; }
 
     [JsonIgnore]
-    public WatchState State => new(Version, PreviousVersion, Enum.Parse<WatchStatus>(Status), Utc(StartedAt), Utc(Until), Utc(BaselineFrom),
+    public WatchState State => new(Version, PreviousVersion, Status, Utc(StartedAt), Utc(Until), Utc(BaselineFrom),
         FailedChecks, LastVerdict, LastReason, LastCheckedAt is { } at ? Utc(at) : null, RollbackType);
 
     private static DateTime Utc(DateTime at) => DateTime.SpecifyKind(at, DateTimeKind.Utc);
@@ -172,7 +172,7 @@ public static class PromotionWatches
 
         public WatchView ToView() => new()
         {
-            Version = Version, PreviousVersion = PreviousVersion, Status = Status, StartedAt = StartedAt, Until = Until, BaselineFrom = BaselineFrom,
+            Version = Version, PreviousVersion = PreviousVersion, Status = Enum.Parse<WatchStatus>(Status), StartedAt = StartedAt, Until = Until, BaselineFrom = BaselineFrom,
             FailedChecks = FailedChecks, LastVerdict = LastVerdict, LastReason = LastReason, LastCheckedAt = LastCheckedAt, RollbackType = RollbackType,
             Figures = JsonDocument.Parse(FiguresJson).RootElement.Clone(), Revision = Revision,
         };
