@@ -18,7 +18,7 @@ if [[ ${DRILL_CANARY:-identical} == slower && -z ${DRILL_CANARY_MODEL:-} ]]; the
       --layers 8 --embd 512 --heads 8 --seed 1200 --name drill-slower
   fi
 fi
-./platform up -d --profile "$profile" --port-base "$port_base"
+./platform up -d --processes --profile "$profile" --port-base "$port_base"
 trap './platform down --profile "$profile" --purge >/dev/null 2>&1 || true' EXIT
 key=$(<".platform/run/$profile/admin-key")
 node benchmarks/rollout-drill/rollout-drill.mjs "http://127.0.0.1:$port_base" "$key" "$root/.models/demo.gguf" "$@"

@@ -10,6 +10,35 @@ public sealed class ExperimentCriteriaMonitorTests(MonitoringFactory factory) : 
     private static object Arms(string treatment) => new[] { new { name = "control", modelVersion = "1.0.0" }, new { name = treatment, modelVersion = "1.1.0" } };
 
     [Fact]
+    public async Task A_treatment_failing_its_last_requests_in_a_row_is_rolled_back_by_its_consecutive_errors()
+    {
+        var client = factory.CreateClient();
+        var ct = TestContext.Current.CancellationToken;
+        var domain = ExperimentsApiTests.NewDomain();
+        var id = (await ExperimentsApiTests.CreateAsync(client, new
+        {
+            name = "streak", domain, primaryMetric = "latency_ms", minSamples = 20, failureCriteria = new { maxConsecutiveErrors = 5 }, variants = Arms("flaky"),
+        }, ct)).GetProperty("id").GetString();
+        await client.PostAsync($"/api/experiments/{id}/start", null, ct);
+
+        using var broker = new BrokerPublisher(factory.VirtualHost.Name);
+        // Errors now and then, never four in a row: no failure. Then five in a row: an arm that stopped working.
+        for (var i = 0; i < 30; i++)
+        {
+            await broker.PublishAsync(IngestionTests.Inference(domain, "control", "1.0.0", 100));
+            await broker.PublishAsync(IngestionTests.Inference(domain, "flaky", "1.1.0", 100, ok: i % 4 != 0));
+        }
+        var meanwhile = await client.GetFromJsonAsync<JsonElement>($"/api/experiments/{id}", ct);
+        Assert.Equal("running", meanwhile.GetProperty("status").GetString());
+        for (var i = 0; i < 5; i++) await broker.PublishAsync(IngestionTests.Inference(domain, "flaky", "1.1.0", 100, ok: false));
+
+        var rolledBack = await Eventually.GetAsync(() => client.GetFromJsonAsync<JsonElement>($"/api/experiments/{id}", ct),
+            e => e.GetProperty("status").GetString() == "rolled_back", "the monitor to roll the experiment back");
+        Assert.StartsWith("failure criterion failureCriteria.maxConsecutiveErrors: flaky failed its last ", rolledBack.GetProperty("reason").GetString());
+        Assert.Equal(5, rolledBack.GetProperty("failureCriteria").GetProperty("maxConsecutiveErrors").GetInt32());
+    }
+
+    [Fact]
     public async Task A_treatment_beyond_its_failure_criteria_is_rolled_back_with_the_reason()
     {
         var client = factory.CreateClient();

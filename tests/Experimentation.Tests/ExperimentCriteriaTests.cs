@@ -29,6 +29,18 @@ public sealed class ExperimentCriteriaTests
     }
 
     [Fact]
+    public void A_treatment_failing_its_last_requests_in_a_row_rolls_back_without_waiting_for_the_minimum_samples()
+    {
+        var criteria = new ExperimentCriteria { Failure = new FailureCriteria(MaxConsecutiveErrors: 5) };
+        ArmHealth[] Streak(int inRow) => [new("control", 20, 0, 20, 100), new("treatment", 20, inRow, 20 - inRow, 100, inRow)];
+        Assert.Equal(CriteriaAction.None, Evaluate(criteria, Analysis("continue", null, 0.9, 0.9), Streak(4)).Action);
+        var decision = Evaluate(criteria, Analysis("continue", null, 0.9, 0.9), Streak(5));
+        Assert.Equal((CriteriaAction.RollBack, "failure criterion failureCriteria.maxConsecutiveErrors: treatment failed its last 5 requests in a row, at least 5"),
+            (decision.Action, decision.Reason));
+        Assert.True(criteria.NeedsWatching);
+    }
+
+    [Fact]
     public void A_treatment_over_the_maximum_latency_rolls_back()
     {
         var decision = Evaluate(new ExperimentCriteria { Failure = new FailureCriteria(MaxLatencyMs: 500) }, Analysis("continue", null, 0.9, 0.9), Arms(treatmentLatency: 800));

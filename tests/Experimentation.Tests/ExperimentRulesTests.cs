@@ -76,12 +76,12 @@ public sealed class ExperimentRulesTests
         {
             MinDurationSeconds = 600, PlannedDurationSeconds = 300,
             SuccessCriteria = new SuccessCriteria(MinImprovement: -0.1, MaxErrorRateIncrease: 1, MaxLatencyIncrease: double.NaN),
-            FailureCriteria = new FailureCriteria(MaxErrorRate: 0, MaxLatencyMs: -1),
+            FailureCriteria = new FailureCriteria(MaxErrorRate: 0, MaxLatencyMs: -1, MaxConsecutiveErrors: 0),
         };
         var (none, errors) = ExperimentRules.Validate(bad);
         Assert.Null(none);
         Assert.Equal(
-            ["failureCriteria.maxErrorRate", "failureCriteria.maxLatencyMs", "plannedDurationSeconds", "successCriteria.maxErrorRateIncrease",
+            ["failureCriteria.maxConsecutiveErrors", "failureCriteria.maxErrorRate", "failureCriteria.maxLatencyMs", "plannedDurationSeconds", "successCriteria.maxErrorRateIncrease",
              "successCriteria.maxLatencyIncrease", "successCriteria.minImprovement"],
             errors.Keys.Order(StringComparer.Ordinal));
 

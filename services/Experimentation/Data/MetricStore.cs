@@ -95,13 +95,28 @@ public sealed class MetricStore(NpgsqlDataSource db)
     }
 
     public static Task RememberRequestAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string requestId, Attribution where,
-        double? latencyMs, DateTimeOffset at, CancellationToken ct) =>
+        double? latencyMs, DateTimeOffset at, CancellationToken ct, bool failed = false) =>
         connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO request_outcomes (request_id, domain, variant, model_version, experiment_id, phase, latency_ms, occurred_at)
-            VALUES (@requestId, @Domain, @Variant, @ModelVersion, @ExperimentId, @Phase, @latencyMs, @at)
+            INSERT INTO request_outcomes (request_id, domain, variant, model_version, experiment_id, phase, latency_ms, occurred_at, failed)
+            VALUES (@requestId, @Domain, @Variant, @ModelVersion, @ExperimentId, @Phase, @latencyMs, @at, @failed)
             ON CONFLICT (request_id) DO NOTHING
-            """, new { requestId, where.Domain, where.Variant, where.ModelVersion, where.ExperimentId, where.Phase, latencyMs, at = at.UtcDateTime },
+            """, new { requestId, where.Domain, where.Variant, where.ModelVersion, where.ExperimentId, where.Phase, latencyMs, at = at.UtcDateTime, failed },
             tx, cancellationToken: ct));
+
+    /// <summary>Each arm's errors in a row in the phase: its failed requests since its last successful one.</summary>
+    public async Task<IReadOnlyDictionary<string, int>> ErrorStreaksAsync(Guid experimentId, int phase, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<(string Variant, int Streak)>(new CommandDefinition("""
+            SELECT r.variant AS Variant, count(*)::int AS Streak
+            FROM request_outcomes r
+            WHERE r.experiment_id = @experimentId AND r.phase = @phase AND r.failed
+              AND r.occurred_at > COALESCE((SELECT max(s.occurred_at) FROM request_outcomes s
+                  WHERE s.experiment_id = r.experiment_id AND s.phase = r.phase AND s.variant = r.variant AND NOT s.failed), '-infinity')
+            GROUP BY r.variant
+            """, new { experimentId, phase }, cancellationToken: ct));
+        return rows.ToDictionary(r => r.Variant, r => r.Streak);
+    }
 
     public static Task<RequestOutcomeRow?> FindRequestAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string requestId, CancellationToken ct) =>
         connection.QuerySingleOrDefaultAsync<RequestOutcomeRow>(new CommandDefinition("""

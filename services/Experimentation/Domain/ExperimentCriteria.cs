@@ -12,11 +12,12 @@ namespace DomainPlatform.Experimentation.Domain;
 public sealed record SuccessCriteria(double? MinImprovement = null, double? MaxErrorRateIncrease = null, double? MaxLatencyIncrease = null);
 
 /// <summary>
-/// When a treatment arm fails outright, after the experiment's minimum samples: its error rate above
-/// <see cref="MaxErrorRate"/> or its mean latency above <see cref="MaxLatencyMs"/>; the experiment then stops and all
-/// traffic goes back to the control. Null: not checked.
+/// When a treatment arm fails outright: after the experiment's minimum samples, its error rate above
+/// <see cref="MaxErrorRate"/> or its mean latency above <see cref="MaxLatencyMs"/>; at any time, at least
+/// <see cref="MaxConsecutiveErrors"/> of its requests failed in a row (since its last success). The experiment then stops
+/// and all traffic goes back to the control. Null: not checked.
 /// </summary>
-public sealed record FailureCriteria(double? MaxErrorRate = null, double? MaxLatencyMs = null);
+public sealed record FailureCriteria(double? MaxErrorRate = null, double? MaxLatencyMs = null, int? MaxConsecutiveErrors = null);
 
 /// <summary>An experiment's policy around the statistics: success and failure criteria and a planned duration (seconds).</summary>
 public sealed record ExperimentCriteria
@@ -25,11 +26,12 @@ public sealed record ExperimentCriteria
     public FailureCriteria Failure { get; init; } = new();
     public long? PlannedDurationSeconds { get; init; }
 
-    public bool NeedsWatching => Failure.MaxErrorRate is not null || Failure.MaxLatencyMs is not null || PlannedDurationSeconds is not null;
+    public bool NeedsWatching => Failure.MaxErrorRate is not null || Failure.MaxLatencyMs is not null || Failure.MaxConsecutiveErrors is not null
+        || PlannedDurationSeconds is not null;
 }
 
-/// <summary>One arm's requests, errors and served latency in the analysed phase.</summary>
-public sealed record ArmHealth(string Name, long Requests, long Errors, long LatencySamples, double MeanLatencyMs)
+/// <summary>One arm's requests, errors and served latency in the analysed phase, and its errors in a row now.</summary>
+public sealed record ArmHealth(string Name, long Requests, long Errors, long LatencySamples, double MeanLatencyMs, int ConsecutiveErrors = 0)
 {
     public double ErrorRate => Requests > 0 ? (double)Errors / Requests : 0;
 }
@@ -51,12 +53,13 @@ public static class ExperimentCriteriaRules
     public const string CriteriaNotMet = "criteria-not-met";
     public const string Inconclusive = "inconclusive";
 
-    public static IReadOnlyList<ArmHealth> Health(IReadOnlyList<Variant> variants, IReadOnlyList<AggregateRow> rows) =>
+    public static IReadOnlyList<ArmHealth> Health(IReadOnlyList<Variant> variants, IReadOnlyList<AggregateRow> rows, IReadOnlyDictionary<string, int>? streaks = null) =>
         variants.Select(v =>
         {
             var errors = rows.FirstOrDefault(r => r.Variant == v.Name && r.Metric == MetricCatalog.ErrorRate);
             var latency = rows.FirstOrDefault(r => r.Variant == v.Name && r.Metric == MetricCatalog.LatencyMs);
-            return new ArmHealth(v.Name, errors?.Count ?? 0, errors?.Successes ?? 0, latency?.Count ?? 0, latency?.Mean ?? 0);
+            return new ArmHealth(v.Name, errors?.Count ?? 0, errors?.Successes ?? 0, latency?.Count ?? 0, latency?.Mean ?? 0,
+                streaks is not null && streaks.TryGetValue(v.Name, out var streak) ? streak : 0);
         }).ToArray();
 
     public static CriteriaDecision Evaluate(
@@ -113,6 +116,9 @@ public static class ExperimentCriteriaRules
     {
         foreach (var arm in treatments)
         {
+            // Errors in a row need no minimum sample: a run of failures is its own evidence.
+            if (failure.MaxConsecutiveErrors is { } inRow && arm.ConsecutiveErrors >= inRow)
+                return F($"failure criterion failureCriteria.maxConsecutiveErrors: {arm.Name} failed its last {arm.ConsecutiveErrors} requests in a row, at least {inRow}");
             if (failure.MaxErrorRate is { } rate && arm.Requests >= minSamples && arm.ErrorRate > rate)
                 return F($"failure criterion failureCriteria.maxErrorRate: {arm.Name} failed {arm.ErrorRate:P1} of its requests ({arm.Errors}/{arm.Requests}), above {rate:P1}");
             if (failure.MaxLatencyMs is { } latency && arm.LatencySamples >= minSamples && arm.MeanLatencyMs > latency)

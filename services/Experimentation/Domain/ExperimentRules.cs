@@ -137,6 +137,8 @@ public static partial class ExperimentRules
             errors["failureCriteria.maxErrorRate"] = ["maxErrorRate is a fraction above 0 and at most 1."];
         if (!Within(failure.MaxLatencyMs, 0, 3_600_000, lowOpen: true))
             errors["failureCriteria.maxLatencyMs"] = ["maxLatencyMs is above 0 and at most 3,600,000 (an hour)."];
+        if (failure.MaxConsecutiveErrors is < 1 or > 1_000_000)
+            errors["failureCriteria.maxConsecutiveErrors"] = ["maxConsecutiveErrors is a count of failed requests in a row, from 1 to 1,000,000."];
         if (request.PlannedDurationSeconds is { } planned && (planned < 1 || planned > MaxPlannedDurationSeconds || planned < minDuration))
             errors["plannedDurationSeconds"] = ["plannedDurationSeconds is between 1 s and one year, and not below minDurationSeconds."];
         return new ExperimentCriteria { Success = success, Failure = failure, PlannedDurationSeconds = request.PlannedDurationSeconds };

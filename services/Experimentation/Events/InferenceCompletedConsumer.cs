@@ -20,7 +20,7 @@ public sealed class InferenceCompletedConsumer(NpgsqlDataSource dataSource, Outb
             evt.ExperimentId, evt.OccurredAt, ct);
         await MetricStore.RecordAsync(tx.Connection, tx.Transaction, where, OutcomeMetrics.BucketOf(evt.OccurredAt), OutcomeMetrics.FromInference(evt), ct);
         double? latency = evt.Succeeded && !evt.CacheHit ? evt.LatencyMs : null;
-        await MetricStore.RememberRequestAsync(tx.Connection, tx.Transaction, evt.RequestId, where, latency, evt.OccurredAt, ct);
+        await MetricStore.RememberRequestAsync(tx.Connection, tx.Transaction, evt.RequestId, where, latency, evt.OccurredAt, ct, failed: !evt.Succeeded);
         await RoutingStore.CountDecisionAsync(tx.Connection, tx.Transaction, evt.Domain, latency, ct);
     }
 }

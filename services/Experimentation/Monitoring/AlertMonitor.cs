@@ -94,7 +94,7 @@ public sealed partial class AlertMonitor(
             return;
         }
         var row = analysed.Experiment;
-        var arms = ExperimentCriteriaRules.Health(row.Variants, await metrics.ForExperimentAsync(row.Id, row.Phase, ct));
+        var arms = ExperimentCriteriaRules.Health(row.Variants, await metrics.ForExperimentAsync(row.Id, row.Phase, ct), await metrics.ErrorStreaksAsync(row.Id, row.Phase, ct));
         var running = row.StartedAt is { } started ? (clock.GetUtcNow().UtcDateTime - started).TotalSeconds : 0;
         var higherIsBetter = MetricCatalog.Find(row.PrimaryMetric)?.HigherIsBetter ?? true;
         var decision = ExperimentCriteriaRules.Evaluate(row.Criteria, row.Variants, arms, analysed.Result, higherIsBetter, row.MinSamples, running);
