@@ -22,7 +22,7 @@ public static class MetricCatalog
         new(Accuracy, IsRate: true, HigherIsBetter: true, "Share of judged responses that were right: thumbs up, or a feedback score of at least 0.5."),
         new(FeedbackScore, IsRate: false, HigherIsBetter: true, "Mean feedback score in [0, 1] (thumbs up counts 1, thumbs down 0)."),
         new(LatencyMs, IsRate: false, HigherIsBetter: false, "Mean end-to-end latency of served (non-cached) requests, in milliseconds."),
-        new(OwnLatencyMs, IsRate: false, HigherIsBetter: false, "Mean latency of served (non-cached) requests less the device time other models on the same inference device took while each was in flight: what the variant's own model cost. Canary analysis judges latency by it, so a canary sharing a device with a busy stable version is not blamed for the stable's steps."),
+        new(OwnLatencyMs, IsRate: false, HigherIsBetter: false, "Mean latency of served (non-cached) requests less the device time other models on the same inference device took while each was in flight: what the variant's own model cost, reported beside canary analyses (which judge end-to-end latency: own latency favours a lightly used model, whose steps decode smaller batches)."),
         new(TimeToFirstTokenMs, IsRate: false, HigherIsBetter: false, "Mean time to the first streamed token, in milliseconds."),
         new(ErrorRate, IsRate: true, HigherIsBetter: false, "Share of requests that failed."),
         new(TokensIn, IsRate: false, HigherIsBetter: false, "Mean prompt tokens per non-cached request."),

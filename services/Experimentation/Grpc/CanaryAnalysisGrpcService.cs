@@ -92,7 +92,7 @@ public sealed class CanaryAnalysisGrpcService(MetricStore metrics, NpgsqlDataSou
                 Metric = key, Baseline = metric.Baseline, Candidate = metric.Candidate,
                 BaselineSamples = CanaryInputs.Samples(baseline, key), CandidateSamples = CanaryInputs.Samples(candidate, key),
                 PValue = metric.PValue ?? double.NaN, Breached = metric.Verdict == MetricVerdict.Fail,
-                Note = key == CanaryInputs.Latency && latencyMetric == MetricCatalog.OwnLatencyMs ? OwnLatencyNote(metric.Reason, rows, request) : metric.Reason,
+                Note = key == CanaryInputs.Latency ? OwnLatencyNote(metric.Reason, rows, request) : metric.Reason,
                 LimitName = metric.LimitName, Limit = metric.Limit,
             });
         }
@@ -108,14 +108,14 @@ public sealed class CanaryAnalysisGrpcService(MetricStore metrics, NpgsqlDataSou
         return reply;
     }
 
-    /// <summary>Says that latency was judged without other models' device time, and gives the end-to-end figures beside it.</summary>
+    /// <summary>Gives each side's own latency (less the device time other models took) beside the end-to-end verdict.</summary>
     private static string OwnLatencyNote(string reason, IReadOnlyList<AggregateRow> rows, AnalyzeRequest request)
     {
-        var baseline = CanaryInputs.EndToEndLatency(rows, request.BaselineVersion);
-        var candidate = CanaryInputs.EndToEndLatency(rows, request.CandidateVersion);
-        var endToEnd = baseline is { } b && candidate is { } c
-            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"; end to end {c:F1} vs {b:F1} ms") : "";
-        return $"{reason} (own latency: less the device time other models took{endToEnd})";
+        var baseline = CanaryInputs.Mean(rows, request.BaselineVersion, MetricCatalog.OwnLatencyMs);
+        var candidate = CanaryInputs.Mean(rows, request.CandidateVersion, MetricCatalog.OwnLatencyMs);
+        return baseline is { } b && candidate is { } c
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{reason} (own latency, less the device time other models took: {c:F1} vs {b:F1} ms)")
+            : reason;
     }
 
     private static RpcException Invalid(string detail) => new(new Status(StatusCode.InvalidArgument, detail));
