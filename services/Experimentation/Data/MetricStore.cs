@@ -107,7 +107,7 @@ public sealed class MetricStore(NpgsqlDataSource db)
     public async Task<IReadOnlyDictionary<string, int>> ErrorStreaksAsync(Guid experimentId, int phase, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        var rows = await connection.QueryAsync<(string Variant, int Streak)>(new CommandDefinition("""
+        var rows = await connection.QueryAsync<StreakRow>(new CommandDefinition("""
             SELECT r.variant AS Variant, count(*)::int AS Streak
             FROM request_outcomes r
             WHERE r.experiment_id = @experimentId AND r.phase = @phase AND r.failed
@@ -116,6 +116,12 @@ public sealed class MetricStore(NpgsqlDataSource db)
             GROUP BY r.variant
             """, new { experimentId, phase }, cancellationToken: ct));
         return rows.ToDictionary(r => r.Variant, r => r.Streak);
+    }
+
+    private sealed record StreakRow
+    {
+        public string Variant { get; init; } = "";
+        public int Streak { get; init; }
     }
 
     public static Task<RequestOutcomeRow?> FindRequestAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string requestId, CancellationToken ct) =>
