@@ -21,35 +21,13 @@ public sealed partial class RolloutController(
     CanaryAnalysis.CanaryAnalysisClient analysis,
     TimeProvider clock,
     IOptions<DeploymentOptions> options,
-    ILogger<RolloutController> logger) : BackgroundService
+    ILogger<RolloutController> logger) : PollingController(clock, options)
 {
     /// <summary>This replica's name in lease rows.</summary>
     public string Owner { get; } = $"{Environment.MachineName}/{Guid.NewGuid():N}";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!options.Value.RolloutControllerEnabled) return;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await TickAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                // A failed pass (database down, a bad row) must not stop the controller: the next pass retries.
-                LogTickFailed(ex.Message);
-            }
-            await Task.Delay(options.Value.RolloutPollInterval, clock, stoppingToken);
-        }
-    }
-
     /// <summary>One pass over the rollouts that are due; returns how many decisions it recorded.</summary>
-    public async Task<int> TickAsync(CancellationToken ct)
+    public override async Task<int> TickAsync(CancellationToken ct)
     {
         var decided = 0;
         foreach (var domain in await ScheduledRollbacksDueAsync(ct))
@@ -92,11 +70,11 @@ public sealed partial class RolloutController(
     private async Task<bool> DecideAsync(Guid id, CancellationToken ct)
     {
         var rollout = await deployments.GetRolloutAsync(id, ct);
-        if (rollout is null || !CanaryStateMachine.IsDue(rollout.Policy, rollout.State, clock.GetUtcNow().UtcDateTime)) return false;
+        if (rollout is null || !CanaryStateMachine.IsDue(rollout.Policy, rollout.State, Clock.GetUtcNow().UtcDateTime)) return false;
         if (await AnalyzeAsync(rollout, ct) is not { } outcome) return false;
         var (reply, samples, thresholds) = outcome;
         var verdict = CanaryStateMachine.ParseVerdict(reply.Verdict);
-        var now = clock.GetUtcNow().UtcDateTime;
+        var now = Clock.GetUtcNow().UtcDateTime;
         var figures = AnalysisFigure.From(reply.Metrics);
         // Beyond the verdict: an emergency (critical figures, or too many failed checks in a row) sends all traffic back now.
         var check = RollbackRules.Check(figures.Select(f => f.ToCheck()).ToList(), rollout.MinSamples, thresholds.MaxErrorRateIncrease, rollout.FailedChecks);
@@ -116,7 +94,7 @@ public sealed partial class RolloutController(
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         return (await connection.QueryAsync<string>(new CommandDefinition(
-            "SELECT domain_id FROM scheduled_rollbacks WHERE at <= @now ORDER BY at LIMIT 20", new { now = clock.GetUtcNow().UtcDateTime }, cancellationToken: ct))).AsList();
+            "SELECT domain_id FROM scheduled_rollbacks WHERE at <= @now ORDER BY at LIMIT 20", new { now = Clock.GetUtcNow().UtcDateTime }, cancellationToken: ct))).AsList();
     }
 
     /// <summary>Active rollouts whose planned rollback (gradual, or at a time) has a step due.</summary>
@@ -125,14 +103,14 @@ public sealed partial class RolloutController(
         await using var connection = await db.OpenConnectionAsync(ct);
         return (await connection.QueryAsync<Guid>(new CommandDefinition("""
             SELECT id FROM rollouts WHERE status IN ('Running', 'Paused') AND rollback_due_at <= @now ORDER BY rollback_due_at LIMIT 20
-            """, new { now = clock.GetUtcNow().UtcDateTime }, cancellationToken: ct))).AsList();
+            """, new { now = Clock.GetUtcNow().UtcDateTime }, cancellationToken: ct))).AsList();
     }
 
     /// <summary>Leases the running rollouts whose step is old enough to be analysed and that no live lease holds.</summary>
     private async Task<IReadOnlyList<Guid>> AcquireDueAsync(CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        var now = clock.GetUtcNow().UtcDateTime;
+        var now = Clock.GetUtcNow().UtcDateTime;
         var ids = await connection.QueryAsync<Guid>(new CommandDefinition("""
             UPDATE rollouts SET lease_owner = @Owner, lease_expires_at = @now + make_interval(secs => @lease)
             WHERE id IN (
@@ -145,7 +123,7 @@ public sealed partial class RolloutController(
                 ORDER BY updated_at LIMIT 20
                 FOR UPDATE SKIP LOCKED)
             RETURNING id
-            """, new { Owner, now, lease = options.Value.RolloutLease.TotalSeconds }, cancellationToken: ct));
+            """, new { Owner, now, lease = Options.Value.RolloutLease.TotalSeconds }, cancellationToken: ct));
         return ids.AsList();
     }
 
@@ -165,7 +143,7 @@ public sealed partial class RolloutController(
         // Naming accuracy would require feedback, and a domain whose users send none would hold at its first step forever.
         try
         {
-            var reply = await analysis.AnalyzeAsync(request, deadline: DateTime.UtcNow + options.Value.AnalysisTimeout, cancellationToken: ct);
+            var reply = await analysis.AnalyzeAsync(request, deadline: DateTime.UtcNow + Options.Value.AnalysisTimeout, cancellationToken: ct);
             var samples = reply.Metrics.Count == 0 ? 0 : reply.Metrics.Min(m => m.CandidateSamples);
             return (reply, samples, thresholds);
         }
@@ -198,6 +176,8 @@ public sealed partial class RolloutController(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rollout controller pass failed: {Reason}")]
     private partial void LogTickFailed(string reason);
+
+    protected override void OnTickFailed(string reason) => LogTickFailed(reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The scheduled rollback of {Domain} could not be made in this pass: {Reason}")]
     private partial void LogScheduledFailed(string domain, string reason);

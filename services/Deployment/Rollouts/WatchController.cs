@@ -20,33 +20,12 @@ public sealed partial class WatchController(
     CanaryAnalysis.CanaryAnalysisClient analysis,
     TimeProvider clock,
     IOptions<DeploymentOptions> options,
-    ILogger<WatchController> logger) : BackgroundService
+    ILogger<WatchController> logger) : PollingController(clock, options)
 {
     public string Owner { get; } = $"{Environment.MachineName}/{Guid.NewGuid():N}";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!options.Value.RolloutControllerEnabled) return;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await TickAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogTickFailed(ex.Message);
-            }
-            await Task.Delay(options.Value.RolloutPollInterval, clock, stoppingToken);
-        }
-    }
-
     /// <summary>One pass over the watches that are due; returns how many checks it recorded.</summary>
-    public async Task<int> TickAsync(CancellationToken ct)
+    public override async Task<int> TickAsync(CancellationToken ct)
     {
         var checkedCount = 0;
         foreach (var domain in await AcquireDueAsync(ct))
@@ -66,7 +45,7 @@ public sealed partial class WatchController(
     private async Task<bool> CheckAsync(string domain, CancellationToken ct)
     {
         if (await PromotionWatches.FindAsync(db, domain, ct) is not { } watch
-            || !PromotionWatch.IsDue(watch.State, clock.GetUtcNow().UtcDateTime, options.Value.WatchCheckInterval)) return false;
+            || !PromotionWatch.IsDue(watch.State, Clock.GetUtcNow().UtcDateTime, Options.Value.WatchCheckInterval)) return false;
         var limits = await RolloutController.ThresholdsOfAsync(db, domain, ct);
         var state = watch.State;
         var request = new AnalyzeRequest
@@ -82,10 +61,10 @@ public sealed partial class WatchController(
         };
         WatchDecision decision;
         IReadOnlyList<AnalysisFigure> figures = [];
-        var now = clock.GetUtcNow().UtcDateTime;
+        var now = Clock.GetUtcNow().UtcDateTime;
         try
         {
-            var reply = await analysis.AnalyzeAsync(request, deadline: DateTime.UtcNow + options.Value.AnalysisTimeout, cancellationToken: ct);
+            var reply = await analysis.AnalyzeAsync(request, deadline: DateTime.UtcNow + Options.Value.AnalysisTimeout, cancellationToken: ct);
             figures = AnalysisFigure.From(reply.Metrics);
             decision = PromotionWatch.OnCheck(state, CanaryStateMachine.ParseVerdict(reply.Verdict), figures.Select(f => f.ToCheck()).ToList(),
                 limits.MinSamples, limits.MaxErrorRateIncrease, now, string.IsNullOrWhiteSpace(reply.Reason) ? reply.Verdict : reply.Reason);
@@ -102,7 +81,7 @@ public sealed partial class WatchController(
     private async Task<IReadOnlyList<string>> AcquireDueAsync(CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        var now = clock.GetUtcNow().UtcDateTime;
+        var now = Clock.GetUtcNow().UtcDateTime;
         var domains = await connection.QueryAsync<string>(new CommandDefinition("""
             UPDATE promotion_watches SET lease_owner = @Owner, lease_expires_at = @now + make_interval(secs => @lease)
             WHERE domain_id IN (
@@ -113,12 +92,14 @@ public sealed partial class WatchController(
                 ORDER BY updated_at LIMIT 20
                 FOR UPDATE SKIP LOCKED)
             RETURNING domain_id
-            """, new { Owner, now, lease = options.Value.RolloutLease.TotalSeconds, interval = options.Value.WatchCheckInterval.TotalSeconds }, cancellationToken: ct));
+            """, new { Owner, now, lease = Options.Value.RolloutLease.TotalSeconds, interval = Options.Value.WatchCheckInterval.TotalSeconds }, cancellationToken: ct));
         return domains.AsList();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Watch controller pass failed: {Reason}")]
     private partial void LogTickFailed(string reason);
+
+    protected override void OnTickFailed(string reason) => LogTickFailed(reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The watch of {Domain} could not be checked in this pass: {Reason}")]
     private partial void LogWatchFailed(string domain, string reason);
