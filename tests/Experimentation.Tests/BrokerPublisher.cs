@@ -10,7 +10,7 @@ namespace DomainPlatform.Experimentation.Tests;
 
 /// <summary>
 /// Publishes events into a test virtual host as another service would (plain JSON on the event's exchange),
-/// through the RabbitMQ management API, and reads queue counters.
+/// through the RabbitMQ management API, and reads what the service published.
 /// </summary>
 public sealed class BrokerPublisher : IDisposable
 {
@@ -43,19 +43,6 @@ public sealed class BrokerPublisher : IDisposable
             if (!response.IsSuccessStatusCode) return false;
             return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("routed").GetBoolean();
         }, routed => routed, $"{exchange} to be routed to a queue");
-    }
-
-    /// <summary>Messages acknowledged so far by the queue whose name contains <paramref name="fragment"/> (a monotone counter).</summary>
-    public async Task<long> AcknowledgedAsync(string fragment)
-    {
-        var queues = await _http.GetFromJsonAsync<JsonElement>($"api/queues/{_vhost}");
-        foreach (var queue in queues.EnumerateArray())
-        {
-            if (!queue.GetProperty("name").GetString()!.Contains(fragment, StringComparison.Ordinal)) continue;
-            if (queue.TryGetProperty("message_stats", out var stats) && stats.TryGetProperty("ack", out var ack)) return ack.GetInt64();
-            return 0;
-        }
-        return 0;
     }
 
     /// <summary>A queue of the test's own bound to an event's exchange, to see what the service publishes.</summary>

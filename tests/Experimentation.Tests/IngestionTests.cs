@@ -106,16 +106,17 @@ public sealed class IngestionTests(ExperimentationFactory factory) : IClassFixtu
         var ct = TestContext.Current.CancellationToken;
         var domain = ExperimentsApiTests.NewDomain();
         using var broker = new BrokerPublisher(factory.VirtualHost.Name);
-        var before = await broker.AcknowledgedAsync("inference-completed");
+        using var consumed = ConsumedEvents.Observe(factory.Services);
         // Two parameters inference refused (the gateway marks them), then two served requests.
-        for (var i = 0; i < 2; i++)
-        {
-            await broker.PublishAsync(Inference(domain, "stable", "1.0.0", 3, ok: false) with { StatusCode = 400, ClientError = true });
-        }
-        await broker.PublishAsync(Inference(domain, "stable", "1.0.0", 100));
-        await broker.PublishAsync(Inference(domain, "stable", "1.0.0", 120));
-        // Tests of one class run one after another: these four acknowledged means all four were handled.
-        await Eventually.GetAsync(() => broker.AcknowledgedAsync("inference-completed"), acked => acked >= before + 4, "four deliveries acknowledged");
+        InferenceCompleted[] events =
+        [
+            Inference(domain, "stable", "1.0.0", 3, ok: false) with { StatusCode = 400, ClientError = true },
+            Inference(domain, "stable", "1.0.0", 3, ok: false) with { StatusCode = 400, ClientError = true },
+            Inference(domain, "stable", "1.0.0", 100),
+            Inference(domain, "stable", "1.0.0", 120),
+        ];
+        foreach (var evt in events) await broker.PublishAsync(evt);
+        await consumed.WaitForAsync("the four events consumed", [.. events.Select(e => e.EventId)]);
 
         var errors = await WaitForMetricAsync(client, $"/api/metrics?domain={domain}", "1.0.0", "error_rate", 2, ct);
         Assert.Equal((2, 0), (errors.GetProperty("count").GetInt64(), errors.GetProperty("successes").GetInt64()));
@@ -128,15 +129,16 @@ public sealed class IngestionTests(ExperimentationFactory factory) : IClassFixtu
         var ct = TestContext.Current.CancellationToken;
         var domain = ExperimentsApiTests.NewDomain();
         using var broker = new BrokerPublisher(factory.VirtualHost.Name);
-        var before = await broker.AcknowledgedAsync("inference-completed");
+        using var consumed = ConsumedEvents.Observe(factory.Services);
 
         var once = Inference(domain, "stable", "2.0.0", 120);
+        var other = Inference(domain, "stable", "2.0.0", 80);
         await broker.PublishAsync(once);
         await broker.PublishAsync(once);
-        await broker.PublishAsync(Inference(domain, "stable", "2.0.0", 80));
+        await broker.PublishAsync(other);
 
-        // The broker's acknowledgement counter proves all three deliveries were handled before we count.
-        await Eventually.GetAsync(() => broker.AcknowledgedAsync("inference-completed"), acked => acked >= before + 3, "three deliveries acknowledged");
+        // All three deliveries consumed to the end before we count.
+        await consumed.WaitForAsync("both copies and the other event consumed", once.EventId, once.EventId, other.EventId);
         var errors = await WaitForMetricAsync(client, $"/api/metrics?domain={domain}", "2.0.0", "error_rate", 2, ct);
         Assert.Equal(2, errors.GetProperty("count").GetInt64());
     }
@@ -158,10 +160,13 @@ public sealed class IngestionTests(ExperimentationFactory factory) : IClassFixtu
 
         await using var second = new RestartedFactory(first);
         await second.InitializeAsync();
+        using var consumed = ConsumedEvents.Observe(second.Services);
         var secondClient = second.CreateClient();
+        var other = Inference(domain, "stable", "3.0.0", 110);
         await broker.PublishAsync(evt);
-        await broker.PublishAsync(Inference(domain, "stable", "3.0.0", 110));
-        await Eventually.GetAsync(() => broker.AcknowledgedAsync("inference-completed"), acked => acked >= 3, "three deliveries acknowledged");
+        await broker.PublishAsync(other);
+        // The restarted service consumed the copy (and the other event) to the end before we count.
+        await consumed.WaitForAsync("the copy and the other event consumed after the restart", evt.EventId, other.EventId);
         var errors = await WaitForMetricAsync(secondClient, $"/api/metrics?domain={domain}", "3.0.0", "error_rate", 2, ct);
         Assert.Equal(2, errors.GetProperty("count").GetInt64());
         var latency = await WaitForMetricAsync(secondClient, $"/api/metrics?domain={domain}", "3.0.0", "latency_ms", 2, ct);
