@@ -8,6 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace DomainPlatform.EventBus.Tests;
@@ -31,7 +32,7 @@ public sealed class RecordingConsumer(NpgsqlDataSource db, OutboxSignal signal, 
     }
 }
 
-public sealed class OutboxTests : IAsyncLifetime
+public sealed class OutboxTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly TestDatabase _database = new();
     private TestVirtualHost _vhost = null!;
@@ -52,6 +53,11 @@ public sealed class OutboxTests : IAsyncLifetime
             ["ConnectionStrings:testdb"] = _database.ConnectionString(),
             ["ConnectionStrings:eventbus"] = $"{amqp.Scheme}://{amqp.UserInfo}@127.0.0.1:{_broker.Port}/{_vhost.Name}",
         });
+        // The host's log in the test's output: a failure shows the bus's reconnects and the dispatcher's retries.
+        // MassTransit at Debug shows each connect, disconnect, endpoint fault and retry with its time.
+        builder.Logging.AddProvider(new TestOutputLoggerProvider(output, LogLevel.Debug));
+        builder.Logging.SetMinimumLevel(LogLevel.Debug).AddFilter("Npgsql", LogLevel.Warning).AddFilter("Microsoft", LogLevel.Warning)
+            .AddFilter("MassTransit.Messages", LogLevel.Information);
         builder.Services.AddSingleton(_applied);
         builder.Services.AddSingleton(_committed);
         builder.AddPostgresDatabase("testdb", typeof(OutboxTests).Assembly);
