@@ -25,8 +25,7 @@ public static class CanaryInputs
     /// One side's metrics. Accuracy needs feedback: when the caller did not ask for it by name it is judged only once
     /// the candidate has some, so a domain without feedback is not held forever.
     /// </summary>
-    public static CanaryMetrics Metrics(IReadOnlyList<AggregateRow> rows, string version, IReadOnlyList<string> metrics, bool accuracyRequired, bool candidateHasAccuracy,
-        string latencyMetric = MetricCatalog.LatencyMs)
+    public static CanaryMetrics Metrics(IReadOnlyList<AggregateRow> rows, string version, IReadOnlyList<string> metrics, bool accuracyRequired, bool candidateHasAccuracy)
     {
         AggregateRow? Row(string metric) => rows.FirstOrDefault(r => r.ModelVersion == version && r.Metric == metric);
         MetricSummary? accuracy = null;
@@ -38,7 +37,12 @@ public static class CanaryInputs
         ContinuousSummary? latency = null;
         if (metrics.Contains(Latency))
         {
-            var row = Row(latencyMetric);
+            // End-to-end latency, the users' figure. Own latency (less the device time other models took while a request
+            // was in flight) would spare a 1% canary the waits for the stable's steps, but it over-corrects: the stable's
+            // own steps decode a full batch, the canary's a batch of one, so the co-located benchmark read a same-speed
+            // canary of other weights at 0.45-0.84 of its stable by own latency (0.84-1.24 end to end), and a canary
+            // slower per token would slip through. Own latency is reported beside the verdict.
+            var row = Row(MetricCatalog.LatencyMs);
             latency = row is null ? ContinuousSummary.Empty : ContinuousSummary.FromSums(row.Count, row.Sum, row.SumSquares);
         }
         BinarySummary? errors = null;
@@ -49,18 +53,6 @@ public static class CanaryInputs
         }
         return new CanaryMetrics(accuracy, latency, errors);
     }
-
-    /// <summary>
-    /// The latency a canary is judged by: each side's own latency (end-to-end less the device time other models took
-    /// while its requests were in flight) when both sides have it, else end-to-end latency (aggregates recorded before
-    /// own latency existed). Two models on one device take turns, so at 1% a canary waits for the stable's steps on
-    /// almost every token while the stable rarely waits for the canary's: end-to-end latency blames the canary for that.
-    /// But own latency over-corrects: the stable's own steps decode a full batch, the canary's a batch of one, so the
-    /// co-located benchmark read a same-speed canary of other weights at 0.45-0.84 of its stable by own latency (where end
-    /// to end read 0.84-1.24), and a canary slower per token would slip through. So the verdict stays on end-to-end latency
-    /// (the users' figure); own latency is reported beside it.
-    /// </summary>
-    public static string LatencyMetricFor(IReadOnlyList<AggregateRow> rows, string baselineVersion, string candidateVersion) => MetricCatalog.LatencyMs;
 
     /// <summary>Mean of one side's metric (own latency, for the note beside the verdict); null without samples.</summary>
     public static double? Mean(IReadOnlyList<AggregateRow> rows, string version, string metric) =>

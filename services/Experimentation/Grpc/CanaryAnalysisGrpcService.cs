@@ -69,9 +69,8 @@ public sealed class CanaryAnalysisGrpcService(MetricStore metrics, NpgsqlDataSou
         }
         var candidateHasAccuracy = rows.Any(r => r.ModelVersion == request.CandidateVersion && r.Metric == MetricCatalog.Accuracy && r.Count > 0);
         var accuracyRequired = explicitly && chosen.Contains(CanaryInputs.Accuracy);
-        var latencyMetric = CanaryInputs.LatencyMetricFor(rows, request.BaselineVersion, request.CandidateVersion);
-        var baseline = CanaryInputs.Metrics(rows, request.BaselineVersion, chosen, accuracyRequired, candidateHasAccuracy, latencyMetric);
-        var candidate = CanaryInputs.Metrics(rows, request.CandidateVersion, chosen, accuracyRequired, candidateHasAccuracy, latencyMetric);
+        var baseline = CanaryInputs.Metrics(rows, request.BaselineVersion, chosen, accuracyRequired, candidateHasAccuracy);
+        var candidate = CanaryInputs.Metrics(rows, request.CandidateVersion, chosen, accuracyRequired, candidateHasAccuracy);
 
         CanaryVerdictResult verdict;
         try
