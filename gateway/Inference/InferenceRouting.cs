@@ -5,6 +5,7 @@ using DomainPlatform.Gateway.Auth;
 using DomainPlatform.Gateway.Caching;
 using DomainPlatform.Gateway.Outcomes;
 using DomainPlatform.Gateway.Routing;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy;
 
@@ -117,6 +118,13 @@ internal sealed class InferenceRouting(
         context.ReassignProxyRequest(cluster);
         RequestBody.Replace(context.Request, request.WithModel(variant.ModelId));
         PlatformTelemetry.TagRoute(Activity.Current, domain.Id, variant.Name, variant.ModelVersion);
+        // The request's http.server.request.duration carries the route too: the dashboard's metrics per domain and variant.
+        if (context.Features.Get<IHttpMetricsTagsFeature>() is { } metricTags)
+        {
+            metricTags.Tags.Add(new(PlatformTelemetry.DomainAttribute, domain.Id));
+            metricTags.Tags.Add(new(PlatformTelemetry.VariantAttribute, variant.Name));
+            metricTags.Tags.Add(new(PlatformTelemetry.ModelVersionAttribute, variant.ModelVersion));
+        }
         context.Response.Headers[RouteHeaders.Domain] = domain.Id;
         context.Response.Headers[RouteHeaders.Variant] = variant.Name;
         context.Response.Headers[RouteHeaders.ModelVersion] = variant.ModelVersion;

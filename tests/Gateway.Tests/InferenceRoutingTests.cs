@@ -1,9 +1,12 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using DomainPlatform.Assignment;
 using DomainPlatform.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DomainPlatform.Gateway.Tests;
 
@@ -146,5 +149,37 @@ public sealed class InferenceRoutingTests(GatewayFactory factory) : IClassFixtur
         var management = await (await factory.CreateClientAsync("operator")).PostAsJsonAsync("/api/experiments", new { huge }, Ct);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, management.StatusCode);
         Assert.Equal("application/problem+json", management.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task A_routed_requests_duration_metric_carries_its_domain_variant_and_model_version()
+    {
+        var meters = factory.Services.GetRequiredService<IMeterFactory>();
+        var seen = new ConcurrentQueue<Dictionary<string, object?>>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Scope == meters && instrument.Name == "http.server.request.duration") l.EnableMeasurementEvents(instrument);
+            },
+        };
+        listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
+        {
+            var all = new Dictionary<string, object?>();
+            foreach (var tag in tags) all[tag.Key] = tag.Value;
+            seen.Enqueue(all);
+        });
+        listener.Start();
+        var client = await factory.CreateClientAsync("client");
+        var canary = new CanarySplit(TestRoutes.SqlSalt, 10);
+        var user = Enumerable.Range(0, 1000).Select(i => $"m-{i}").First(u => canary.IsCanary(u));
+
+        var response = await ChatAsync(client, Chat("sql", user));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        // The measurement is taken as the request ends, just after the client has the response.
+        var measured = await Eventually.GetAsync(() => Task.FromResult(seen.FirstOrDefault(t => Equals(t.GetValueOrDefault("platform.domain"), TestRoutes.Sql))),
+            t => t is not null, "the request's duration to be measured");
+        Assert.Equal(("canary", "1.3.0"), (measured!["platform.variant"], measured["platform.model_version"]));
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Dapper;
 using DomainPlatform.Deployment.Data;
 using DomainPlatform.Deployment.Domain;
@@ -71,8 +72,10 @@ public sealed partial class RolloutController(
     {
         var rollout = await deployments.GetRolloutAsync(id, ct);
         if (rollout is null || !CanaryStateMachine.IsDue(rollout.Policy, rollout.State, Clock.GetUtcNow().UtcDateTime)) return false;
+        using var span = RolloutTelemetry.StartStep(rollout);
         if (await AnalyzeAsync(rollout, ct) is not { } outcome) return false;
         var (reply, samples, thresholds) = outcome;
+        RolloutTelemetry.RecordAnalysis(span, reply);
         var verdict = CanaryStateMachine.ParseVerdict(reply.Verdict);
         var now = Clock.GetUtcNow().UtcDateTime;
         var figures = AnalysisFigure.From(reply.Metrics);
@@ -82,6 +85,7 @@ public sealed partial class RolloutController(
         var transition = check.Emergency is { } emergency && verdict != AnalysisVerdict.Rollback
             ? CanaryStateMachine.RollBackNow(rollout.Policy, rollout.State, now, $"emergency rollback: {emergency}")
             : CanaryStateMachine.OnVerdict(rollout.Policy, rollout.State, verdict, samples, now, string.IsNullOrWhiteSpace(reply.Reason) ? reply.Verdict : reply.Reason);
+        RolloutTelemetry.RecordDecision(span, transition.Decision, check.Emergency is not null);
         var record = new AnalysisRecord(reply.Verdict, reply.Reason, figures);
         // A new step gets its duration estimate from the domain's recent traffic, read before the transaction opens.
         var traffic = DeploymentService.StartsPhase(transition) ? await rates.ReadAsync(rollout.Domain, ct) : null;
@@ -151,6 +155,7 @@ public sealed partial class RolloutController(
         {
             // Without an analysis the step stays where it is; the lease expires and the next pass asks again.
             LogAnalysisFailed(rollout.Id, ex.Status.StatusCode, ex.Status.Detail);
+            RolloutTelemetry.RecordNoAnalysis(Activity.Current, $"analysis failed: {ex.Status.StatusCode} {ex.Status.Detail}");
             return null;
         }
     }
