@@ -35,7 +35,8 @@ var demoModel = builder.Configuration["DemoModel"] is { Length: > 0 } model
 var modelGen = File.Exists(demoModel) ? null : builder.AddProject<Projects.ModelGen>("demo-model", launchProfileName: null)
     .WithArgs("generate", "--out", demoModel);
 
-var deployment = Service<Projects.Deployment>("deployment");
+// Pause, resume or abort the running rollouts from the dashboard (the resource's commands).
+var deployment = Service<Projects.Deployment>("deployment").WithRolloutCommands();
 var experimentation = Service<Projects.Experimentation>("experimentation");
 var extraction = Service<Projects.Extraction>("extraction")
     .WithEnvironment("Extraction__DataDirectory", Path.Combine(dataDirectory, "data", "extraction"));

@@ -71,18 +71,7 @@ public sealed class AppHostTests(ITestOutputHelper output)
             // The demo model as the stable version of a domain, so that the gateway routes a chat to it.
             const string domain = "apphost";
             await SendAsync(gateway, "/api/domains", new { id = domain, name = "AppHost test", cache = new { enabled = false } }, ct);
-            var demoModel = Path.Combine(RepositoryRoot, ".models", "demo.gguf");
-            await using (var file = File.OpenRead(demoModel))
-            {
-                await SendAsync(gateway, $"/api/models/{domain}/versions", new
-                {
-                    version = "1.0.0",
-                    artifactPath = demoModel,
-                    artifactSha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, ct)),
-                    artifactSizeBytes = new FileInfo(demoModel).Length,
-                    metrics = new Dictionary<string, double> { ["accuracy"] = 0.9, ["latency_ms"] = 50, ["training_loss"] = 0.1, ["validation_loss"] = 0.2 },
-                }, ct);
-            }
+            await RegisterDemoModelAsync(gateway, domain, "1.0.0", ct);
             await SendAsync(gateway, $"/api/deployments/{domain}/stable", new { version = "1.0.0" }, ct);
 
             // Our own trace id, so the dashboard's trace can be asked for by id.
@@ -106,6 +95,32 @@ public sealed class AppHostTests(ITestOutputHelper output)
             Assert.Contains("inference", services.Keys);
             output.WriteLine($"Trace {traceId}: {string.Join("; ", services.Select(s => $"{s.Key} [{string.Join(", ", s.Value.Order())}]"))}; " +
                 $"{clock.Elapsed.TotalSeconds:F1}s in all");
+
+            // A rollout's analysed step is a trace from deployment into experimentation's Analyze (the controller polls every 15 s).
+            await RegisterDemoModelAsync(gateway, domain, "1.0.1", ct);
+            using var started = await gateway.PostAsJsonAsync("/api/rollouts", new { domain, version = "1.0.1", minStepSeconds = 0 }, ct);
+            Assert.True(started.IsSuccessStatusCode, $"POST /api/rollouts: {(int)started.StatusCode} {await started.Content.ReadAsStringAsync(ct)}");
+            var rolloutId = (await started.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetString()!;
+            var stepTrace = await Eventually.GetAsync(() => RolloutStepTraceAsync(dashboard, rolloutId, ct), id => id is not null,
+                $"a 'rollout step' span of rollout {rolloutId} in the dashboard", TimeSpan.FromSeconds(90));
+            var stepServices = await Eventually.GetAsync(() => TraceServicesAsync(dashboard, stepTrace!, ct),
+                found => found.ContainsKey("deployment") && found.ContainsKey("experimentation"), $"trace {stepTrace} with spans from deployment and experimentation",
+                TimeSpan.FromSeconds(60));
+            output.WriteLine($"Rollout step trace {stepTrace}: {string.Join(", ", stepServices.Keys.Order())}");
+
+            // The deployment resource's commands drive the running rollouts, recorded with the dashboard as the actor.
+            var commands = app.Services.GetRequiredService<ResourceCommandService>();
+            var paused = await commands.ExecuteCommandAsync("deployment", "pause-rollouts", ct);
+            Assert.True(paused.Success, paused.Message);
+            var rollout = await gateway.GetFromJsonAsync<JsonElement>($"/api/rollouts/{rolloutId}", ct);
+            Assert.Equal("paused", rollout.GetProperty("status").GetString());
+            var aborted = await commands.ExecuteCommandAsync("deployment", "abort-rollouts", ct);
+            Assert.True(aborted.Success, aborted.Message);
+            rollout = await gateway.GetFromJsonAsync<JsonElement>($"/api/rollouts/{rolloutId}", ct);
+            Assert.Equal("aborted", rollout.GetProperty("status").GetString());
+            var audit = await gateway.GetStringAsync($"/api/audit?actor=aspire-dashboard&entityId={rolloutId}", ct);
+            Assert.Contains("\"pause\"", audit);
+            Assert.Contains("\"abort\"", audit);
 
             await app.StopAsync(ct);
         }
@@ -152,6 +167,39 @@ public sealed class AppHostTests(ITestOutputHelper output)
             }
             throw new InvalidOperationException("No DomainPlatform.sln above " + AppContext.BaseDirectory);
         }
+    }
+
+    private static async Task RegisterDemoModelAsync(HttpClient gateway, string domain, string version, CancellationToken ct)
+    {
+        var demoModel = Path.Combine(RepositoryRoot, ".models", "demo.gguf");
+        await using var file = File.OpenRead(demoModel);
+        await SendAsync(gateway, $"/api/models/{domain}/versions", new
+        {
+            version,
+            artifactPath = demoModel,
+            artifactSha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, ct)),
+            artifactSizeBytes = new FileInfo(demoModel).Length,
+            metrics = new Dictionary<string, double> { ["accuracy"] = 0.9, ["latency_ms"] = 50, ["training_loss"] = 0.1, ["validation_loss"] = 0.2 },
+        }, ct);
+    }
+
+    /// <summary>The trace id of a "rollout step" span of the rollout in the dashboard's recent deployment traces; null until one is there.</summary>
+    private static async Task<string?> RolloutStepTraceAsync(HttpClient dashboard, string rolloutId, CancellationToken ct)
+    {
+        using var response = await dashboard.GetAsync("/api/telemetry/traces?resource=deployment&limit=200", ct);
+        if (!response.IsSuccessStatusCode) return null;
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+        if (!document.RootElement.TryGetProperty("data", out var data) || !data.TryGetProperty("resourceSpans", out var resourceSpans)) return null;
+        foreach (var span in resourceSpans.EnumerateArray().SelectMany(r => r.GetProperty("scopeSpans").EnumerateArray()).SelectMany(s => s.GetProperty("spans").EnumerateArray()))
+        {
+            if (span.GetProperty("name").GetString() != "rollout step" || !span.TryGetProperty("attributes", out var attributes)) continue;
+            if (attributes.EnumerateArray().Any(a => a.GetProperty("key").GetString() == "rollout.id" &&
+                a.GetProperty("value").TryGetProperty("stringValue", out var value) && value.GetString() == rolloutId))
+            {
+                return span.GetProperty("traceId").GetString();
+            }
+        }
+        return null;
     }
 
     private static async Task SendAsync(HttpClient client, string path, object body, CancellationToken ct)
