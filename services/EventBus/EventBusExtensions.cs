@@ -29,7 +29,10 @@ public static class EventBusExtensions
 
         builder.Services.AddSingleton(new MigrationSource(typeof(EventBusExtensions).Assembly));
         builder.Services.AddSingleton<OutboxSignal>();
+        builder.Services.AddSingleton<OutboxState>();
         builder.Services.AddHostedService<OutboxDispatcher>();
+        // Degraded while rows are set aside (docs/events.md#the-outbox).
+        builder.Services.AddHealthChecks().AddCheck<OutboxHealthCheck>("outbox");
 
         builder.Services.AddMassTransit(bus =>
         {

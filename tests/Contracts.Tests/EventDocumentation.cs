@@ -33,6 +33,14 @@ public static class EventDocumentation
         doc.AppendLine("describe, and a dispatcher publishes them with broker confirms in commit order; while RabbitMQ is down they");
         doc.AppendLine("wait in the outbox, so nothing committed is lost. Published rows are kept an hour, then purged.");
         doc.AppendLine();
+        doc.AppendLine("A batch has 10 s to be confirmed; a publish stuck on a connection that died is given up and retried (at most");
+        doc.AppendLine("5 s apart while the broker is away), and the row records `attempts` and `last_error`. A row the replica cannot");
+        doc.AppendLine("turn into a message is set aside with its reason (`set_aside_reason`: `unknown_event`, an event this replica");
+        doc.AppendLine("does not know, as in a rolling upgrade, which a replica that knows it publishes later; `unreadable_payload`)");
+        doc.AppendLine("and the rows behind it go on. The service's `/health` then reports its `outbox` check Degraded, naming the");
+        doc.AppendLine("oldest such row; the `DomainPlatform.EventBus` meter has `eventbus.outbox.pending`, `eventbus.outbox.set_aside`,");
+        doc.AppendLine("`eventbus.outbox.published` and `eventbus.outbox.publish_failures`.");
+        doc.AppendLine();
         doc.AppendLine("| event | exchange | published by |");
         doc.AppendLine("| --- | --- | --- |");
         foreach (var type in EventCatalog.All)

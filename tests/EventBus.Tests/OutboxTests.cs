@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using Dapper;
 using DomainPlatform.Contracts.Events;
 using DomainPlatform.Persistence;
@@ -96,6 +97,14 @@ public sealed class OutboxTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.Equal(20, pending);
         }
 
+        // A publish to a broker that is away fails or times out, and the row says so.
+        var failure = await Eventually.GetAsync(async () =>
+        {
+            await using var connection = await db.OpenConnectionAsync(ct);
+            return await connection.QueryFirstOrDefaultAsync<string?>("SELECT last_error FROM outbox_messages WHERE attempts > 0 AND published_at IS NULL LIMIT 1");
+        }, error => error is not null, "a failed publish recorded on its row");
+        output.WriteLine($"Recorded while the broker was away: {failure}");
+
         _broker.Start();
         await Eventually.GetAsync(() => Task.FromResult(_applied.Count), n => n >= 20, "all 20 events to be consumed", TimeSpan.FromSeconds(120));
         Assert.Equal(events.Select(e => e.EventId).Order(), _applied.Order());
@@ -184,6 +193,62 @@ public sealed class OutboxTests(ITestOutputHelper output) : IAsyncLifetime
         var seen = await Eventually.GetAsync(() => Task.FromResult(_committed.TryGetValue(evt.EventId, out var rows) ? rows : -1), rows => rows >= 0, "the after-commit work");
         Assert.Equal(1, seen);
     }
+
+    [Fact]
+    public async Task A_row_this_replica_cannot_read_is_set_aside_with_its_reason_and_the_rows_after_it_go_out()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var db = _host.Services.GetRequiredService<NpgsqlDataSource>();
+        var before = new DatasetReady(Guid.NewGuid(), "d", "before", 1, "/p", "s", null);
+        var after = new DatasetReady(Guid.NewGuid(), "d", "after", 1, "/p", "s", null);
+        var (unknown, unreadable) = (Guid.NewGuid(), Guid.NewGuid());
+        await using (var connection = await db.OpenConnectionAsync(ct))
+        await using (var tx = await connection.BeginTransactionAsync(ct))
+        {
+            await Outbox.AddAsync(connection, tx, before, ct);
+            // A newer replica's event (a rolling upgrade), and a known event whose payload this replica cannot read.
+            await connection.ExecuteAsync("""
+                INSERT INTO outbox_messages (event_id, event_name, payload, occurred_at) VALUES
+                    (@unknown, 'domainplatform.from-a-newer-release', '{"x": 1}', now()),
+                    (@unreadable, 'domainplatform.dataset-ready', '[1, 2]', now())
+                """, new { unknown, unreadable }, tx);
+            await Outbox.AddAsync(connection, tx, after, ct);
+            await tx.CommitAsync(ct);
+        }
+        _host.Services.GetRequiredService<OutboxSignal>().Notify();
+
+        await Eventually.GetAsync(() => Task.FromResult(_applied.Contains(before.EventId) && _applied.Contains(after.EventId)), b => b, "the rows around the bad ones delivered");
+        await using var db2 = await db.OpenConnectionAsync(ct);
+        var rows = (await db2.QueryAsync<SetAsideRow>("""
+            SELECT event_id AS EventId, set_aside_reason AS Reason, last_error AS Error, attempts AS Attempts, published_at IS NOT NULL AS Published
+            FROM outbox_messages WHERE event_id = ANY(@ids)
+            """, new { ids = new[] { unknown, unreadable } })).ToDictionary(r => r.EventId);
+        Assert.Equal(("unknown_event", false), (rows[unknown].Reason, rows[unknown].Published));
+        Assert.Contains("domainplatform.from-a-newer-release", rows[unknown].Error);
+        Assert.Equal(("unreadable_payload", false), (rows[unreadable].Reason, rows[unreadable].Published));
+        Assert.True(rows[unknown].Attempts >= 1 && rows[unreadable].Attempts >= 1);
+
+        // Health says so (degraded, not down), and so does the gauge.
+        var health = _host.Services.GetRequiredService<HealthCheckService>();
+        var outbox = await Eventually.GetAsync(async () => (await health.CheckHealthAsync(ct)).Entries["outbox"], e => e.Status == HealthStatus.Degraded,
+            "the outbox check to report the set-aside rows");
+        Assert.Contains("2 outbox event(s) set aside", outbox.Description);
+        Assert.Equal(2L, outbox.Data["setAside"]);
+        long? gauge = null;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Scope == _host.Services.GetRequiredService<IMeterFactory>() && instrument.Name == "eventbus.outbox.set_aside") l.EnableMeasurementEvents(instrument);
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => gauge = value);
+        listener.Start();
+        listener.RecordObservableInstruments();
+        Assert.Equal(2L, gauge);
+    }
+
+    private sealed record SetAsideRow(Guid EventId, string? Reason, string? Error, int Attempts, bool Published);
 
     public async ValueTask DisposeAsync()
     {
