@@ -14,6 +14,7 @@ app.MapGrpcDefaults();
 app.MapGrpcService<CanaryAnalysisGrpcService>();
 app.MapExperimentsApi();
 app.MapMetricsApi();
+app.MapPerformanceApi();
 app.MapAnalysisApi();
 app.MapAlertsApi();
 app.MapRoutingApi();
