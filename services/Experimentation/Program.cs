@@ -15,6 +15,7 @@ app.MapGrpcService<CanaryAnalysisGrpcService>();
 app.MapExperimentsApi();
 app.MapMetricsApi();
 app.MapPerformanceApi();
+app.MapHealthApi();
 app.MapAnalysisApi();
 app.MapAlertsApi();
 app.MapRoutingApi();
