@@ -34,6 +34,11 @@ public sealed class OpenApiFuzzTests(ExperimentationFactory factory) : IClassFix
                 ["url"] = Gen.Const("\"http://127.0.0.1:9/hook\""),
                 ["minLevel"] = Gen.OneOf("\"info\"", "\"warning\"", "\"critical\""),
                 ["primaryMetric"] = Gen.OneOf("\"accuracy\"", "\"latency_ms\""),
+                ["latencyP95Ms"] = Gen.OneOf("500", "2000"),
+                ["maxErrorRate"] = Gen.OneOf("0.05", "0"),
+                ["minAvailability"] = Gen.OneOf("0.99", "1"),
+                ["minAccuracy"] = Gen.OneOf("0.8", "null"),
+                ["windowSeconds"] = Gen.OneOf("300", "60"),
             },
         }, Ct);
         TestContext.Current.TestOutputHelper?.WriteLine(report.Summary("experimentation"));

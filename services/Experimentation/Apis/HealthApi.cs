@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using DomainPlatform.Experimentation.Data;
 using DomainPlatform.Experimentation.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -6,7 +7,12 @@ using Microsoft.Extensions.Options;
 namespace DomainPlatform.Experimentation.Apis;
 
 /// <summary>SLA targets of a domain: latency p95 (ms), error rate and availability, optionally accuracy, over a window (seconds).</summary>
-public sealed record SlaRequest(double? LatencyP95Ms, double? MaxErrorRate, double? MinAvailability, double? MinAccuracy, int? WindowSeconds);
+public sealed record SlaRequest(
+    [property: Required, Range(0, HealthRules.MaxLatencyMs, MinimumIsExclusive = true)] double? LatencyP95Ms,
+    [property: Required, Range(0, 1, MaximumIsExclusive = true)] double? MaxErrorRate,
+    [property: Required, Range(0, 1, MinimumIsExclusive = true)] double? MinAvailability,
+    [property: Range(0, 1)] double? MinAccuracy,
+    [property: Range(10, HealthRules.MaxWindowSeconds)] int? WindowSeconds);
 
 /// <summary>A domain's targets; <see cref="IsDefault"/> when it has none of its own (the Health: defaults, which raise no violations).</summary>
 public sealed record SlaView(string Domain, double LatencyP95Ms, double MaxErrorRate, double MinAvailability, double? MinAccuracy, int WindowSeconds,
@@ -43,7 +49,9 @@ public static class HealthApi
         api.MapGet("/alerts/sla/{domain}", GetSla).WithName("GetSla")
             .WithSummary("A domain's SLA targets (the Health: defaults, isDefault true, when it has none)");
         api.MapPut("/alerts/sla/{domain}", PutSla).WithName("PutSla")
-            .WithSummary("Set a domain's SLA targets: latencyP95Ms, maxErrorRate, minAvailability (required), minAccuracy, windowSeconds (default Health:DefaultWindowSeconds); the monitor then records violations and raises alerts");
+            .WithSummary("Set a domain's SLA targets; the monitor then records violations and raises alerts")
+            .WithDescription("latencyP95Ms (ms, above 0, at most 3600000), maxErrorRate ([0, 1)) and minAvailability ((0, 1]) are required; minAccuracy ([0, 1]) " +
+                "and windowSeconds (a multiple of 10 from 10 to 86400, default Health:DefaultWindowSeconds) are optional. A bad value is a 400 naming the field.");
         api.MapDelete("/alerts/sla/{domain}", DeleteSla).WithName("DeleteSla")
             .WithSummary("Remove a domain's SLA targets (its open violations stay open, no longer watched)");
         api.MapGet("/alerts/sla-violations", Violations).WithName("ListSlaViolations")
