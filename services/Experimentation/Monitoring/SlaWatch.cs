@@ -9,7 +9,7 @@ namespace DomainPlatform.Experimentation.Monitoring;
 /// A look of the monitor at every domain with SLA targets: each model version over the SLA's window ending now. A target
 /// newly breached opens a violation (with its figures and reason) and raises an alert at Health:ViolationAlertLevel; a
 /// target of an open violation judged met again closes it with an INFO alert. A version with too little traffic to
-/// judge keeps its open violations as they are.
+/// judge keeps its open violations as they are; one whose target the SLA no longer sets (accuracy) ends with an INFO alert.
 /// </summary>
 public sealed class SlaWatch(HealthStore store, HealthAnalyzer analyzer, IOptions<HealthOptions> options, TimeProvider clock)
 {
@@ -35,12 +35,14 @@ public sealed class SlaWatch(HealthStore store, HealthAnalyzer analyzer, IOption
                         Reason = breach.Reason, AlertId = alert.AlertId, StartedAt = now.UtcDateTime,
                     }, alert, ct);
                 }
-                foreach (var part in version.Components.Where(c => c.Met == true && opened.ContainsKey(c.Target)))
+                // Met again, or no longer a target (an SLA without minAccuracy now): the violation ends.
+                foreach (var part in version.Components.Where(c => (c.Met == true || c.Threshold is null) && opened.ContainsKey(c.Target)))
                 {
                     var was = opened[part.Target];
+                    var state = part.Threshold is null ? "is no longer an SLA target" : "is within the SLA again";
                     var alert = new AlertRaised(Guid.CreateVersion7(), AlertLevels.Info, sla.Domain, null, SlaTargetNames.AlertMetric(part.Target),
-                        part.Value!.Value, part.Threshold!.Value,
-                        $"{sla.Domain} {version.ModelVersion}: {part.Target} is within the SLA again (was {was.Reason})", version.ModelVersion) { OccurredAt = now };
+                        part.Value ?? 0, part.Threshold ?? 0,
+                        $"{sla.Domain} {version.ModelVersion}: {part.Target} {state} (was {was.Reason})", version.ModelVersion) { OccurredAt = now };
                     await store.ResolveViolationAsync(was.Id, now.UtcDateTime, alert, ct);
                 }
             }
