@@ -7,12 +7,16 @@ using DomainPlatform.TestSupport;
 
 namespace DomainPlatform.Experimentation.Tests;
 
-/// <summary>The service with prices for cost per request: defaults, and one for a model version of every domain named "priced-...".</summary>
+/// <summary>The service with prices for cost per request: defaults, and one of its own for version 1.1.0 of <see cref="Domain"/>.</summary>
 public sealed class PricedFactory() : ServiceFactory<Program>("experimentationdb")
 {
+    public string Domain { get; } = ExperimentsApiTests.NewDomain();
+
     protected override IEnumerable<KeyValuePair<string, string>> Settings =>
     [
         new("Costs:PromptPricePer1kTokens", "0.5"), new("Costs:CompletionPricePer1kTokens", "1.5"), new("Costs:Currency", "EUR"),
+        new("Costs:Prices:0:Domain", Domain), new("Costs:Prices:0:ModelVersion", "1.1.0"),
+        new("Costs:Prices:0:PromptPricePer1kTokens", "2"), new("Costs:Prices:0:CompletionPricePer1kTokens", "4"),
     ];
 }
 
@@ -28,7 +32,7 @@ public sealed class PerformanceTests(PricedFactory factory) : IClassFixture<Pric
     public async Task A_known_history_reads_exact_throughput_cost_and_percentiles_within_their_bound()
     {
         var client = factory.CreateClient();
-        var domain = ExperimentsApiTests.NewDomain();
+        var domain = factory.Domain;
         // An hour ago, on a bucket boundary: a 60-second window of six 10-second buckets.
         var start = new DateTimeOffset(OutcomeMetrics.BucketOf(DateTimeOffset.UtcNow.AddHours(-1)));
         var random = new Random(7);
@@ -72,6 +76,9 @@ public sealed class PerformanceTests(PricedFactory factory) : IClassFixture<Pric
 
         var canary = groups["canary"];
         Assert.Equal(40, canary.GetProperty("requests").GetInt64());
+        // The canary's version has a price of its own: 40 × (20 prompt tokens at 2 + 40 completion tokens at 4) / 1000.
+        Assert.Equal(8.0, canary.GetProperty("cost").GetProperty("totalCost").GetDouble(), 9);
+        Assert.Equal(0.2, canary.GetProperty("cost").GetProperty("costPerRequest").GetDouble(), 12);
         // 50..89 ms: the 20th value is 69, the 38th 87, the 40th 89.
         Assert.Equal(69, canary.GetProperty("latency").GetProperty("p50Ms").GetDouble(), 69 * 0.01);
         Assert.Equal(87, canary.GetProperty("latency").GetProperty("p95Ms").GetDouble(), 87 * 0.01);
