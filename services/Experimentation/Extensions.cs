@@ -33,6 +33,13 @@ internal static class Extensions
         builder.Services.AddOptions<MonitoringOptions>().BindConfiguration("Monitoring")
             .Validate(o => o.IsValid(), "Monitoring thresholds must be positive and ordered warning <= critical <= emergency.").ValidateOnStart();
         builder.Services.AddHostedService<AlertMonitor>();
+        builder.Services.AddSingleton<HealthStore>();
+        builder.Services.AddSingleton<HealthAnalyzer>();
+        builder.Services.AddSingleton<SlaWatch>();
+        builder.Services.AddOptions<HealthOptions>().BindConfiguration("Health")
+            .Validate(o => o.IsValid(), "Health: weights finite, at least 0 and not all 0; ViolationAlertLevel WARNING, CRITICAL or EMERGENCY; default targets in the SLA ranges.").ValidateOnStart();
+        builder.Services.AddOptions<CostOptions>().BindConfiguration("Costs")
+            .Validate(o => o.Problem() is null, "Costs: prices per 1000 tokens finite and at least 0, each Prices entry names a domain, at most one price per domain and version, a currency.").ValidateOnStart();
         builder.Services.AddHttpClient(AlertWebhookConsumer.ClientName);
         builder.Services.AddSingleton<RoutingStore>();
         builder.Services.AddOptions<RoutingOptions>().BindConfiguration("Routing")

@@ -14,6 +14,8 @@ app.MapGrpcDefaults();
 app.MapGrpcService<CanaryAnalysisGrpcService>();
 app.MapExperimentsApi();
 app.MapMetricsApi();
+app.MapPerformanceApi();
+app.MapHealthApi();
 app.MapAnalysisApi();
 app.MapAlertsApi();
 app.MapRoutingApi();

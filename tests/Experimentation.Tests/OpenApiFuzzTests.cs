@@ -34,8 +34,15 @@ public sealed class OpenApiFuzzTests(ExperimentationFactory factory) : IClassFix
                 ["url"] = Gen.Const("\"http://127.0.0.1:9/hook\""),
                 ["minLevel"] = Gen.OneOf("\"info\"", "\"warning\"", "\"critical\""),
                 ["primaryMetric"] = Gen.OneOf("\"accuracy\"", "\"latency_ms\""),
+                ["latencyP95Ms"] = Gen.OneOf("500", "2000"),
+                ["maxErrorRate"] = Gen.OneOf("0.05", "0"),
+                ["minAvailability"] = Gen.OneOf("0.99", "1"),
+                ["minAccuracy"] = Gen.OneOf("0.8", "null"),
+                ["windowSeconds"] = Gen.OneOf("300", "60"),
             },
         }, Ct);
+        // The fuzz may end on POST /api/alerts/monitoring/stop: leave no pause in the Redis database a later run's monitor tests get.
+        (await client.PostAsync("/api/alerts/monitoring/start", null, Ct)).EnsureSuccessStatusCode();
         TestContext.Current.TestOutputHelper?.WriteLine(report.Summary("experimentation"));
         Assert.True(report.Failures.Count == 0, string.Join("\n\n", report.Failures) + "\n\n" + report.Summary("experimentation"));
     }

@@ -28,6 +28,9 @@ public sealed record AlertRaised(
     string Level,
     string? Domain,
     Guid? ExperimentId,
+    [property: System.ComponentModel.Description("What the alert is about: error_rate or latency_ms (the monitor's level ladder), guardrail or failure-criteria " +
+                                                 "(an experiment stopped or rolled back), or sla:<target> for a domain's SLA target breached, or met again at INFO " +
+                                                 "(sla:latency_p95_ms, sla:error_rate, sla:availability, sla:accuracy; value and threshold are the figure and the target).")]
     string Metric,
     double Value,
     double Threshold,

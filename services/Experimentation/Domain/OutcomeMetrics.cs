@@ -17,6 +17,13 @@ public static class OutcomeMetrics
         return new DateTime(ticks - ticks % BucketWidth.Ticks, DateTimeKind.Utc);
     }
 
+    /// <summary>
+    /// The window of <paramref name="seconds"/> (a multiple of the bucket width) ending at <paramref name="until"/>: the buckets
+    /// that start in [until - seconds, until), exactly seconds / 10 of them.
+    /// </summary>
+    public static (DateTime From, DateTime Until) WindowEnding(DateTimeOffset until, int seconds) =>
+        (FirstBucketFrom(until - TimeSpan.FromSeconds(seconds)), FirstBucketFrom(until));
+
     /// <summary>The first bucket wholly at or after <paramref name="at"/>: only outcomes after a phase start count.</summary>
     public static DateTime FirstBucketFrom(DateTimeOffset at)
     {
@@ -36,7 +43,7 @@ public static class OutcomeMetrics
         var observations = new List<Observation>(5) { new(MetricCatalog.ErrorRate, failed ? 1 : 0, failed) };
         // A cache hit did not run the model: it says nothing about the variant's speed or token use.
         if (evt.CacheHit || failed) return observations;
-        if (double.IsFinite(evt.LatencyMs) && evt.LatencyMs >= 0)
+        if (LatencySampleOf(evt) is not null)
         {
             observations.Add(new(MetricCatalog.LatencyMs, evt.LatencyMs, false));
             var shared = evt.SharedDeviceMs is { } ms && double.IsFinite(ms) && ms > 0 ? ms : 0;
@@ -46,6 +53,13 @@ public static class OutcomeMetrics
         if (evt.TokensIn >= 0) observations.Add(new(MetricCatalog.TokensIn, evt.TokensIn, false));
         if (evt.TokensOut >= 0) observations.Add(new(MetricCatalog.TokensOut, evt.TokensOut, false));
         return observations;
+    }
+
+    /// <summary>The latency that counts in latency_ms and its histogram: a served (non-cached, successful) request's, when it is a latency at all.</summary>
+    public static double? LatencySampleOf(InferenceCompleted evt)
+    {
+        ArgumentNullException.ThrowIfNull(evt);
+        return !evt.ClientError && evt.Succeeded && !evt.CacheHit && double.IsFinite(evt.LatencyMs) && evt.LatencyMs >= 0 ? evt.LatencyMs : null;
     }
 
     /// <summary>The score in [0, 1] (thumbs up 1, down 0), or null when the feedback judges nothing.</summary>

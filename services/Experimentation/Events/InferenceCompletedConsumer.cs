@@ -19,6 +19,8 @@ public sealed class InferenceCompletedConsumer(NpgsqlDataSource dataSource, Outb
         var where = await MetricStore.AttributeAsync(tx.Connection, tx.Transaction, evt.Domain, evt.Variant ?? "", evt.ModelVersion ?? "",
             evt.ExperimentId, evt.OccurredAt, ct);
         await MetricStore.RecordAsync(tx.Connection, tx.Transaction, where, OutcomeMetrics.BucketOf(evt.OccurredAt), OutcomeMetrics.FromInference(evt), ct);
+        if (OutcomeMetrics.LatencySampleOf(evt) is { } sample)
+            await MetricStore.RecordLatencyAsync(tx.Connection, tx.Transaction, where, OutcomeMetrics.BucketOf(evt.OccurredAt), sample, ct);
         double? latency = evt.Succeeded && !evt.CacheHit ? evt.LatencyMs : null;
         await MetricStore.RememberRequestAsync(tx.Connection, tx.Transaction, evt.RequestId, where, latency, evt.OccurredAt, ct, failed: !evt.Succeeded);
         await RoutingStore.CountDecisionAsync(tx.Connection, tx.Transaction, evt.Domain, latency, ct);

@@ -9,11 +9,11 @@ namespace DomainPlatform.Experimentation.Monitoring;
 /// <summary>
 /// Every interval: error rate and latency of each domain and model version over the window, against the level ladder
 /// (an alert when a level changes); the guardrails of running experiments, stopping those that breach one; and their
-/// criteria: a failure rolls back, the planned duration concludes.
+/// criteria: a failure rolls back, the planned duration concludes; and each domain's SLA targets (<see cref="SlaWatch"/>).
 /// </summary>
 public sealed partial class AlertMonitor(
     IOptions<MonitoringOptions> options, MonitorControl control, MetricStore metrics, AlertStore alerts,
-    ExperimentStore experiments, ExperimentAnalyzer analyzer, TimeProvider clock, ILogger<AlertMonitor> logger) : BackgroundService
+    ExperimentStore experiments, ExperimentAnalyzer analyzer, SlaWatch slaWatch, TimeProvider clock, ILogger<AlertMonitor> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -77,6 +77,8 @@ public sealed partial class AlertMonitor(
         {
             if (experiment.Criteria.NeedsWatching) await ApplyCriteriaAsync(experiment, ct);
         }
+
+        await slaWatch.LookOnceAsync(ct);
     }
 
     /// <summary>Failure criteria roll a running experiment back; at its planned duration it concludes with its decision.</summary>
