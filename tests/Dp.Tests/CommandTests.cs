@@ -238,4 +238,40 @@ public sealed class CommandTests
     }
 
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    [Fact]
+    public async Task Domain_health_shows_each_versions_score_and_breaches_and_exits_4_when_one_is_violated()
+    {
+        using var dp = new DpRun();
+        dp.Gateway.On("GET /api/metrics/health?domain=law", 200, """
+            {"domain":"law","windowStart":"2026-12-01T11:25:00Z","windowEnd":"2026-12-01T11:30:00Z","windowSeconds":300,"versions":[
+              {"modelVersion":"1.0.0","score":96.5,"state":"met","components":[{"target":"latency_p95_ms","value":420,"threshold":500,"score":1,"met":true,"weight":0.25}],"breaches":[]},
+              {"modelVersion":"1.1.0","score":44.75,"state":"violated","components":[{"target":"error_rate","value":0.1,"threshold":0.05,"score":0.5,"met":false,"weight":0.25}],
+               "breaches":[{"target":"error_rate","value":0.1,"threshold":0.05,"reason":"error rate 10% above the SLA's 5% over 300 s (40 requests)"}]}]}
+            """);
+
+        var result = await dp.RunAsync("domains", "health", "law");
+
+        Assert.Equal(ExitCodes.Unsuccessful, result.ExitCode);
+        Assert.Contains("96.5", result.Output);
+        Assert.Contains("violated", result.Output);
+        Assert.Contains("error rate 10% above the SLA's 5% over 300 s (40 requests)", result.Output);
+    }
+
+    [Fact]
+    public async Task Setting_one_sla_target_keeps_the_others_as_they_were()
+    {
+        using var dp = new DpRun();
+        dp.Gateway.On("GET /api/alerts/sla/law", 200, """{"domain":"law","latencyP95Ms":500,"maxErrorRate":0.05,"minAvailability":0.99,"minAccuracy":null,"windowSeconds":300,"isDefault":false}""");
+        dp.Gateway.On("PUT /api/alerts/sla/law", 200, """{"domain":"law","latencyP95Ms":800,"maxErrorRate":0.05,"minAvailability":0.99,"minAccuracy":null,"windowSeconds":300,"isDefault":false}""");
+
+        var result = await dp.RunAsync("domains", "sla", "law", "--latency-p95-ms", "800");
+
+        Assert.Equal(0, result.ExitCode);
+        var sent = System.Text.Json.JsonDocument.Parse(dp.Gateway.Requests.Single(r => r.Method == "PUT").Body!).RootElement;
+        Assert.Equal((800, 0.05, 0.99, 300), (sent.GetProperty("latencyP95Ms").GetDouble(), sent.GetProperty("maxErrorRate").GetDouble(),
+            sent.GetProperty("minAvailability").GetDouble(), sent.GetProperty("windowSeconds").GetDouble()));
+        Assert.False(sent.TryGetProperty("minAccuracy", out _));
+        Assert.Contains("800 ms", result.Output);
+    }
 }

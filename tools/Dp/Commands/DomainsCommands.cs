@@ -20,6 +20,8 @@ public static class DomainsCommands
         domains.Subcommands.Add(Update(support));
         domains.Subcommands.Add(Archive(support));
         domains.Subcommands.Add(Delete(support));
+        domains.Subcommands.Add(HealthScoreCommands.Health(support));
+        domains.Subcommands.Add(HealthScoreCommands.Sla(support));
         return domains;
     }
 
