@@ -1,3 +1,4 @@
+using DomainPlatform.Contracts;
 using DomainPlatform.Persistence;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
@@ -52,6 +53,10 @@ public static class EventBusExtensions
                 // Plain JSON bodies so a consumer in any language reads the event without an envelope.
                 cfg.ClearSerialization();
                 cfg.UseRawJsonSerializer(RawSerializerOptions.All, isDefault: true);
+                // Every event's exchange exists once any service has started, so a consumer in another team can bind
+                // its queue before the first event of a kind is published (docs/events.md).
+                foreach (var type in EventCatalog.All) cfg.PublishTopology.GetMessageTopology(type);
+                cfg.DeployPublishTopology = true;
                 cfg.UseMessageRetry(r => r.Exponential(5, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(300)));
                 cfg.ConfigureEndpoints(context);
             });

@@ -26,7 +26,8 @@ public static class EventDocumentation
         doc.AppendLine();
         doc.AppendLine("Every event is published to a RabbitMQ fan-out exchange named after the event (the name below), as a plain");
         doc.AppendLine("JSON body (`content-type: application/json`, camelCase, no envelope). To consume one from any language, declare");
-        doc.AppendLine("your own queue and bind it to that exchange. Every event carries `eventId` (deduplicate on it: delivery is");
+        doc.AppendLine("your own queue and bind it to that exchange: every exchange below exists as soon as any service has started,");
+        doc.AppendLine("before the first event of its kind. Every event carries `eventId` (deduplicate on it: delivery is");
         doc.AppendLine("at least once), `occurredAt` and `schemaVersion` (raised only on a breaking change).");
         doc.AppendLine();
         doc.AppendLine("Each service writes its events into its own Postgres outbox in the transaction that makes the change they");

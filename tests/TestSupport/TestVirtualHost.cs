@@ -31,6 +31,15 @@ public sealed class TestVirtualHost : IAsyncDisposable
         return vhost;
     }
 
+    /// <summary>The names of the exchanges that exist in this virtual host now (the management API's view).</summary>
+    public async Task<IReadOnlyList<string>> ExchangesAsync()
+    {
+        using var response = await _management.GetAsync($"api/exchanges/{Uri.EscapeDataString(Name)}");
+        response.EnsureSuccessStatusCode();
+        using var list = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return list.RootElement.EnumerateArray().Select(e => e.GetProperty("name").GetString()!).ToList();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _management.DeleteAsync($"api/vhosts/{Name}");
