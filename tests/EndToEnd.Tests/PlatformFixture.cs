@@ -50,8 +50,8 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        // A hang guard, not a performance bound (every service healthy took 45 s on an idle 2-core machine, minutes when
-        // it is loaded): a service that never becomes healthy fails the run instead of hanging it.
+        // A hang guard, not a performance bound (every service was healthy after 45 s on the 2-core machine at load 2-3,
+        // 70 s at load 20-30): a service that never becomes healthy fails the run instead of hanging it.
         using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(10));
         var ct = guard.Token;
         data = Directory.CreateTempSubdirectory("e2e-apphost-");
