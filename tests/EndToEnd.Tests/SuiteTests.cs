@@ -32,6 +32,32 @@ public sealed class SuiteTests(PlatformFixture platform)
     }
 
     [Fact]
+    public void Every_service_runs_with_the_settings_the_fixture_gives_it()
+    {
+        foreach (var service in new[] { "gateway", "deployment", "experimentation", "extraction", "training", "inference" })
+        {
+            var environment = platform.EnvironmentOf(service);
+            foreach (var (name, value) in PlatformFixture.ServiceSettings)
+            {
+                Assert.True(environment.TryGetValue(name, out var actual) && actual == value, $"{service}: {name} is '{actual}', expected '{value}'");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_service_stopped_gracefully_and_started_again_answers_through_the_gateway()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var restart = await platform.RestartAsync("extraction", kill: false, ct);
+        Assert.NotEqual(restart.OldPid, restart.NewPid);
+        // A graceful stop: the service shut down on the orchestrator's signal and exited cleanly, unlike a kill.
+        Assert.Equal(0, restart.ExitCode);
+        using var client = platform.CreateClient();
+        var response = await client.GetAsync("/api/sources", ct);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"/api/sources after the restart: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+    }
+
+    [Fact]
     public async Task The_gateway_lists_every_openapi_document_its_own_included()
     {
         using var client = platform.CreateClient();
