@@ -1,6 +1,7 @@
 using DomainPlatform.Contracts;
 using DomainPlatform.Persistence;
 using MassTransit;
+using Npgsql;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -10,6 +11,10 @@ namespace DomainPlatform.EventBus;
 public static class EventBusExtensions
 {
     public const string ConnectionName = "eventbus";
+
+    /// <summary>The waits between tries of a message whose handler's database is away: 0.5 s doubling to a minute, about 10 minutes in all.</summary>
+    public static readonly TimeSpan[] TransientRetryIntervals =
+        [.. new[] { 0.5, 1, 2, 4, 8, 16, 32 }.Select(TimeSpan.FromSeconds), .. Enumerable.Repeat(TimeSpan.FromMinutes(1), 9)];
 
     /// <summary>
     /// Connects the service to RabbitMQ (<c>ConnectionStrings:eventbus</c>, an amqp:// URI) through
@@ -57,7 +62,21 @@ public static class EventBusExtensions
                 // its queue before the first event of a kind is published (docs/events.md).
                 foreach (var type in EventCatalog.All) cfg.PublishTopology.GetMessageTopology(type);
                 cfg.DeployPublishTopology = true;
-                cfg.UseMessageRetry(r => r.Exponential(5, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(300)));
+                // A handler's own error is retried 5 times within about 11 s, then the message goes to the _error queue.
+                cfg.UseMessageRetry(r =>
+                {
+                    r.Ignore<NpgsqlException>(e => e.IsTransient);
+                    r.Ignore<TimeoutException>();
+                    r.Exponential(5, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(300));
+                });
+                // Its database away (a restart, a failover) is waited out for about 10 minutes (docs/events.md), so an
+                // outage no longer dead-letters every event that arrives during it.
+                cfg.UseMessageRetry(r =>
+                {
+                    r.Handle<NpgsqlException>(e => e.IsTransient);
+                    r.Handle<TimeoutException>();
+                    r.Intervals(TransientRetryIntervals);
+                });
                 cfg.ConfigureEndpoints(context);
             });
         });

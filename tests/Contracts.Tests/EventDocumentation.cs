@@ -42,6 +42,11 @@ public static class EventDocumentation
         doc.AppendLine("oldest such row; the `DomainPlatform.EventBus` meter has `eventbus.outbox.pending`, `eventbus.outbox.set_aside`,");
         doc.AppendLine("`eventbus.outbox.published` and `eventbus.outbox.publish_failures`.");
         doc.AppendLine();
+        doc.AppendLine("A platform consumer whose database is away (a transient Npgsql error, a timeout) tries again 0.5 s, 1, 2, 4,");
+        doc.AppendLine("8, 16 and 32 s later and then every minute, about 10 minutes in all, holding the message, so an outage of the");
+        doc.AppendLine("database loses nothing; any other error is retried 5 times within about 11 s and then the message goes to the");
+        doc.AppendLine("consumer's `<queue>_error` queue.");
+        doc.AppendLine();
         doc.AppendLine("| event | exchange | published by |");
         doc.AppendLine("| --- | --- | --- |");
         foreach (var type in EventCatalog.All)

@@ -40,6 +40,15 @@ public sealed class TestVirtualHost : IAsyncDisposable
         return list.RootElement.EnumerateArray().Select(e => e.GetProperty("name").GetString()!).ToList();
     }
 
+    /// <summary>The names of the queues that exist in this virtual host now.</summary>
+    public async Task<IReadOnlyList<string>> QueuesAsync()
+    {
+        using var response = await _management.GetAsync($"api/queues/{Uri.EscapeDataString(Name)}");
+        response.EnsureSuccessStatusCode();
+        using var list = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return list.RootElement.EnumerateArray().Select(e => e.GetProperty("name").GetString()!).ToList();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _management.DeleteAsync($"api/vhosts/{Name}");
