@@ -58,4 +58,56 @@ public sealed class EventContractTests
         Assert.True(File.Exists(path), "docs/events.md is missing: run with UPDATE_DOCS=1 to generate it.");
         Assert.True(File.ReadAllText(path) == rendered, "docs/events.md is out of date: run with UPDATE_DOCS=1 to regenerate it.");
     }
+
+    [Fact]
+    public void Every_events_json_schema_is_published_and_no_published_schema_was_broken()
+    {
+        System.IO.Directory.CreateDirectory(EventSchemas.Directory);
+        var update = Environment.GetEnvironmentVariable("UPDATE_DOCS") == "1";
+        var problems = new List<string>();
+        foreach (var type in EventCatalog.All)
+        {
+            var path = Path.Combine(EventSchemas.Directory, EventSchemas.FileName(type));
+            var rendered = EventSchemas.Render(type);
+            if (File.Exists(path))
+            {
+                // Within a schema version only additions: a consumer written against the published file keeps working.
+                var breaks = EventSchemas.BreakingChanges(System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!, System.Text.Json.Nodes.JsonNode.Parse(rendered)!);
+                problems.AddRange(breaks.Select(b => $"{EventSchemas.FileName(type)}: {b} (a breaking change: raise {type.Name}'s schemaVersion)"));
+                if (breaks.Count > 0) continue;
+            }
+            if (update) File.WriteAllText(path, rendered);
+            else if (!File.Exists(path) || File.ReadAllText(path) != rendered) problems.Add($"{EventSchemas.FileName(type)} is missing or out of date: run with UPDATE_DOCS=1 to regenerate it.");
+        }
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    [Fact]
+    public void The_breaking_change_rule_refuses_a_removed_property_a_new_type_a_property_that_may_be_absent_and_a_new_value()
+    {
+        var published = System.Text.Json.Nodes.JsonNode.Parse("""
+            {"type":"object","required":["a","b","c","d"],"properties":{"a":{"type":"string"},"b":{"type":["integer","null"]},"c":{"enum":["x","y"]},
+             "d":{"type":"array","items":{"type":"object","required":["e"],"properties":{"e":{"type":"number"}}}}}}
+            """)!;
+        // More properties, a type narrowed, fewer values: every body of the new contract is one the old schema describes.
+        var additive = System.Text.Json.Nodes.JsonNode.Parse("""
+            {"type":"object","required":["a","b","c","d","g"],"properties":{"a":{"type":"string"},"b":{"type":"integer"},"c":{"enum":["x"]},
+             "d":{"type":"array","items":{"type":"object","required":["e","f"],"properties":{"e":{"type":"number"},"f":{"type":"string"}}}},"g":{"type":"string"}}}
+            """)!;
+        Assert.Empty(EventSchemas.BreakingChanges(published, additive));
+
+        var broken = System.Text.Json.Nodes.JsonNode.Parse("""
+            {"type":"object","required":["b","c","d"],"properties":{"b":{"type":["integer","null","string"]},"c":{"enum":["x","y","z"]},
+             "d":{"type":"array","items":{"type":"object","properties":{}}}}}
+            """)!;
+        Assert.Equal(
+        [
+            "(the event): 'a' may now be absent",
+            "(the event): property 'a' was removed",
+            "b: may now be string (was integer|null)",
+            "c: may now be \"z\"",
+            "d[]: 'e' may now be absent",
+            "d[]: property 'e' was removed",
+        ], EventSchemas.BreakingChanges(published, broken));
+    }
 }

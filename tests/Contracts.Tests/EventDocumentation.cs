@@ -30,6 +30,12 @@ public static class EventDocumentation
         doc.AppendLine("before the first event of its kind. Every event carries `eventId` (deduplicate on it: delivery is");
         doc.AppendLine("at least once), `occurredAt` and `schemaVersion` (raised only on a breaking change).");
         doc.AppendLine();
+        doc.AppendLine("Each event's JSON Schema (draft 2020-12) is published in [events/schemas](events/schemas) as");
+        doc.AppendLine("`<exchange>.v<schemaVersion>.json`. Every property is always present (null when it has no value). Within a");
+        doc.AppendLine("schema version a change only adds properties: `tests/Contracts.Tests` fails the build when a property is removed,");
+        doc.AppendLine("may be absent, or may take a type or value the published file does not allow, unless the event's");
+        doc.AppendLine("`schemaVersion` is raised (a new file beside the old one).");
+        doc.AppendLine();
         doc.AppendLine("Each service writes its events into its own Postgres outbox in the transaction that makes the change they");
         doc.AppendLine("describe, and a dispatcher publishes them with broker confirms in commit order; while RabbitMQ is down they");
         doc.AppendLine("wait in the outbox, so nothing committed is lost. Published rows are kept an hour, then purged.");
