@@ -36,6 +36,7 @@ internal static class Extensions
         builder.Services.AddSingleton<HealthStore>();
         builder.Services.AddSingleton<HealthAnalyzer>();
         builder.Services.AddSingleton<SlaWatch>();
+        builder.Services.AddSingleton<MetricsReader>();
         builder.Services.AddOptions<HealthOptions>().BindConfiguration("Health")
             .Validate(o => o.IsValid(), "Health: weights finite, at least 0 and not all 0; ViolationAlertLevel WARNING, CRITICAL or EMERGENCY; default targets in the SLA ranges.").ValidateOnStart();
         builder.Services.AddOptions<CostOptions>().BindConfiguration("Costs")

@@ -16,6 +16,7 @@ app.MapExperimentsApi();
 app.MapMetricsApi();
 app.MapPerformanceApi();
 app.MapHealthApi();
+app.MapSeriesApi();
 app.MapAnalysisApi();
 app.MapAlertsApi();
 app.MapRoutingApi();
