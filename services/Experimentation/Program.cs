@@ -17,6 +17,7 @@ app.MapMetricsApi();
 app.MapPerformanceApi();
 app.MapHealthApi();
 app.MapSeriesApi();
+app.MapReportsApi();
 app.MapAnalysisApi();
 app.MapAlertsApi();
 app.MapRoutingApi();

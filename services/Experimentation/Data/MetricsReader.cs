@@ -33,17 +33,31 @@ public sealed class MetricsReader(MetricStore metrics, HealthStore health, IOpti
     {
         var buckets = await metrics.BucketsAsync(domain, null, from, until, ct);
         var bins = (await metrics.HistogramsAsync(domain, null, from, until, ct)).ToLookup(b => (b.Domain, b.ModelVersion));
-        var slas = (await health.ListSlasAsync(ct)).ToDictionary(s => s.Domain, s => s.Targets);
+        return VersionsOf(buckets, bins, await SlasAsync(ct), metric, seconds);
+    }
+
+    public async Task<IReadOnlyDictionary<string, SlaTargets>> SlasAsync(CancellationToken ct) =>
+        (await health.ListSlasAsync(ct)).ToDictionary(s => s.Domain, s => s.Targets);
+
+    /// <summary>A domain's targets (the Health: defaults when it has none) over a window of <paramref name="seconds"/>.</summary>
+    public SlaTargets TargetsOf(IReadOnlyDictionary<string, SlaTargets> slas, string domain, int seconds) =>
+        (slas.GetValueOrDefault(domain) ?? healthOptions.Value.Defaults) with { WindowSeconds = seconds };
+
+    public IReadOnlyList<RankedVersion> VersionsOf(IEnumerable<BucketCounts> buckets, ILookup<(string Domain, string ModelVersion), HistogramCount> bins,
+        IReadOnlyDictionary<string, SlaTargets> slas, string metric, int seconds)
+    {
         var versions = new List<RankedVersion>();
         foreach (var group in buckets.Where(b => b.ModelVersion.Length > 0).GroupBy(b => (b.Domain, b.ModelVersion)))
         {
             var (d, version) = group.Key;
             var figures = WindowSummary.Summarise(group, bins[group.Key], seconds, costs.Value.PriceFor(d, version), costs.Value.Currency);
-            var targets = (slas.GetValueOrDefault(d) ?? healthOptions.Value.Defaults) with { WindowSeconds = seconds };
-            var judged = HealthRules.Assess(figures, targets, healthOptions.Value, monitoring.Value.MinimumSamples);
+            var judged = HealthRules.Assess(figures, TargetsOf(slas, d, seconds), healthOptions.Value, monitoring.Value.MinimumSamples);
             var (value, samples) = metric == MetricRanking.Health ? (judged.Score, figures.Requests) : SeriesMetrics.Read(metric, figures);
             var routes = group.Select(b => b.Variant).Distinct().Order(StringComparer.Ordinal).ToArray();
-            versions.Add(new RankedVersion(d, version, routes, judged.Score, judged.State, value, samples, figures));
+            versions.Add(new RankedVersion(d, version, routes, judged.Score, judged.State, value, samples, figures)
+            {
+                Breaches = judged.Breaches,
+            });
         }
         return versions;
     }

@@ -2,7 +2,11 @@ namespace DomainPlatform.Experimentation.Domain;
 
 /// <summary>A domain's model version over a window: its health and figures, and the routes it served on (stable, canary, arms).</summary>
 public sealed record RankedVersion(string Domain, string ModelVersion, IReadOnlyList<string> Routes, double? HealthScore, string SlaState,
-    double? Value, long Samples, WindowFigures Figures);
+    double? Value, long Samples, WindowFigures Figures)
+{
+    /// <summary>The SLA targets breached over the window.</summary>
+    public IReadOnlyList<SlaBreach> Breaches { get; init; } = [];
+}
 
 public sealed record RankingEntry(int Rank, RankedVersion Version);
 
