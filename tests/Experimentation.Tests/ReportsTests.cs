@@ -206,6 +206,21 @@ public sealed class ReportsTests(PricedFactory factory) : IClassFixture<PricedFa
         Assert.Contains("<h1>Platform report</h1>", html);
     }
 
+    [Fact]
+    public async Task The_openapi_document_names_the_csv_and_html_forms_and_the_problems()
+    {
+        var doc = await factory.CreateClient().GetFromJsonAsync<JsonElement>("/openapi/v1.json", Ct);
+        var paths = doc.GetProperty("paths");
+        JsonElement Responses(string path, string method) => paths.GetProperty(path).GetProperty(method).GetProperty("responses");
+        var content = Responses("/api/reports/{id}/content", "get");
+        Assert.Equal(["application/json", "text/csv", "text/html"], content.GetProperty("200").GetProperty("content").EnumerateObject().Select(p => p.Name).Order());
+        Assert.Equal(["200", "400", "404", "409"], content.EnumerateObject().Select(p => p.Name).Order());
+        foreach (var path in new[] { "/api/metrics/series", "/api/metrics/ranking" })
+            Assert.Equal(["application/json", "text/csv"], Responses(path, "get").GetProperty("200").GetProperty("content").EnumerateObject().Select(p => p.Name).Order());
+        Assert.True(Responses("/api/reports", "post").TryGetProperty("202", out _));
+        Assert.True(Responses("/api/reports/schedules", "post").TryGetProperty("201", out _));
+    }
+
     [Theory]
     [InlineData("{}", "scope")]
     [InlineData("{\"scope\":\"team\"}", "scope")]

@@ -43,17 +43,20 @@ public static class ReportsApi
             .WithDescription("windowSeconds: a multiple of 10 from 10 to 2678400 (31 days), default 86400; or sinceUnixMs (with untilUnixMs, default now) at most 31 days apart. A bad value is a 400 naming the field.");
         api.MapGet("/", List).WithName("ListReports")
             .WithSummary("Reports, newest first (?scope=, ?domain=, ?limit= up to 1000, default 100), each with status and progress (0-1)");
-        api.MapGet("/{id:guid}", Get).WithName("GetReport").WithSummary("A report's status, progress and window");
+        api.MapGet("/{id:guid}", Get).WithName("GetReport").WithSummary("A report's status, progress and window")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/{id:guid}/content", Content).WithName("GetReportContent")
             .WithSummary("A completed report's content: ?format=json (default), csv (one row per domain and version) or html (printable); or by Accept (text/csv, text/html); 409 until it is completed")
-            .Produces(StatusCodes.Status200OK, contentType: Export.CsvType).Produces(StatusCodes.Status200OK, contentType: "text/html");
+            .ProducesText(Export.CsvType, "text/html").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         api.MapPost("/schedules", CreateSchedule).WithName("CreateReportSchedule")
             .WithSummary("Schedule a daily or weekly report (scope, domain, cadence daily|weekly, hourUtc 0-23 default 0, dayOfWeek for weekly default monday); each run reports on the day or week ending then");
         api.MapGet("/schedules", async (ReportStore store, CancellationToken ct) =>
                 TypedResults.Ok<IReadOnlyList<ScheduleView>>((await store.ListSchedulesAsync(ct)).Select(ScheduleView.From).ToArray()))
             .WithName("ListReportSchedules").WithSummary("Report schedules with their next run");
-        api.MapGet("/schedules/{id:guid}", GetSchedule).WithName("GetReportSchedule").WithSummary("A report schedule, its next run and last report");
-        api.MapDelete("/schedules/{id:guid}", DeleteSchedule).WithName("DeleteReportSchedule").WithSummary("Remove a schedule (its reports stay)");
+        api.MapGet("/schedules/{id:guid}", GetSchedule).WithName("GetReportSchedule").WithSummary("A report schedule, its next run and last report")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapDelete("/schedules/{id:guid}", DeleteSchedule).WithName("DeleteReportSchedule").WithSummary("Remove a schedule (its reports stay)")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 

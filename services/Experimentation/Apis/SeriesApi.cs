@@ -1,6 +1,7 @@
 using DomainPlatform.Experimentation.Data;
 using DomainPlatform.Experimentation.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.OpenApi;
 
 namespace DomainPlatform.Experimentation.Apis;
 
@@ -34,6 +35,18 @@ public static class Export
         return (Json, null);
     }
 
+    /// <summary>Documents the text forms of a 200 beside its JSON (a union's file result carries no content type of its own).</summary>
+    public static RouteHandlerBuilder ProducesText(this RouteHandlerBuilder builder, params string[] contentTypes) =>
+        builder.AddOpenApiOperationTransformer((operation, context, ct) =>
+        {
+            if (operation.Responses?.TryGetValue("200", out var response) == true && response is OpenApiResponse ok)
+            {
+                ok.Content ??= new Dictionary<string, OpenApiMediaType>();
+                foreach (var type in contentTypes) ok.Content[type] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String } };
+            }
+            return Task.CompletedTask;
+        });
+
     public static FileContentHttpResult CsvFile(Csv csv, string name) =>
         TypedResults.File(System.Text.Encoding.UTF8.GetBytes(csv.ToString()), CsvType + "; charset=utf-8", name);
 }
@@ -48,10 +61,10 @@ public static class SeriesApi
         var api = app.MapGroup("/api/metrics").WithTags("Metrics");
         api.MapGet("/series", Series).WithName("GetMetricSeries")
             .WithSummary("A metric per model version at a resolution, every slot with its sample count, and each series' trend (?domain=, ?metric=, ?modelVersion=, ?resolutionSeconds= multiple of 10, default 60, ?sinceUnixMs= default an hour before until, ?untilUnixMs= default now, at most 2000 points; ?format=csv or Accept: text/csv for CSV)")
-            .Produces(StatusCodes.Status200OK, contentType: Export.CsvType);
+            .ProducesText(Export.CsvType);
         api.MapGet("/ranking", Ranking).WithName("GetMetricRanking")
             .WithSummary("Every domain's model versions ranked, best first, by health score or a metric over a window (?metric= health default, ?windowSeconds= multiple of 10, default 3600, ?untilUnixMs= default now, ?stableOnly=true for versions that served as stable; ?format=csv or Accept: text/csv for CSV)")
-            .Produces(StatusCodes.Status200OK, contentType: Export.CsvType);
+            .ProducesText(Export.CsvType);
         return api;
     }
 
