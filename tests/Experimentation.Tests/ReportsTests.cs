@@ -146,6 +146,7 @@ public sealed class ReportsTests(PricedFactory factory) : IClassFixture<PricedFa
         var nextRun = schedule.GetProperty("nextRunAt").GetDateTime().ToUniversalTime();
         Assert.Equal((hour, 0, 0), (nextRun.Hour, nextRun.Minute, nextRun.Second));
         Assert.InRange(nextRun - DateTime.UtcNow, TimeSpan.FromHours(11), TimeSpan.FromHours(13));
+        Assert.Equal(JsonValueKind.Null, schedule.GetProperty("dayOfWeek").ValueKind);
 
         // 12 requests at the start of the day the first run reports on (about 12 hours ago).
         var dayStart = new DateTimeOffset(nextRun.AddDays(-1));
@@ -176,6 +177,17 @@ public sealed class ReportsTests(PricedFactory factory) : IClassFixture<PricedFa
         Assert.Equal(12.0 / 86400, version.GetProperty("figures").GetProperty("throughputPerSecond").GetDouble(), 15);
         // The default SLA judges 12 requests as too few (Monitoring:MinimumSamples 20).
         Assert.Equal("insufficient-data", version.GetProperty("slaState").GetString());
+
+        using var weekly = await client.PostAsJsonAsync("/api/reports/schedules", new { scope = "platform", cadence = "weekly", hourUtc = 6, dayOfWeek = "Friday" }, Ct);
+        Assert.Equal(HttpStatusCode.Created, weekly.StatusCode);
+        var friday = await weekly.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal("friday", friday.GetProperty("dayOfWeek").GetString());
+        var fridayRun = friday.GetProperty("nextRunAt").GetDateTime().ToUniversalTime();
+        Assert.Equal((DayOfWeek.Friday, 6), (fridayRun.DayOfWeek, fridayRun.Hour));
+        Assert.InRange(fridayRun - DateTime.UtcNow, TimeSpan.Zero, TimeSpan.FromDays(7));
+        var all = await client.GetFromJsonAsync<JsonElement>("/api/reports/schedules", Ct);
+        Assert.Contains(friday.GetProperty("id").GetString(), all.EnumerateArray().Select(x => x.GetProperty("id").GetString()));
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/reports/schedules/{friday.GetProperty("id").GetString()}", Ct)).StatusCode);
 
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/reports/schedules/{scheduleId}", Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/reports/schedules/{scheduleId}", Ct)).StatusCode);
@@ -308,5 +320,69 @@ public sealed class ReportRulesTests
         Assert.Contains("&lt;script&gt;x&lt;/script&gt;", html);
         var csv = ReportRules.ToCsv(content).Split("\r\n");
         Assert.StartsWith("domain,<script>x</script>,\"1.0.0\"\"\",", csv[1]);
+    }
+}
+
+/// <summary>A replica that queues reports but does not generate them: the test runs the worker's passes itself.</summary>
+public sealed class QueueOnlyFactory() : ServiceFactory<Program>("experimentationdb")
+{
+    protected override IEnumerable<KeyValuePair<string, string>> Settings => [new("Reports:Generate", "false")];
+}
+
+public sealed class ReportWorkerTests(QueueOnlyFactory factory) : IClassFixture<QueueOnlyFactory>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private async Task<string> QueueAsync(HttpClient client, string domain)
+    {
+        using var created = await client.PostAsJsonAsync("/api/reports", new { scope = "domain", domain, windowSeconds = 600 }, Ct);
+        Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
+        return (await created.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetString()!;
+    }
+
+    [Fact]
+    public async Task A_queued_report_has_no_content_until_a_worker_pass_generates_it()
+    {
+        var client = factory.CreateClient();
+        var domain = ExperimentsApiTests.NewDomain();
+        var id = await QueueAsync(client, domain);
+        var queued = await client.GetFromJsonAsync<JsonElement>($"/api/reports/{id}", Ct);
+        Assert.Equal(("queued", 0.0), (queued.GetProperty("status").GetString(), queued.GetProperty("progress").GetDouble()));
+        using var early = await client.GetAsync($"/api/reports/{id}/content?format=csv", Ct);
+        Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
+        Assert.Equal("application/problem+json", early.Content.Headers.ContentType?.MediaType);
+
+        var worker = factory.Services.GetRequiredService<ReportWorker>();
+        while (await worker.RunOneAsync(Ct)) { }
+        var done = await client.GetFromJsonAsync<JsonElement>($"/api/reports/{id}", Ct);
+        Assert.Equal(("completed", 1.0), (done.GetProperty("status").GetString(), done.GetProperty("progress").GetDouble()));
+        Assert.False(await worker.RunOneAsync(Ct));
+        // A domain without traffic in the window is still named, with no versions.
+        var content = await client.GetFromJsonAsync<JsonElement>($"/api/reports/{id}/content", Ct);
+        var only = content.GetProperty("domains").EnumerateArray().Single();
+        Assert.Equal((domain, 0), (only.GetProperty("domain").GetString(), only.GetProperty("versions").GetArrayLength()));
+    }
+
+    [Fact]
+    public async Task A_report_whose_worker_lease_lapsed_is_taken_over_and_one_still_leased_is_not()
+    {
+        var client = factory.CreateClient();
+        var store = factory.Services.GetRequiredService<Data.ReportStore>();
+        var worker = factory.Services.GetRequiredService<ReportWorker>();
+        while (await worker.RunOneAsync(Ct)) { }
+        var id = await QueueAsync(client, ExperimentsApiTests.NewDomain());
+        // Another replica claims it and holds the lease for an hour: this worker leaves it alone.
+        var claimed = await store.ClaimAsync("other-replica", DateTime.UtcNow, TimeSpan.FromHours(1), Ct);
+        Assert.Equal(id, claimed?.Id.ToString());
+        Assert.False(await worker.RunOneAsync(Ct));
+        Assert.Equal("running", (await client.GetFromJsonAsync<JsonElement>($"/api/reports/{id}", Ct)).GetProperty("status").GetString());
+
+        var lapsed = await QueueAsync(client, ExperimentsApiTests.NewDomain());
+        // A replica that claimed it an hour ago with a minute's lease and died.
+        Assert.Equal(lapsed, (await store.ClaimAsync("dead-replica", DateTime.UtcNow.AddHours(-1), TimeSpan.FromMinutes(1), Ct))?.Id.ToString());
+        Assert.True(await worker.RunOneAsync(Ct));
+        Assert.Equal("completed", (await client.GetFromJsonAsync<JsonElement>($"/api/reports/{lapsed}", Ct)).GetProperty("status").GetString());
+        // The dead replica's late completion no longer counts.
+        Assert.False(await store.CompleteAsync(Guid.Parse(lapsed), "dead-replica", "{}", DateTime.UtcNow, Ct));
     }
 }

@@ -24,10 +24,12 @@ public sealed record ContentQuery(string? Format);
 /// <summary>A schedule: scope and domain as a report's; cadence "daily" or "weekly"; hourUtc 0-23 (default 0); dayOfWeek for weekly (default monday).</summary>
 public sealed record ScheduleRequest(string? Scope, string? Domain, string? Cadence, int? HourUtc, string? DayOfWeek);
 
-public sealed record ScheduleView(Guid Id, string Scope, string? Domain, string Cadence, int HourUtc, string DayOfWeek, DateTime NextRunAt,
+public sealed record ScheduleView(Guid Id, string Scope, string? Domain, string Cadence, int HourUtc, string? DayOfWeek, DateTime NextRunAt,
     DateTime? LastRunAt, Guid? LastReportId, DateTime CreatedAt)
 {
-    public static ScheduleView From(ScheduleRow s) => new(s.Id, s.Scope, s.Domain, s.Cadence, s.HourUtc, ((DayOfWeek)s.DayOfWeek).ToString().ToLowerInvariant(),
+    /// <summary>A daily schedule shows no day of the week.</summary>
+    public static ScheduleView From(ScheduleRow s) => new(s.Id, s.Scope, s.Domain, s.Cadence, s.HourUtc,
+        s.Cadence == ReportCadences.Weekly ? ((DayOfWeek)s.DayOfWeek).ToString().ToLowerInvariant() : null,
         s.NextRunAt, s.LastRunAt, s.LastReportId, s.CreatedAt);
 }
 

@@ -11,6 +11,8 @@ public sealed class ReportOptions
     public double PollSeconds { get; set; } = 5;
     /// <summary>How long a worker's lease on a report lasts without progress before another replica may take it over.</summary>
     public double LeaseSeconds { get; set; } = 120;
+    /// <summary>Whether this replica generates reports (false: it only queues them, for the replicas that do).</summary>
+    public bool Generate { get; set; } = true;
     /// <summary>How often the scheduler looks for due schedules.</summary>
     public double ScheduleIntervalSeconds { get; set; } = 60;
 
@@ -39,6 +41,7 @@ public sealed class ReportWorker(ReportStore store, ReportGenerator generator, R
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!options.Value.Generate) return;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
