@@ -32,7 +32,7 @@ public static class ServiceCatalog
     public static IReadOnlyList<BackendService> Services { get; } =
     [
         new(Deployment, ["/api/domains", "/api/models", "/api/deployments", "/api/rollouts", "/api/audit"]),
-        new(Experimentation, ["/api/experiments", "/api/alerts", "/api/routing", "/api/metrics"]),
+        new(Experimentation, ["/api/experiments", "/api/alerts", "/api/routing", "/api/metrics", "/api/reports"]),
         new(Extraction, ["/api/sources", "/api/datasets", "/api/extraction", "/api/privacy"]),
         new(Training, ["/api/training"]),
         // Only the endpoints inference serves: /v1/models is the gateway's own (the domains), any other /v1 path an OpenAI 404.

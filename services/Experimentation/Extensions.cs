@@ -4,6 +4,7 @@ using DomainPlatform.Experimentation.Data;
 using DomainPlatform.Experimentation.Domain;
 using DomainPlatform.Experimentation.Events;
 using DomainPlatform.Experimentation.Monitoring;
+using DomainPlatform.Experimentation.Reports;
 using DomainPlatform.Persistence;
 
 namespace DomainPlatform.Experimentation;
@@ -36,6 +37,16 @@ internal static class Extensions
         builder.Services.AddSingleton<HealthStore>();
         builder.Services.AddSingleton<HealthAnalyzer>();
         builder.Services.AddSingleton<SlaWatch>();
+        builder.Services.AddSingleton<MetricsReader>();
+        builder.Services.AddSingleton<ReportStore>();
+        builder.Services.AddSingleton<ReportGenerator>();
+        builder.Services.AddSingleton<ReportSignal>();
+        builder.Services.AddOptions<ReportOptions>().BindConfiguration("Reports")
+            .Validate(o => o.IsValid(), "Reports: PollSeconds and ScheduleIntervalSeconds in (0, 3600], LeaseSeconds 5..86400.").ValidateOnStart();
+        builder.Services.AddSingleton<ReportWorker>();
+        builder.Services.AddHostedService(s => s.GetRequiredService<ReportWorker>());
+        builder.Services.AddSingleton<ReportScheduler>();
+        builder.Services.AddHostedService(s => s.GetRequiredService<ReportScheduler>());
         builder.Services.AddOptions<HealthOptions>().BindConfiguration("Health")
             .Validate(o => o.IsValid(), "Health: weights finite, at least 0 and not all 0; ViolationAlertLevel WARNING, CRITICAL or EMERGENCY; default targets in the SLA ranges.").ValidateOnStart();
         builder.Services.AddOptions<CostOptions>().BindConfiguration("Costs")

@@ -16,6 +16,8 @@ app.MapExperimentsApi();
 app.MapMetricsApi();
 app.MapPerformanceApi();
 app.MapHealthApi();
+app.MapSeriesApi();
+app.MapReportsApi();
 app.MapAnalysisApi();
 app.MapAlertsApi();
 app.MapRoutingApi();

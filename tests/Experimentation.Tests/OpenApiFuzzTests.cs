@@ -39,6 +39,10 @@ public sealed class OpenApiFuzzTests(ExperimentationFactory factory) : IClassFix
                 ["minAvailability"] = Gen.OneOf("0.99", "1"),
                 ["minAccuracy"] = Gen.OneOf("0.8", "null"),
                 ["windowSeconds"] = Gen.OneOf("300", "60"),
+                ["scope"] = Gen.OneOf("\"domain\"", "\"platform\""),
+                ["cadence"] = Gen.OneOf("\"daily\"", "\"weekly\""),
+                ["hourUtc"] = Gen.OneOf("0", "6", "23"),
+                ["dayOfWeek"] = Gen.OneOf("\"monday\"", "\"sunday\"", "null"),
             },
         }, Ct);
         // The fuzz may end on POST /api/alerts/monitoring/stop: leave no pause in the Redis database a later run's monitor tests get.

@@ -91,6 +91,17 @@ public sealed class HealthStore(NpgsqlDataSource db, OutboxSignal outboxSignal)
             """, new { domain, modelVersion, open, limit }, cancellationToken: ct))).AsList();
     }
 
+    /// <summary>The violations open at some time in [from, until) (a domain's, or every domain's when null), oldest first.</summary>
+    public async Task<IReadOnlyList<SlaViolationRow>> ViolationsBetweenAsync(string? domain, DateTime from, DateTime until, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return (await connection.QueryAsync<SlaViolationRow>(new CommandDefinition($"""
+            SELECT {ViolationColumns} FROM sla_violations
+            WHERE (@domain::text IS NULL OR domain = @domain) AND started_at < @until AND (resolved_at IS NULL OR resolved_at >= @from)
+            ORDER BY started_at, target
+            """, new { domain, from, until }, cancellationToken: ct))).AsList();
+    }
+
     /// <summary>Records a new violation and raises its alert (history row and AlertRaised through the outbox), together; false when one is already open.</summary>
     public async Task<bool> OpenViolationAsync(SlaViolationRow violation, AlertRaised alert, CancellationToken ct)
     {

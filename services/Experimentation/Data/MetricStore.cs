@@ -197,12 +197,12 @@ public sealed class MetricStore(NpgsqlDataSource db)
             ON CONFLICT (domain, bucket, model_version, variant, bin) DO UPDATE SET count = h.count + 1
             """, new { where.Domain, bucket, where.ModelVersion, where.Variant, bin = LatencyHistogram.BinOf(latencyMs) }, tx, cancellationToken: ct));
 
-    /// <summary>A domain's outcome counts per variant, model version and bucket in [from, until), experiments or not.</summary>
-    public async Task<IReadOnlyList<BucketCounts>> BucketsAsync(string domain, string? modelVersion, DateTime from, DateTime until, CancellationToken ct)
+    /// <summary>A domain's (every domain's when null) outcome counts per variant, model version and bucket in [from, until), experiments or not.</summary>
+    public async Task<IReadOnlyList<BucketCounts>> BucketsAsync(string? domain, string? modelVersion, DateTime from, DateTime until, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<BucketCounts>(new CommandDefinition("""
-            SELECT variant, model_version AS ModelVersion, bucket,
+            SELECT domain, variant, model_version AS ModelVersion, bucket,
                    COALESCE(sum(count) FILTER (WHERE metric = 'error_rate'), 0)::bigint AS Requests,
                    COALESCE(sum(successes) FILTER (WHERE metric = 'error_rate'), 0)::bigint AS Errors,
                    COALESCE(sum(count) FILTER (WHERE metric = 'latency_ms'), 0)::bigint AS Served,
@@ -213,21 +213,21 @@ public sealed class MetricStore(NpgsqlDataSource db)
                    COALESCE(sum(sum) FILTER (WHERE metric = 'tokens_in'), 0) AS TokensIn,
                    COALESCE(sum(sum) FILTER (WHERE metric = 'tokens_out'), 0) AS TokensOut
             FROM metric_aggregates
-            WHERE domain = @domain AND bucket >= @from AND bucket < @until AND (@modelVersion::text IS NULL OR model_version = @modelVersion)
+            WHERE (@domain::text IS NULL OR domain = @domain) AND bucket >= @from AND bucket < @until AND (@modelVersion::text IS NULL OR model_version = @modelVersion)
               AND metric IN ('error_rate', 'latency_ms', 'accuracy', 'tokens_in', 'tokens_out')
-            GROUP BY variant, model_version, bucket ORDER BY bucket, model_version, variant
+            GROUP BY domain, variant, model_version, bucket ORDER BY bucket, domain, model_version, variant
             """, new { domain, modelVersion, from, until }, cancellationToken: ct));
         return rows.AsList();
     }
 
-    /// <summary>A domain's latency histogram bins per variant, model version and bucket in [from, until).</summary>
-    public async Task<IReadOnlyList<HistogramCount>> HistogramsAsync(string domain, string? modelVersion, DateTime from, DateTime until, CancellationToken ct)
+    /// <summary>A domain's (every domain's when null) latency histogram bins per variant, model version and bucket in [from, until).</summary>
+    public async Task<IReadOnlyList<HistogramCount>> HistogramsAsync(string? domain, string? modelVersion, DateTime from, DateTime until, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<HistogramCount>(new CommandDefinition("""
-            SELECT variant, model_version AS ModelVersion, bucket, bin, count
+            SELECT domain, variant, model_version AS ModelVersion, bucket, bin, count
             FROM latency_histograms
-            WHERE domain = @domain AND bucket >= @from AND bucket < @until AND (@modelVersion::text IS NULL OR model_version = @modelVersion)
+            WHERE (@domain::text IS NULL OR domain = @domain) AND bucket >= @from AND bucket < @until AND (@modelVersion::text IS NULL OR model_version = @modelVersion)
             """, new { domain, modelVersion, from, until }, cancellationToken: ct));
         return rows.AsList();
     }

@@ -3,6 +3,7 @@ namespace DomainPlatform.Experimentation.Domain;
 /// <summary>One variant and model version's outcome counts in one 10-second bucket (summed over experiments and phases).</summary>
 public sealed record BucketCounts
 {
+    public string Domain { get; init; } = "";
     public string Variant { get; init; } = "";
     public string ModelVersion { get; init; } = "";
     public DateTime Bucket { get; init; }
@@ -23,6 +24,7 @@ public sealed record BucketCounts
 /// <summary>One bin of one variant and model version's latency histogram in one bucket.</summary>
 public sealed record HistogramCount
 {
+    public string Domain { get; init; } = "";
     public string Variant { get; init; } = "";
     public string ModelVersion { get; init; } = "";
     public DateTime Bucket { get; init; }
