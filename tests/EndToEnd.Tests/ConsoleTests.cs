@@ -67,10 +67,13 @@ public sealed class ConsoleTests(PlatformFixture platform, ConsoleBrowser browse
         await Expect(page.GetByTestId("conclude")).ToBeVisibleAsync();
         await ShotAsync(page, "experiments");
 
-        // The dataset's job appears when training has it (the page keeps reading: no reload needed).
+        // The dataset's job appears when training has it and runs to its end on the open page (no reload), its
+        // losses drawn as they come.
         await page.GotoAsync(Console("training"));
         await Expect(page.GetByTestId("jobs")).ToContainTextAsync(s.DataDomain, new() { Timeout = 120_000 });
-        await Expect(page.GetByTestId("job-progress-text")).ToContainTextAsync("epoch");
+        await Expect(page.GetByTestId("job-state")).ToHaveTextAsync("succeeded", new() { Timeout = 300_000 });
+        await Expect(page.GetByTestId("job-progress-text")).ToContainTextAsync("100%");
+        await Expect(page.GetByTestId("loss-chart").Locator("svg polyline").First).ToBeVisibleAsync();
         await ShotAsync(page, "training");
 
         await page.GotoAsync(Console("extraction"));
@@ -137,7 +140,8 @@ public sealed class ConsoleTests(PlatformFixture platform, ConsoleBrowser browse
         var after = await api.RolloutAsync(rollout);
         Assert.Equal(10, after.GetProperty("weightPercent").GetDouble());
         var promote = after.GetProperty("decisions").EnumerateArray().Last();
-        Assert.Equal(("promote", "key:console-operator (operator)"), (promote.GetProperty("action").GetString(), promote.GetProperty("actor").GetString()));
+        // A promotion is recorded as the step it took, with the operator's key as the actor.
+        Assert.Equal(("advance", "key:console-operator (operator)"), (promote.GetProperty("action").GetString(), promote.GetProperty("actor").GetString()));
         Assert.Contains("e2e: promoted from the console", promote.GetProperty("reason").GetString());
 
         // The viewer sees the rollout and the experiment but is offered none of their actions...
@@ -225,7 +229,10 @@ public sealed class ConsoleTests(PlatformFixture platform, ConsoleBrowser browse
         await PostAsync(client, "/api/sources", new
         {
             name = sourceName, kind = "document", domain = dataDomain,
-            text = "SELECT customer_id, SUM(total) FROM orders GROUP BY customer_id; mail ops@example.com about the orders table.",
+            // Long enough for two training windows of the demo model (256 tokens each, its tokens about a character).
+            text = string.Join(" ", Enumerable.Range(1, 8).Select(i =>
+                $"Query {i}: SELECT customer_id, SUM(total) AS revenue FROM orders WHERE region = 'north-{i}' GROUP BY customer_id " +
+                $"ORDER BY revenue DESC LIMIT {i * 10}; mail ops{i}@example.com when the orders table changes.")),
         });
         var datasetName = $"set-{dataDomain}";
         await PostAsync(client, "/api/datasets", new { domain = dataDomain, name = datasetName });

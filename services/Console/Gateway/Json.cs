@@ -36,6 +36,12 @@ public static class Json
     public static string When(this JsonElement element, string path) =>
         element.Time(path) is { } time ? time.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : element.Str(path);
 
+    /// <summary>
+    /// A readable handle of an id: its last 8 characters (the ids are UUIDv7, whose first characters are the time and
+    /// so the same for everything made in the same minute).
+    /// </summary>
+    public static string ShortId(string id) => id.Length > 8 ? "…" + id[^8..] : id;
+
     public static string Number(double value) => value.ToString(Math.Abs(value) >= 1000 ? "0.#" : "0.####", CultureInfo.InvariantCulture);
 
     public static string Number(double? value, string format) => value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "–";
