@@ -221,7 +221,8 @@ public sealed class ConsoleTests(PlatformFixture platform, ConsoleBrowser browse
         await PostAsync(client, $"/api/experiments/{experimentId}/start", null);
         await Eventually.GetAsync(() => api.ChatAsync(experimentDomain, "probe"), r => r.Status == 200 && r.Variant is "control" or "treatment",
             "the experiment's split in the gateway", TimeSpan.FromSeconds(120));
-        for (var i = 0; i < 8; i++) await api.ChatAsync(experimentDomain, $"user-{i}");
+        // Enough users that each arm has the experiment's minimum samples, so the page shows a first comparison.
+        for (var i = 0; i < 16; i++) await api.ChatAsync(experimentDomain, $"user-{i}");
 
         // A source and a dataset: extraction builds it, and training queues a job on it by itself.
         var dataDomain = GatewayApi.NewDomainId("ConsoleData");

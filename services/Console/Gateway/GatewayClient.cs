@@ -41,6 +41,11 @@ public sealed class GatewayClient(IHttpClientFactory factory, AuthenticationStat
         {
             throw new GatewayProblem(502, "Gateway unreachable", e.InnerException?.Message ?? e.Message);
         }
+        catch (Exception e) when (!ct.IsCancellationRequested && e is OperationCanceledException or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException)
+        {
+            // No answer in time, or the resilience handler gave up: a problem on the page, never a broken circuit.
+            throw new GatewayProblem(504, "No answer from the gateway", e.Message);
+        }
         using (response)
         {
             var text = await response.Content.ReadAsStringAsync(ct);
