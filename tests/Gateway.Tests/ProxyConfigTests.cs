@@ -38,6 +38,14 @@ public sealed class ProxyConfigTests
     }
 
     [Fact]
+    public void The_openapi_index_lists_every_api_but_not_the_console()
+    {
+        var links = Apis.OpenApiIndexApi.ListDocuments(new DefaultHttpContext().Request).Value!;
+        Assert.DoesNotContain(links, l => l.Service == ServiceCatalog.Console);
+        Assert.Equal(["gateway", "deployment", "experimentation", "extraction", "training", "inference"], links.Select(l => l.Service).ToList());
+    }
+
+    [Fact]
     public void Openapi_route_rewrites_to_the_service_document_path()
     {
         var service = new BackendService("extraction", ["/api/sources"]);
