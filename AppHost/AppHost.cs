@@ -55,6 +55,14 @@ var gateway = Service<Projects.Gateway>("gateway")
     .WithEnvironment("Platform__AssignmentKeySecret", assignmentKeySecret)
     .WithExternalHttpEndpoints();
 
+// The operators' console: no database or broker of its own, it calls the gateway's API with the signed-in user's key;
+// the gateway serves it at /console (its path base), so each references the other.
+var console = WithPortBase(builder.AddProject<Projects.Console>("console", launchProfileName: null)
+        .WithEnvironment("ASPNETCORE_ENVIRONMENT", builder.Environment.EnvironmentName)
+        .WithHttpHealthCheck("/health"))
+    .WithReference(gateway);
+gateway.WithReference(console);
+
 // Every service discovers every other one (services__<name>__http__0 and __grpc__0), as under the launcher.
 IResourceBuilder<ProjectResource>[] services = [gateway, deployment, experimentation, extraction, training, inference];
 foreach (var service in services)
@@ -79,10 +87,16 @@ IResourceBuilder<ProjectResource> Service<TProject>(string name) where TProject 
         .WithReference(redis).WaitFor(redis)
         .WithReference(eventbus).WaitFor(eventbus)
         .WithHttpHealthCheck("/health");
+    WithPortBase(project);
+    return modelGen is null ? project : project.WaitForCompletion(modelGen);
+}
+
+IResourceBuilder<ProjectResource> WithPortBase(IResourceBuilder<ProjectResource> project)
+{
     if (portBase != 0)
     {
         // 5100: the gateway's port in its appsettings.json, the base the other services' ports count from.
         foreach (var endpoint in project.Resource.Annotations.OfType<EndpointAnnotation>()) endpoint.Port += portBase - 5100;
     }
-    return modelGen is null ? project : project.WaitForCompletion(modelGen);
+    return project;
 }

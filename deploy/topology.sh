@@ -13,6 +13,7 @@ PLATFORM_SERVICES=(
   "extraction       services/Extraction/Extraction.csproj                 3   13"
   "training         services/Training/Training.csproj                     4   14"
   "inference        services/Inference/Inference.csproj                   5   15"
+  "console          services/Console/Console.csproj                       6   -"
 )
 
 # Highest offset above, so a port base can be checked against the top of the port range.

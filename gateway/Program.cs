@@ -18,6 +18,7 @@ app.UseKeyRateLimits();
 
 app.MapOpenApiIndexApi().AllowAnonymous();
 app.MapKeysApi().RequireAuthorization(Policies.Admin);
+app.MapCurrentKeyApi().RequireAuthorization();
 app.MapFeedbackApi().RequireAuthorization(Policies.Inference);
 app.MapModelsApi().RequireAuthorization(Policies.Inference);
 app.MapUnknownOpenAiPaths().RequireAuthorization(Policies.Inference);

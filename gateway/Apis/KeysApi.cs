@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Security.Claims;
 using DomainPlatform.Gateway.Auth;
 using DomainPlatform.Gateway.Data;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -11,6 +12,9 @@ public sealed record CreateKeyRequest(
 
 /// <summary>A new key with its secret: the only time the secret is ever shown.</summary>
 public sealed record CreatedKey(Guid Id, string Name, string Role, string KeyPrefix, DateTime CreatedAt, string Key);
+
+/// <summary>The key a request presents, as the gateway knows it: what a UI signing in with a key shows and allows.</summary>
+public sealed record CurrentKey(Guid Id, string Name, [property: AllowedValues(Roles.Admin, Roles.Operator, Roles.Viewer, Roles.Client)] string Role);
 
 public static class KeysApi
 {
@@ -30,6 +34,17 @@ public static class KeysApi
             .WithDescription("Takes effect at once on this gateway and within seconds on other replicas. The last active admin key cannot be revoked.");
         return api;
     }
+
+    /// <summary><c>GET /api/keys/me</c>: any valid key may read its own name and role (never its secret).</summary>
+    public static RouteHandlerBuilder MapCurrentKeyApi(this IEndpointRouteBuilder app) =>
+        app.MapGet("/api/keys/me", CurrentKeyOf).WithTags("API keys").WithName("GetCurrentKey")
+            .WithSummary("The presented key's id, name and role")
+            .WithDescription("Any valid key, whatever its role: the console reads it at sign-in to know which actions to offer.");
+
+    public static Ok<CurrentKey> CurrentKeyOf(ClaimsPrincipal user) => TypedResults.Ok(new CurrentKey(
+        Guid.Parse(user.FindFirstValue(ApiKeyAuthenticationHandler.KeyIdClaim)!),
+        user.FindFirstValue(ClaimTypes.Name) ?? "",
+        user.FindFirstValue(ClaimTypes.Role) ?? ""));
 
     public static async Task<Ok<IReadOnlyList<ApiKeyRecord>>> ListKeys(bool? includeRevoked, ApiKeyStore store, CancellationToken ct) =>
         TypedResults.Ok(await store.ListAsync(includeRevoked ?? false, ct));

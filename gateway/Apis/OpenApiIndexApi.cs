@@ -26,7 +26,8 @@ public static class OpenApiIndexApi
         IReadOnlyList<OpenApiDocumentLink> links =
         [
             new(GatewayService, ServiceCatalog.ServiceOpenApiPath, origin + ServiceCatalog.ServiceOpenApiPath),
-            .. ServiceCatalog.Services.Select(s => new OpenApiDocumentLink(s.Name, s.OpenApiPath, origin + s.OpenApiPath)),
+            // A web UI (the console) serves pages, not an API: it has no document.
+            .. ServiceCatalog.Services.Where(s => s.Kind != ApiKind.WebUi).Select(s => new OpenApiDocumentLink(s.Name, s.OpenApiPath, origin + s.OpenApiPath)),
         ];
         return TypedResults.Ok(links);
     }

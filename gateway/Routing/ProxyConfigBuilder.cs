@@ -28,8 +28,16 @@ public static class ProxyConfigBuilder
     /// <summary>Longest silence from an inference destination unless configured: a long prompt may take a while to its first token.</summary>
     public static readonly TimeSpan InferenceTimeout = TimeSpan.FromSeconds(120);
 
+    /// <summary>Longest silence on a web UI's connection: Blazor's circuit pings every 15 s over its WebSocket.</summary>
+    public static readonly TimeSpan WebUiTimeout = TimeSpan.FromMinutes(2);
+
     public static ClusterConfig ClusterFor(BackendService service, TimeSpan? circuitBreak = null, TimeSpan? inferenceTimeout = null) =>
-        Cluster(service.Name, service.DiscoveryAddress, service.Kind == ApiKind.Inference ? inferenceTimeout ?? InferenceTimeout : ManagementTimeout, circuitBreak);
+        Cluster(service.Name, service.DiscoveryAddress, service.Kind switch
+        {
+            ApiKind.Inference => inferenceTimeout ?? InferenceTimeout,
+            ApiKind.WebUi => WebUiTimeout,
+            _ => ManagementTimeout,
+        }, circuitBreak);
 
     /// <summary>
     /// A cluster whose instances are taken out of rotation when their transport failures pile up (circuit
@@ -57,6 +65,13 @@ public static class ProxyConfigBuilder
         {
             // The catch-all also matches the bare prefix, so "/api/domains" and "/api/domains/x" both route.
             var path = prefix + "/{**rest}";
+            if (service.Kind == ApiKind.WebUi)
+            {
+                // Every method (Blazor's hub negotiates with POST, then upgrades to a WebSocket) and the path unchanged:
+                // the UI serves itself under this prefix (its path base).
+                yield return Route($"{service.Name}{prefix}", service.Name, path, null, Policies.Anonymous);
+                continue;
+            }
             if (service.Kind == ApiKind.Inference)
             {
                 yield return Route($"{service.Name}{prefix}", service.Name, path, null, Policies.Inference);
@@ -66,6 +81,7 @@ public static class ProxyConfigBuilder
             yield return Route($"{service.Name}{prefix}:write", service.Name, path, WriteMethods, Policies.ManageApis);
         }
 
+        if (service.Kind == ApiKind.WebUi) yield break;
         yield return Route($"{service.Name}/openapi", service.Name, service.OpenApiPath, ReadMethods, Policies.Anonymous)
             .WithTransformPathSet(ServiceCatalog.ServiceOpenApiPath);
     }

@@ -1,7 +1,10 @@
 namespace DomainPlatform.Gateway.Routing;
 
-/// <summary>Management APIs are read by viewers and changed by operators; inference serves clients.</summary>
-public enum ApiKind { Management, Inference }
+/// <summary>
+/// Management APIs are read by viewers and changed by operators; inference serves clients; a web UI (the console) is
+/// passed through without a key, since it signs its own users in and calls the APIs with their key.
+/// </summary>
+public enum ApiKind { Management, Inference, WebUi }
 
 /// <summary>A service behind the gateway and the path prefixes whose API it owns.</summary>
 public sealed record BackendService(string Name, IReadOnlyList<string> PathPrefixes, ApiKind Kind = ApiKind.Management)
@@ -25,6 +28,7 @@ public static class ServiceCatalog
     public const string Extraction = "extraction";
     public const string Training = "training";
     public const string Inference = "inference";
+    public const string Console = "console";
 
     /// <summary>Where every service serves its own OpenAPI document (ASP.NET Core's default).</summary>
     public const string ServiceOpenApiPath = "/openapi/v1.json";
@@ -37,5 +41,7 @@ public static class ServiceCatalog
         new(Training, ["/api/training"]),
         // Only the endpoints inference serves: /v1/models is the gateway's own (the domains), any other /v1 path an OpenAI 404.
         new(Inference, ["/v1/chat/completions", "/v1/completions", "/v1/embeddings"], ApiKind.Inference),
+        // The operators' console: its pages, static assets and Blazor's SignalR hub (/console/_blazor) under one prefix.
+        new(Console, ["/console"], ApiKind.WebUi),
     ];
 }

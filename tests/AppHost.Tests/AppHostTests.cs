@@ -52,7 +52,7 @@ public sealed class AppHostTests(ITestOutputHelper output)
             await using var app = await builder.BuildAsync(ct);
             await app.StartAsync(ct);
             var notifications = app.Services.GetRequiredService<ResourceNotificationService>();
-            foreach (var service in new[] { "deployment", "experimentation", "extraction", "training", "inference", "gateway" })
+            foreach (var service in new[] { "deployment", "experimentation", "extraction", "training", "inference", "gateway", "console" })
             {
                 var resource = await notifications.WaitForResourceAsync(service, e =>
                     e.Snapshot.HealthStatus == HealthStatus.Healthy || KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), ct);
@@ -67,6 +67,15 @@ public sealed class AppHostTests(ITestOutputHelper output)
             var adminKey = (await File.ReadAllTextAsync(Path.Combine(data.FullName, "admin-key"), ct)).Trim();
             using var gateway = app.CreateHttpClient("gateway", "http");
             gateway.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
+
+            // The console, served by the gateway at /console under the AppHost too (its path base, its assets).
+            using (var signIn = await gateway.GetAsync("/console/signin", ct))
+            {
+                var page = await signIn.Content.ReadAsStringAsync(ct);
+                Assert.True(signIn.IsSuccessStatusCode, $"GET /console/signin: {(int)signIn.StatusCode} {page}");
+                Assert.Contains("<base href=\"/console/\"", page);
+                Assert.Contains("Sign in with an API key", page);
+            }
 
             // The demo model as the stable version of a domain, so that the gateway routes a chat to it.
             const string domain = "apphost";

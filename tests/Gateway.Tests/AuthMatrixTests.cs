@@ -21,6 +21,7 @@ public sealed class AuthMatrixTests(GatewayFactory factory) : IClassFixture<Gate
         }
         const HttpStatusCode ok = HttpStatusCode.OK, forbidden = HttpStatusCode.Forbidden, unauthorized = HttpStatusCode.Unauthorized;
         Row("GET", "/api/keys", ok, forbidden, forbidden, forbidden, unauthorized);
+        Row("GET", "/api/keys/me", ok, ok, ok, ok, unauthorized);
         Row("GET", "/api/domains", ok, ok, ok, forbidden, unauthorized);
         Row("POST", "/api/domains", ok, ok, forbidden, forbidden, unauthorized);
         Row("DELETE", "/api/experiments/1", ok, ok, forbidden, forbidden, unauthorized);
@@ -53,6 +54,22 @@ public sealed class AuthMatrixTests(GatewayFactory factory) : IClassFixture<Gate
             Assert.Equal(path.StartsWith("/v1/", StringComparison.Ordinal) ? "application/json" : "application/problem+json",
                 response.Content.Headers.ContentType?.MediaType);
         }
+    }
+
+    [Theory]
+    [InlineData("viewer")]
+    [InlineData("operator")]
+    public async Task A_key_reads_its_own_name_and_role_but_not_its_secret(string role)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var key = await KeyFor(role);
+        var response = await factory.CreateClient(key).GetAsync("/api/keys/me", ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync(ct);
+        var me = JsonDocument.Parse(body).RootElement;
+        Assert.Equal(role, me.GetProperty("role").GetString());
+        Assert.False(string.IsNullOrEmpty(me.GetProperty("name").GetString()));
+        Assert.DoesNotContain(key, body);
     }
 
     [Fact]

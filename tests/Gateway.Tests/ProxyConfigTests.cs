@@ -26,6 +26,26 @@ public sealed class ProxyConfigTests
     }
 
     [Fact]
+    public void The_console_is_one_anonymous_route_for_every_method_with_its_path_unchanged()
+    {
+        var console = Assert.Single(ServiceCatalog.Services, s => s.Kind == ApiKind.WebUi);
+        var route = Assert.Single(ProxyConfigBuilder.BuildRoutes([console]));
+        Assert.Equal("/console/{**rest}", route.Match.Path);
+        Assert.Null(route.Match.Methods);
+        Assert.Equal(Auth.Policies.Anonymous, route.AuthorizationPolicy);
+        Assert.Null(route.Transforms);
+        Assert.Equal(ProxyConfigBuilder.WebUiTimeout, ProxyConfigBuilder.ClusterFor(console).HttpRequest!.ActivityTimeout);
+    }
+
+    [Fact]
+    public void The_openapi_index_lists_every_api_but_not_the_console()
+    {
+        var links = Apis.OpenApiIndexApi.ListDocuments(new DefaultHttpContext().Request).Value!;
+        Assert.DoesNotContain(links, l => l.Service == ServiceCatalog.Console);
+        Assert.Equal(["gateway", "deployment", "experimentation", "extraction", "training", "inference"], links.Select(l => l.Service).ToList());
+    }
+
+    [Fact]
     public void Openapi_route_rewrites_to_the_service_document_path()
     {
         var service = new BackendService("extraction", ["/api/sources"]);

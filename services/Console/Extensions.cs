@@ -1,0 +1,56 @@
+using DomainPlatform.Console.Gateway;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+
+namespace DomainPlatform.Console;
+
+internal static class Extensions
+{
+    /// <summary>The gateway's name in service discovery (<c>services__gateway__http__0</c>).</summary>
+    public const string GatewayAddress = "http://gateway";
+
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ConsoleOptions>().BindConfiguration(ConsoleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+
+        // Signed in with an API key: the cookie (encrypted by data protection) holds the key, its name and its role.
+        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie();
+        builder.Services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
+            .Configure<IOptions<ConsoleOptions>>((cookie, options) =>
+            {
+                cookie.LoginPath = "/signin";
+                cookie.AccessDeniedPath = "/signin";
+                cookie.Cookie.Name = "dp_console";
+                cookie.Cookie.HttpOnly = true;
+                cookie.Cookie.SameSite = SameSiteMode.Strict;
+                cookie.ExpireTimeSpan = options.Value.SessionLifetime;
+                cookie.SlidingExpiration = true;
+            });
+        builder.Services.AddAuthorization();
+        builder.Services.AddCascadingAuthenticationState();
+
+        builder.Services.AddHttpClient(GatewayClient.HttpClientName, http =>
+        {
+            http.BaseAddress = new Uri(GatewayAddress);
+            http.DefaultRequestHeaders.UserAgent.ParseAdd("dp-console/1");
+        });
+        builder.Services.AddScoped<GatewayClient>();
+        builder.Services.AddSingleton<LossHistory>();
+        builder.Services.TryAddSingletonTimeProvider();
+    }
+
+    private static void TryAddSingletonTimeProvider(this IServiceCollection services) =>
+        Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton(services, TimeProvider.System);
+
+    /// <summary><c>POST /signout</c>: ends the sign-in and goes back to the sign-in page.</summary>
+    public static void MapSignOut(this WebApplication app) =>
+        app.MapPost("/signout", async (HttpContext context) =>
+        {
+            await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return TypedResults.LocalRedirect($"{context.Request.PathBase}/signin");
+        }).RequireAuthorization();
+}

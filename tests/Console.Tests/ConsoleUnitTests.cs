@@ -1,0 +1,138 @@
+using System.Text.Json;
+using DomainPlatform.Console.Components.Pages;
+using DomainPlatform.Console.Components.Shared;
+using DomainPlatform.Console.Gateway;
+using Microsoft.AspNetCore.Http;
+
+namespace DomainPlatform.Console.Tests;
+
+public sealed class SignInReturnTests
+{
+    [Theory]
+    [InlineData("/console/rollouts/7", "rollouts/7")] // the cookie's challenge: with the path base
+    [InlineData("rollouts/7", "rollouts/7")] // the console's own redirect: without it
+    [InlineData("/console", "")]
+    [InlineData("/console/", "")]
+    [InlineData("/consoleX/y", "consoleX/y")] // another path that only starts like the base stays under the base
+    [InlineData(null, "")]
+    [InlineData("", "")]
+    [InlineData("//evil.example/x", "")]
+    [InlineData("https://evil.example/x", "")]
+    [InlineData("/\\evil.example", "")]
+    [InlineData("javascript:alert(1)", "")]
+    [InlineData("/console/signin?ReturnUrl=x", "")]
+    public void Sign_in_returns_only_to_a_page_of_the_console(string? returnUrl, string expected) =>
+        Assert.Equal(expected, SignIn.ReturnTarget(returnUrl, new PathString("/console")));
+}
+
+public sealed class AxisTests
+{
+    [Theory]
+    [InlineData(0, 100)]
+    [InlineData(5.8, 6.7)]
+    [InlineData(-0.3, 0.02)]
+    [InlineData(1_700_000_000, 1_700_000_042)]
+    public void Ticks_cover_the_range_in_equal_rising_steps(double min, double max)
+    {
+        var (lo, hi, ticks) = Axis.Ticks(min, max);
+        Assert.True(lo <= min && hi >= max, $"[{lo}, {hi}] does not cover [{min}, {max}]");
+        Assert.InRange(ticks.Count, 3, 12);
+        var steps = ticks.Zip(ticks.Skip(1), (a, b) => b - a).ToList();
+        Assert.All(steps, s => Assert.Equal(steps[0], s, 6));
+        Assert.True(steps[0] > 0);
+    }
+
+    [Theory]
+    [InlineData(4, 4)]
+    [InlineData(0, 0)]
+    [InlineData(double.NaN, double.NaN)]
+    public void A_single_value_still_gets_a_range_around_it(double min, double max)
+    {
+        var (lo, hi, ticks) = Axis.Ticks(min, max);
+        Assert.True(hi > lo);
+        Assert.True(ticks.Count >= 2);
+    }
+}
+
+public sealed class LossHistoryTests
+{
+    private static JsonElement Job(string id, double progress, double? loss, double? validation = null) =>
+        JsonSerializer.SerializeToElement(new { id, state = "running", progress, trainingLoss = loss, validationLoss = validation });
+
+    [Fact]
+    public void Keeps_each_new_look_at_a_jobs_losses_in_order_and_skips_repeats()
+    {
+        var time = new ManualTime(DateTimeOffset.Parse("2026-12-01T20:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var history = new LossHistory(time);
+        history.Record(Job("a", 0.0, null));
+        history.Record(Job("a", 0.1, 6.6));
+        time.Advance(TimeSpan.FromSeconds(1));
+        history.Record(Job("a", 0.1, 6.6));
+        history.Record(Job("a", 0.5, 6.3));
+        history.Record(Job("b", 0.2, 4.0));
+        history.Record(Job("a", 1.0, 6.2, 5.8));
+
+        var a = history.For("a");
+        Assert.Equal([(0.1, 6.6), (0.5, 6.3), (1.0, 6.2)], a.Select(p => (p.Progress, p.TrainingLoss!.Value)).ToList());
+        Assert.Equal(5.8, a[^1].ValidationLoss);
+        Assert.Single(history.For("b"));
+        Assert.Empty(history.For("unknown"));
+    }
+}
+
+/// <summary>A clock that moves only when told.</summary>
+internal sealed class ManualTime(DateTimeOffset now) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => now;
+
+    public void Advance(TimeSpan by) => now += by;
+}
+
+public sealed class GatewayProblemTests
+{
+    [Fact]
+    public void Reads_problem_details_with_their_field_errors()
+    {
+        var problem = GatewayProblem.From(HttpMethod.Post, "api/rollouts/1/promote", 400, "Bad Request",
+            """{"title":"Invalid request","detail":"The body is wrong.","errors":{"reason":["too long"]}}""");
+        Assert.Equal((400, "Invalid request"), (problem.Status, problem.Title));
+        Assert.Equal("POST /api/rollouts/1/promote: The body is wrong. reason: too long", problem.Detail);
+    }
+
+    [Fact]
+    public void Reads_the_gateways_forbidden_answer()
+    {
+        var problem = GatewayProblem.From(HttpMethod.Post, "/api/rollouts/1/abort", 403, "Forbidden",
+            """{"title":"Forbidden","status":403,"detail":"The role 'viewer' may not POST /api/rollouts/1/abort."}""");
+        Assert.True(problem.IsForbidden);
+        Assert.Contains("The role 'viewer' may not POST", problem.Detail);
+    }
+
+    [Fact]
+    public void Reads_openai_errors_and_bare_text()
+    {
+        var openAi = GatewayProblem.From(HttpMethod.Get, "v1/models", 401, "Unauthorized", """{"error":{"message":"No key.","code":"invalid_api_key"}}""");
+        Assert.Equal(("invalid_api_key", "GET /v1/models: No key."), (openAi.Title, openAi.Detail));
+        var text = GatewayProblem.From(HttpMethod.Get, "api/x", 502, "Bad Gateway", "upstream died");
+        Assert.Equal(("Bad Gateway", "GET /api/x: upstream died"), (text.Title, text.Detail));
+    }
+}
+
+public sealed class JsonTests
+{
+    [Theory]
+    [InlineData("019ada3e-0b65-7c31-9f1e-5f8809251470", "…09251470")]
+    [InlineData("0x12ab-Agent", "…ab-Agent")]
+    [InlineData("short", "short")]
+    public void Ids_are_shown_by_their_last_characters(string id, string expected) => Assert.Equal(expected, Json.ShortId(id));
+
+    [Fact]
+    public void A_missing_or_null_field_reads_as_empty()
+    {
+        var element = JsonSerializer.SerializeToElement(new { a = (string?)null, b = new { c = 2.5 } });
+        Assert.Equal("", element.Str("a"));
+        Assert.Equal("", element.Str("x.y"));
+        Assert.Equal(2.5, element.Num("b.c"));
+        Assert.Empty(element.Items("b"));
+    }
+}
