@@ -19,7 +19,7 @@ namespace DomainPlatform.EndToEnd.Tests;
 /// </summary>
 public sealed class PlatformFixture : IAsyncLifetime
 {
-    private static readonly string[] Services = ["deployment", "experimentation", "extraction", "training", "inference", "gateway"];
+    private static readonly string[] Services = ["deployment", "experimentation", "extraction", "training", "inference", "gateway", "console"];
 
     /// <summary>
     /// Settings every service starts with: rollouts analysed every second, and a lease short enough that one held by a
