@@ -34,7 +34,9 @@ public static class EventDocumentation
         doc.AppendLine("`<exchange>.v<schemaVersion>.json`. Every property is always present (null when it has no value). Within a");
         doc.AppendLine("schema version a change only adds properties: `tests/Contracts.Tests` fails the build when a property is removed,");
         doc.AppendLine("may be absent, or may take a type or value the published file does not allow, unless the event's");
-        doc.AppendLine("`schemaVersion` is raised (a new file beside the old one).");
+        doc.AppendLine("`schemaVersion` is raised (a new file beside the old one). `tests/EventBus.Tests` consumes every event from the");
+        doc.AppendLine("outbox with a Node.js consumer (amqplib, its own queues bound as above) and validates each body against these");
+        doc.AppendLine("files with ajv (`tests/EventBus.Tests/node-consumer/consume.mjs`, a starting point for a consumer of your own).");
         doc.AppendLine();
         doc.AppendLine("Each service writes its events into its own Postgres outbox in the transaction that makes the change they");
         doc.AppendLine("describe, and a dispatcher publishes them with broker confirms in commit order; while RabbitMQ is down they");
