@@ -23,7 +23,12 @@ public static class EventSchemas
     public static string Render(Type type)
     {
         // Numbers as they are written (the serializer also reads them from strings, which the wire never has).
-        var wire = new JsonSerializerOptions(EventSerialization.Options) { NumberHandling = JsonNumberHandling.Strict };
+        // The resolver named: a copy of options no serializer has used yet has none, and the exporter needs one.
+        var wire = new JsonSerializerOptions(EventSerialization.Options)
+        {
+            NumberHandling = JsonNumberHandling.Strict,
+            TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
+        };
         var schema = JsonSchemaExporter.GetJsonSchemaAsNode(wire, type, new JsonSchemaExporterOptions { TreatNullObliviousAsNonNullable = true });
         if (schema["properties"] is JsonObject properties) schema["required"] = new JsonArray([.. properties.Select(p => (JsonNode?)p.Key)]);
         var document = new JsonObject
