@@ -274,4 +274,31 @@ public sealed class CommandTests
         Assert.False(sent.TryGetProperty("minAccuracy", out _));
         Assert.Contains("800 ms", result.Output);
     }
+
+    [Fact]
+    public async Task A_followed_report_waits_until_generated_and_download_writes_its_csv()
+    {
+        using var dp = new DpRun();
+        const string id = "0193f5a2-7c1e-7d3a-9b2f-1a2b3c4d5e6f";
+        dp.Gateway.On("POST /api/reports", 202, $$"""{"id":"{{id}}","scope":"domain","domain":"law","status":"queued","progress":0}""");
+        dp.Gateway.On($"GET /api/reports/{id}", 200, $$"""{"id":"{{id}}","scope":"domain","domain":"law","status":"running","progress":0.5}""");
+        dp.Gateway.On($"GET /api/reports/{id}", 200, $$"""{"id":"{{id}}","scope":"domain","domain":"law","status":"completed","progress":1,"completedAt":"2026-12-01T12:00:00Z"}""");
+
+        var created = await dp.RunAsync("reports", "create", "--domain", "law", "--window-seconds", "3600", "--follow", "--interval", "0.05");
+
+        Assert.Equal(0, created.ExitCode);
+        var sent = System.Text.Json.JsonDocument.Parse(dp.Gateway.Requests.First(r => r.Method == "POST").Body!).RootElement;
+        Assert.Equal(("domain", "law", 3600), (sent.GetProperty("scope").GetString(), sent.GetProperty("domain").GetString(), sent.GetProperty("windowSeconds").GetInt32()));
+        Assert.Contains("running 50%", created.Output);
+        Assert.Contains("completed", created.Output);
+
+        dp.Gateway.On($"GET /api/reports/{id}/content?format=csv", 200, "scope,domain,model_version\r\ndomain,law,1.0.0\r\n");
+        var csv = await dp.RunAsync("reports", "download", id, "--format", "csv");
+        Assert.Equal(0, csv.ExitCode);
+        Assert.Equal("scope,domain,model_version\r\ndomain,law,1.0.0\r\n", csv.Output);
+
+        var neither = await dp.RunAsync("reports", "create");
+        Assert.Equal(ExitCodes.Usage, neither.ExitCode);
+        Assert.Contains("--domain D", neither.Error);
+    }
 }

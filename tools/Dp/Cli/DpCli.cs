@@ -39,6 +39,7 @@ public static class DpCli
         root.Subcommands.Add(DataCommands.BuildSources(support));
         root.Subcommands.Add(DataCommands.BuildDatasets(support));
         root.Subcommands.Add(KeysCommands.Build(support));
+        root.Subcommands.Add(ReportsCommands.Build(support));
         root.Subcommands.Add(CompletionCommand.Build(support));
         return root;
     }
