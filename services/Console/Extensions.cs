@@ -46,6 +46,26 @@ internal static class Extensions
     private static void TryAddSingletonTimeProvider(this IServiceCollection services) =>
         Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton(services, TimeProvider.System);
 
+    /// <summary>
+    /// <c>GET /reports/{id}/download?format=csv|json|html</c>: a report's content from the gateway with the signed-in key,
+    /// as a file (HTML opens in the browser, to print). The gateway's refusal is passed on with its status.
+    /// </summary>
+    public static void MapReportDownload(this WebApplication app) =>
+        app.MapGet("/reports/{id:guid}/download", async (Guid id, string? format, GatewayClient gateway, CancellationToken ct) =>
+        {
+            var chosen = format is "csv" or "html" ? format : "json";
+            try
+            {
+                var (text, type) = await gateway.GetDocumentAsync($"api/reports/{id}/content?format={chosen}", ct);
+                var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+                return chosen == "html" ? Results.File(bytes, type) : Results.File(bytes, type, $"report-{id}.{chosen}");
+            }
+            catch (GatewayProblem problem)
+            {
+                return Results.Problem(title: problem.Title, detail: problem.Detail, statusCode: problem.Status);
+            }
+        }).RequireAuthorization();
+
     /// <summary><c>POST /signout</c>: ends the sign-in and goes back to the sign-in page.</summary>
     public static void MapSignOut(this WebApplication app) =>
         app.MapPost("/signout", async (HttpContext context) =>

@@ -23,6 +23,7 @@ app.UseAntiforgery();
 
 app.MapStaticAssets();
 app.MapSignOut();
+app.MapReportDownload();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Run();

@@ -89,6 +89,20 @@ public sealed class ConsoleTests(PlatformFixture platform, ConsoleBrowser browse
         await Expect(page.GetByTestId("alerts")).ToBeVisibleAsync();
         await ShotAsync(page, "alerts-audit");
 
+        // Reports: an operator generates one for the rollout's domain; the live list shows it completed, and its HTML
+        // download (through the console, with the signed-in key) holds the domain's versions.
+        await page.GotoAsync(Console("reports"));
+        await page.GetByTestId("report-domain").Locator("input").FillAsync(s.RolloutDomain);
+        await page.GetByTestId("create-report").ClickAsync();
+        var reportRow = page.GetByTestId("reports").Locator("tr", new() { HasText = s.RolloutDomain }).First;
+        await Expect(reportRow).ToContainTextAsync("completed", new() { Timeout = 120_000 });
+        await ShotAsync(page, "reports");
+        var html = await page.Context.APIRequest.GetAsync(new Uri(new Uri(Console("reports")), await reportRow.GetByTestId("report-html").GetAttributeAsync("href")).ToString());
+        Assert.Equal(200, html.Status);
+        var document = await html.TextAsync();
+        Assert.Contains(s.RolloutDomain, document);
+        Assert.Contains(Baseline, document);
+
         var phone = await browser.SignedInAsync(Console(), platform.AdminKey!, Viewport.Phone);
         await Expect(phone.GetByTestId("domains")).ToContainTextAsync(s.RolloutDomain);
         await ShotAsync(phone, "overview-phone");
@@ -158,6 +172,9 @@ public sealed class ConsoleTests(PlatformFixture platform, ConsoleBrowser browse
         await Expect(viewer.GetByTestId("variants")).ToContainTextAsync("treatment");
         await Expect(viewer.GetByTestId("operator-only")).ToBeVisibleAsync();
         await Expect(viewer.GetByTestId("conclude")).ToHaveCountAsync(0);
+        await viewer.GotoAsync(Console("reports"));
+        await Expect(viewer.GetByTestId("reports")).ToBeVisibleAsync();
+        await Expect(viewer.GetByTestId("create-report")).ToHaveCountAsync(0);
 
         // ...and the gateway refuses the viewer's key the action anyway.
         using var asViewer = new HttpClient { BaseAddress = platform.Gateway };

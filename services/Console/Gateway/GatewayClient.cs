@@ -25,7 +25,20 @@ public sealed class GatewayClient(IHttpClientFactory factory, AuthenticationStat
         return new SignedInKey(me.Str("id"), me.Str("name"), me.Str("role"));
     }
 
+    /// <summary>A document the gateway serves as it is (a report's CSV or HTML), with its content type.</summary>
+    public async Task<(string Text, string ContentType)> GetDocumentAsync(string path, CancellationToken ct = default)
+    {
+        var (text, type) = await SendRawAsync(HttpMethod.Get, path, null, null, ct);
+        return (text, type ?? "application/octet-stream");
+    }
+
     private async Task<JsonElement> SendAsync(HttpMethod method, string path, object? body, string? key, CancellationToken ct)
+    {
+        var (text, _) = await SendRawAsync(method, path, body, key, ct);
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    private async Task<(string Text, string? ContentType)> SendRawAsync(HttpMethod method, string path, object? body, string? key, CancellationToken ct)
     {
         key ??= (await authentication.GetAuthenticationStateAsync()).User.FindFirstValue(ConsoleClaims.ApiKey)
             ?? throw new GatewayProblem(401, "Not signed in", "Sign in with an API key first.");
@@ -50,7 +63,7 @@ public sealed class GatewayClient(IHttpClientFactory factory, AuthenticationStat
         {
             var text = await response.Content.ReadAsStringAsync(ct);
             if (!response.IsSuccessStatusCode) throw GatewayProblem.From(method, path, (int)response.StatusCode, response.ReasonPhrase, text);
-            return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+            return (text, response.Content.Headers.ContentType?.ToString());
         }
     }
 
