@@ -39,7 +39,7 @@ public sealed class RestartTests : IDisposable
         var two = await Launcher.CommandAsync("restart", "deployment", "gateway");
 
         Assert.Equal(1, missing.Code);
-        Assert.Contains("restart: name a service (gateway deployment experimentation extraction training inference)", missing.Stderr);
+        Assert.Contains("restart: name a service (gateway deployment experimentation extraction training inference console)", missing.Stderr);
         Assert.Equal(1, unknown.Code);
         Assert.Contains("unknown service 'frobnicator'", unknown.Stderr);
         Assert.Equal(1, option.Code);
