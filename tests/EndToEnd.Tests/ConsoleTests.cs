@@ -67,6 +67,8 @@ public sealed class ConsoleTests(PlatformFixture platform, ConsoleBrowser browse
         await Expect(page.GetByTestId("decision")).ToContainTextAsync("Decision:");
         await Expect(page.GetByTestId("srm")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("conclude")).ToBeVisibleAsync();
+        // Each arm's posterior of its latency, drawn once both arms have two latencies (the live page fills it in).
+        await Expect(page.GetByTestId("posteriors-chart").Locator("svg")).ToBeVisibleAsync(new() { Timeout = 60_000 });
         await ShotAsync(page, "experiments");
 
         // The dataset's job appears when training has it and runs to its end on the open page (no reload), its

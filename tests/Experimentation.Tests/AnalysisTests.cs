@@ -48,6 +48,12 @@ public sealed class AnalysisTests(ExperimentationFactory factory) : IClassFixtur
         Assert.False(comparisons["b"].GetProperty("significant").GetBoolean());
         Assert.True(comparisons["c"].GetProperty("adjustedPValue").GetDouble() >= comparisons["c"].GetProperty("pValue").GetDouble());
         Assert.Contains("'c'", analysis.GetProperty("reason").GetString());
+        // Each variant's posterior of its error rate, to draw: Beta(1 + errors, 1 + served) under the uniform prior.
+        var posteriors = analysis.GetProperty("posteriors").EnumerateArray().ToDictionary(p => p.GetProperty("variant").GetString()!, p => p.GetProperty("curve"));
+        Assert.Equal([("control", 61.0, 241.0), ("b", 58.0, 244.0), ("c", 16.0, 286.0)], new[] { "control", "b", "c" }.Select(v =>
+            (v, posteriors[v].GetProperty("alpha").GetDouble(), posteriors[v].GetProperty("beta").GetDouble())));
+        Assert.Equal("beta", posteriors["c"].GetProperty("family").GetString());
+        Assert.Equal(101, posteriors["c"].GetProperty("density").GetArrayLength());
 
         var conclusion = await client.PostAsJsonAsync($"/api/experiments/{id}/conclude", new { }, ct);
         Assert.Equal(HttpStatusCode.OK, conclusion.StatusCode);

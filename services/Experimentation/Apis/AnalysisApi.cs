@@ -21,11 +21,12 @@ public sealed record AnalysisView(
     IReadOnlyList<VariantFigures> Variants,
     SampleRatioResult? SampleRatio,
     IReadOnlyList<MetricComparison> Comparisons,
-    IReadOnlyList<PooledComparison> PooledAcrossPhases)
+    IReadOnlyList<PooledComparison> PooledAcrossPhases,
+    IReadOnlyList<VariantPosterior> Posteriors)
 {
     public static AnalysisView From(ExperimentRow row, AnalysisResult r) => new(row.Id, row.Status, row.Phase, row.Method, r.Outcome, r.Winner,
         r.WinnerModelVersion, r.Reason, r.MinimumDurationReached, r.Decision.RequiredSamplesPerVariant, r.Variants, r.Decision.SampleRatio, r.Decision.Comparisons,
-        r.PooledAcrossPhases);
+        r.PooledAcrossPhases, r.Posteriors);
 }
 
 public sealed record ConcludeRequest(bool? Force, string? Reason);

@@ -42,7 +42,13 @@ public sealed record AnalysisResult(
 {
     /// <summary>The primary metric combined over all phases (context only: the decision reads the current phase).</summary>
     public IReadOnlyList<PooledComparison> PooledAcrossPhases { get; init; } = [];
+
+    /// <summary>Each variant's posterior of the primary metric in this phase, as a curve to draw.</summary>
+    public IReadOnlyList<VariantPosterior> Posteriors { get; init; } = [];
 }
+
+/// <summary>A variant's posterior of the primary metric (null until a mean has two observations with spread).</summary>
+public sealed record VariantPosterior(string Variant, PosteriorCurve? Curve);
 
 /// <summary>
 /// Runs the statistics engine on one phase's aggregates: builds the per-variant summaries (primary metric,
@@ -100,7 +106,11 @@ public static class ExperimentAnalysis
             outcome = AnalysisOutcomes.Continue;
         }
         var winner = outcome == AnalysisOutcomes.Winner ? decision.Winner : null;
-        return new AnalysisResult(outcome, winner, input.Variants.FirstOrDefault(v => v.Name == winner)?.ModelVersion, reason, durationReached, figures, decision);
+        return new AnalysisResult(outcome, winner, input.Variants.FirstOrDefault(v => v.Name == winner)?.ModelVersion, reason, durationReached, figures, decision)
+        {
+            // Credible intervals at the experiment's own confidence.
+            Posteriors = data.Select(d => new VariantPosterior(d.Name, PosteriorCurve.Of(d.Primary, 1 - input.Alpha))).ToArray(),
+        };
     }
 
     public static IReadOnlyDictionary<string, SequentialState>? ReadState(string? json) =>
