@@ -94,7 +94,8 @@ public sealed class ConsoleTests(PlatformFixture platform, ConsoleBrowser browse
         // Reports: an operator generates one for the rollout's domain; the live list shows it completed, and its HTML
         // download (through the console, with the signed-in key) holds the domain's versions.
         await page.GotoAsync(Console("reports"));
-        await page.GetByTestId("report-domain").Locator("input").FillAsync(s.RolloutDomain);
+        // MudBlazor puts the test id on the input itself or on its wrapper, depending on the component.
+        await page.Locator("input[data-testid=report-domain], [data-testid=report-domain] input").First.FillAsync(s.RolloutDomain);
         await page.GetByTestId("create-report").ClickAsync();
         var reportRow = page.GetByTestId("reports").Locator("tr", new() { HasText = s.RolloutDomain }).First;
         await Expect(reportRow).ToContainTextAsync("completed", new() { Timeout = 120_000 });
