@@ -51,12 +51,13 @@ internal static class Extensions
     /// as a file (HTML opens in the browser, to print). The gateway's refusal is passed on with its status.
     /// </summary>
     public static void MapReportDownload(this WebApplication app) =>
-        app.MapGet("/reports/{id:guid}/download", async (Guid id, string? format, GatewayClient gateway, CancellationToken ct) =>
+        app.MapGet("/reports/{id:guid}/download", async (Guid id, string? format, HttpContext http, GatewayClient gateway, CancellationToken ct) =>
         {
             var chosen = format is "csv" or "html" ? format : "json";
+            if (http.User.FindFirst(ConsoleClaims.ApiKey)?.Value is not { Length: > 0 } key) return Results.Unauthorized();
             try
             {
-                var (text, type) = await gateway.GetDocumentAsync($"api/reports/{id}/content?format={chosen}", ct);
+                var (text, type) = await gateway.GetDocumentAsync($"api/reports/{id}/content?format={chosen}", key, ct);
                 var bytes = System.Text.Encoding.UTF8.GetBytes(text);
                 return chosen == "html" ? Results.File(bytes, type) : Results.File(bytes, type, $"report-{id}.{chosen}");
             }

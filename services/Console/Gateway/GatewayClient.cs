@@ -25,10 +25,13 @@ public sealed class GatewayClient(IHttpClientFactory factory, AuthenticationStat
         return new SignedInKey(me.Str("id"), me.Str("name"), me.Str("role"));
     }
 
-    /// <summary>A document the gateway serves as it is (a report's CSV or HTML), with its content type.</summary>
-    public async Task<(string Text, string ContentType)> GetDocumentAsync(string path, CancellationToken ct = default)
+    /// <summary>
+    /// A document the gateway serves as it is (a report's CSV or HTML), with its content type, for a plain HTTP endpoint:
+    /// the key comes from its request's signed-in user (outside a component there is no authentication state to ask).
+    /// </summary>
+    public async Task<(string Text, string ContentType)> GetDocumentAsync(string path, string key, CancellationToken ct = default)
     {
-        var (text, type) = await SendRawAsync(HttpMethod.Get, path, null, null, ct);
+        var (text, type) = await SendRawAsync(HttpMethod.Get, path, null, key, ct);
         return (text, type ?? "application/octet-stream");
     }
 
