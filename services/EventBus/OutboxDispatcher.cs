@@ -36,6 +36,13 @@ internal sealed partial class OutboxDispatcher(
 
     private static readonly string[] KnownNames = EventCatalog.All.Select(EventCatalog.NameOf).ToArray();
 
+    /// <summary>
+    /// The publishes of the last batch the broker had not confirmed in time. MassTransit's publish may wait for a
+    /// connection without heeding cancellation, so a batch stops waiting for them itself; while they are still out, no
+    /// new batch is sent (a long outage would otherwise pile up copies of the same rows inside the bus).
+    /// </summary>
+    private Task _unconfirmed = Task.CompletedTask;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var failures = 0;
@@ -78,6 +85,17 @@ internal sealed partial class OutboxDispatcher(
     /// <summary>One batch: publishes what it can read, sets aside what it cannot; returns how many rows it dealt with.</summary>
     private async Task<int> PublishBatchAsync(CancellationToken ct)
     {
+        if (!_unconfirmed.IsCompleted)
+        {
+            try
+            {
+                await _unconfirmed.WaitAsync(PublishTimeout, ct);
+            }
+            catch (TimeoutException)
+            {
+                throw new TimeoutException($"The broker has still not confirmed the last batch; no new publishes until it does.");
+            }
+        }
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         // Rows set aside as unknown come back once a replica that knows their event reads them.
@@ -108,11 +126,13 @@ internal sealed partial class OutboxDispatcher(
         {
             // Started in order, confirmed together: the broker sees commit order, the batch waits once.
             var sends = messages.Select(m => (m.Row.Sequence, Send: bus.Publish(m.Message, m.Type, ctx => ctx.MessageId = m.Row.EventId, timeout.Token))).ToList();
+            _unconfirmed = Task.WhenAll(sends.Select(s => s.Send)).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             foreach (var (sequence, send) in sends)
             {
                 try
                 {
-                    await send;
+                    // The batch's deadline holds even when the publish itself does not heed its token.
+                    await send.WaitAsync(timeout.Token);
                     published.Add(sequence);
                 }
                 catch (Exception ex)
