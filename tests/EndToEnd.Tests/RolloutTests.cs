@@ -230,12 +230,19 @@ public sealed class RolloutTests(PlatformFixture platform, CandidateModel candid
         var rollback = Decisions(done).Last();
         Assert.Equal("rollback", rollback.GetProperty("action").GetString());
         Assert.Contains("error", rollback.GetProperty("reason").GetString());
-        // Two ways lead there, both for the errors: the analysis' rollback verdict once each side has its samples, or,
-        // sooner, the emergency rule on a canary whose every request fails (its figures then say so, the verdict is "hold").
+        // Three ways lead there, all for the errors: the analysis' rollback verdict once each side has its samples; sooner,
+        // the rollout's emergency rule on a canary whose every request fails (its figures say so, the verdict is "hold");
+        // or, as soon, the monitor's EMERGENCY alert on the canary's error rate (the decision's actor is that alert).
+        var actor = rollback.GetProperty("actor").GetString() ?? "";
         if (Verdict(rollback) == "rollback")
         {
             Assert.Contains(rollback.GetProperty("figures").EnumerateArray(),
                 f => f.GetProperty("metric").GetString() == "error_rate" && f.GetProperty("breached").GetBoolean());
+        }
+        else if (actor.StartsWith("alert:", StringComparison.Ordinal))
+        {
+            var reason = rollback.GetProperty("reason").GetString();
+            Assert.Matches("^emergency rollback: (EMERGENCY|CRITICAL) alert: .*error rate 100(\\.0)?%", reason);
         }
         else
         {
