@@ -4,7 +4,7 @@ using DomainPlatform.TestSupport;
 namespace DomainPlatform.EndToEnd.Tests;
 
 /// <summary>
-/// The official OpenAI npm client (pinned in openai-client/package.json) through the gateway to the real
+/// The official OpenAI npm client, in both versions openai-client/package.json pins (6.30.1 and 7.59.0), through the gateway to the real
 /// inference service serving a deployed GGUF model: the id from models.list(), streaming and not, a completion, embeddings,
 /// and the gateway's errors.
 /// </summary>
@@ -13,11 +13,13 @@ public sealed class OpenAiClientTests(PlatformFixture platform)
 {
     private static readonly NodeScripts Client = new(Path.Combine(TestInfrastructure.RepositoryRoot, "tests", "EndToEnd.Tests", "openai-client"));
 
-    [Fact]
-    public async Task The_openai_npm_client_takes_the_model_from_the_list_chats_streams_completes_embeds_and_shows_the_gateways_errors()
+    [Theory]
+    [InlineData("openai")]
+    [InlineData("openai-latest")]
+    public async Task The_openai_npm_client_takes_the_model_from_the_list_chats_streams_completes_embeds_and_shows_the_gateways_errors(string clientPackage)
     {
         var ct = TestContext.Current.CancellationToken;
-        await Client.EnsureInstalledAsync("openai", ct);
+        await Client.EnsureInstalledAsync(clientPackage, ct);
         using var client = platform.CreateClient();
         var api = new GatewayApi(client);
         var domain = GatewayApi.NewDomainId("NpmAgent");
@@ -27,7 +29,7 @@ public sealed class OpenAiClientTests(PlatformFixture platform)
         // The route table reaches the gateway by event: wait until it serves the domain.
         await Eventually.GetAsync(() => api.ChatAsync(domain, "npm-user"), o => o.Status == 200, $"the gateway to serve {domain}");
 
-        var (exitCode, stdout, stderr) = await Client.RunAsync("node", ["chat.mjs", new Uri(platform.Gateway, "v1").ToString(), platform.AdminKey!, domain], ct);
+        var (exitCode, stdout, stderr) = await Client.RunAsync("node", ["chat.mjs", new Uri(platform.Gateway, "v1").ToString(), platform.AdminKey!, domain, clientPackage], ct);
 
         Assert.True(exitCode == 0, $"node chat.mjs exited with {exitCode}: {stderr}");
         using var seen = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]);

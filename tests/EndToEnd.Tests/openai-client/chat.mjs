@@ -1,11 +1,12 @@
-// Usage: node chat.mjs <baseURL> <apiKey> <domain>
+// Usage: node chat.mjs <baseURL> <apiKey> <domain> [openai | openai-latest]
 // Takes the domain's model id from models.list(), makes one streamed and one plain chat completion, a completion and
 // embeddings (the client's own base64 default and explicit floats) through the gateway to the real inference service
 // with the official OpenAI client, then a wrong model and a wrong key to see the gateway's messages reach the client;
 // prints what it saw as one JSON line.
-import OpenAI from "openai";
 
-const [baseURL, apiKey, domain] = process.argv.slice(2);
+const [baseURL, apiKey, domain, clientPackage = "openai"] = process.argv.slice(2);
+// The package folder to take the client from: "openai" (6.30.1) or "openai-latest" (package.json pins both).
+const { default: OpenAI } = await import(clientPackage);
 const client = new OpenAI({ baseURL, apiKey, maxRetries: 0 });
 const messages = [{ role: "user", content: "hello from the npm client" }];
 

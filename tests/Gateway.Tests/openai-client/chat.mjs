@@ -1,10 +1,11 @@
-// Usage: node chat.mjs <baseURL> <apiKey>
+// Usage: node chat.mjs <baseURL> <apiKey> [openai | openai-latest]
 // As most examples do: takes the model from models.list(), streams one chat completion and makes one plain call
 // through the gateway with the OpenAI client; then calls chat with every listed id, and with a wrong model and a
 // wrong key to see the gateway's messages reach the client. Prints what it saw as one JSON line.
-import OpenAI from "openai";
 
-const [baseURL, apiKey] = process.argv.slice(2);
+const [baseURL, apiKey, clientPackage = "openai"] = process.argv.slice(2);
+// The package folder to take the client from: "openai" (6.30.1) or "openai-latest" (package.json pins both).
+const { default: OpenAI } = await import(clientPackage);
 const client = new OpenAI({ baseURL, apiKey, maxRetries: 0 });
 const messages = [{ role: "user", content: "hello from the npm client" }];
 
