@@ -205,10 +205,25 @@ public sealed class RolloutTests(PlatformFixture platform, CandidateModel candid
         Report(done, seen);
         Assert.True(Status(done) == "rolled_back", $"{Status(done)}: {done.GetProperty("lastReason").GetString()}\n{string.Join("\n", Decisions(done).Select(d => d.ToString()))}");
         var rollback = Decisions(done).Last();
-        Assert.Equal("rollback", Verdict(rollback));
-        Assert.Contains("latency", rollback.GetProperty("reason").GetString());
-        Assert.Contains(rollback.GetProperty("figures").EnumerateArray(),
-            f => f.GetProperty("metric").GetString() == "latency" && f.GetProperty("breached").GetBoolean());
+        Assert.Equal("rollback", rollback.GetProperty("action").GetString());
+        // Two ways lead there, both for its latency: the analysis' rollback verdict once the difference is significant,
+        // or, on a machine slow enough that the canary's mean passes the 1500 ms warning level, the emergency rule after
+        // five checks in a row beyond the latency limit (verdict "hold": observed, not yet significant).
+        if (Verdict(rollback) == "rollback")
+        {
+            Assert.Contains("latency", rollback.GetProperty("reason").GetString());
+            Assert.Contains(rollback.GetProperty("figures").EnumerateArray(),
+                f => f.GetProperty("metric").GetString() == "latency" && f.GetProperty("breached").GetBoolean());
+        }
+        else
+        {
+            Assert.StartsWith("emergency rollback: ", rollback.GetProperty("reason").GetString());
+            Assert.Matches("failed monitoring checks in a row|mean latency", rollback.GetProperty("reason").GetString());
+            var figures = rollback.GetProperty("figures").EnumerateArray().ToList();
+            Assert.Contains(figures, f => f.GetProperty("metric").GetString() == "latency"
+                && f.GetProperty("candidate").GetDouble() > 1.5 * f.GetProperty("baseline").GetDouble());
+            Assert.DoesNotContain(figures, f => f.GetProperty("metric").GetString() == "error_rate" && f.GetProperty("breached").GetBoolean());
+        }
         Assert.All(seen, o => Assert.True(o.Status == 200, $"{o.User}: {o.Status} {o.Body}"));
         await StableOnlyAsync(api, domain);
         await EveryoneIsServedAsync(api, domain, Baseline);
