@@ -78,10 +78,26 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
+    /// <summary>
+    /// The longest one health check may take: a dependency that does not answer within it is reported unhealthy (timed
+    /// out), so /health answers within about this long even while a server hangs (a Redis or Postgres outage made it
+    /// hang for as long as the client's own timeouts).
+    /// </summary>
+    public static readonly TimeSpan HealthCheckTimeout = TimeSpan.FromSeconds(3);
+
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
+        // After every registration (the client integrations add theirs later): each check without a shorter timeout of
+        // its own gets the default one.
+        builder.Services.PostConfigure<HealthCheckServiceOptions>(options =>
+        {
+            foreach (var registration in options.Registrations)
+            {
+                if (registration.Timeout <= TimeSpan.Zero || registration.Timeout > HealthCheckTimeout) registration.Timeout = HealthCheckTimeout;
+            }
+        });
         return builder;
     }
 

@@ -1,3 +1,5 @@
+using System.Data.Common;
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
@@ -8,7 +10,9 @@ namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
 /// Turns every failure into RFC 9457 problem details: a malformed or mistyped body says what was
-/// wrong (400, or 413 when too large); anything unexpected is a 500 that reveals no internals.
+/// wrong (400, or 413 when too large); a dependency that is away for a while (a transient database failure: the
+/// server down, unreachable or timing out) is a 503 with Retry-After, since the request may succeed as it is once it
+/// is back; anything unexpected is a 500 that reveals no internals.
 /// </summary>
 internal sealed partial class ProblemDetailsExceptionHandler(
     IProblemDetailsService problemDetails, ILogger<ProblemDetailsExceptionHandler> logger) : IExceptionHandler
@@ -30,8 +34,19 @@ internal sealed partial class ProblemDetailsExceptionHandler(
                 Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Invalid request",
                 Detail = Describe(bad),
             },
+            DbException { IsTransient: true } => new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "Service unavailable",
+                Detail = $"A database this service needs is unreachable; the request changed nothing and may be retried in {DependencyRetrySeconds} s.",
+            },
             _ => null,
         };
+        if (problem?.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            LogDependencyDown(context.Request.Method, context.Request.Path, exception.Message);
+            context.Response.Headers.RetryAfter = DependencyRetrySeconds.ToString(CultureInfo.InvariantCulture);
+        }
         if (problem is null)
         {
             LogUnhandled(exception, context.Request.Method, context.Request.Path);
@@ -75,6 +90,12 @@ internal sealed partial class ProblemDetailsExceptionHandler(
     // The serializer appends " Path: $.x | LineNumber: 0 | BytePositionInLine: 9." to its own messages; the field key says where.
     private static string WithoutPosition(string message) =>
         message.IndexOf(" Path: ", StringComparison.Ordinal) is var at and >= 0 ? message[..at] : message;
+
+    /// <summary>The Retry-After of a 503 for a dependency that is away (seconds).</summary>
+    public const int DependencyRetrySeconds = 5;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Path} answered 503: a dependency is unreachable ({Reason})")]
+    private partial void LogDependencyDown(string method, string path, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception for {Method} {Path}")]
     private partial void LogUnhandled(Exception exception, string method, string path);

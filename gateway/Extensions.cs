@@ -71,6 +71,7 @@ internal static class Extensions
         builder.Services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<RedisTokenBucket>();
         builder.Services.AddSingleton<LeasedRateLimiter>();
+        builder.Services.AddSingleton<RedisCircuit>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddOptions<CacheOptions>().BindConfiguration(CacheOptions.Section);
         builder.Services.AddSingleton<ResponseCache>();

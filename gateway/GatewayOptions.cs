@@ -26,4 +26,19 @@ public sealed class GatewayOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan InferenceTimeout { get; set; } = Routing.ProxyConfigBuilder.InferenceTimeout;
+
+    /// <summary>
+    /// While gatewaydb is unreachable, a key this replica has seen active within this long is still accepted from its
+    /// last good copy (a key it has not seen gets 503, never a guess); 0 turns this off. A key revoked meanwhile cannot
+    /// be: revoking needs the database too.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan KnownKeysDuringOutage { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// After a Redis command of the request path fails (rate limits, response cache), how long requests do without Redis,
+    /// not even trying it, before one request probes it again (<see cref="Limits.RedisCircuit"/>).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.1", "00:05:00")]
+    public TimeSpan RedisRetry { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Security.Cryptography;
 using System.Text;
 using DomainPlatform.Gateway.Inference;
+using DomainPlatform.Gateway.Limits;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -38,9 +39,12 @@ public sealed record CachedResponse(string ContentType, byte[] Body);
 
 /// <summary>
 /// Answers of deterministic requests (temperature 0 or a fixed seed) per domain and model version in
-/// Redis: the same question to the same model version gets the stored answer. A Redis failure is a miss.
+/// Redis: the same question to the same model version gets the stored answer. A Redis failure is a miss, and while the
+/// gateway's <see cref="RedisCircuit"/> is open (Redis judged away) the cache is not even tried.
 /// </summary>
-public sealed partial class ResponseCache(IConnectionMultiplexer redis, IOptionsMonitor<CacheOptions> options, IMeterFactory meters, ILogger<ResponseCache> logger)
+public sealed partial class ResponseCache(
+    IConnectionMultiplexer redis, RedisCircuit circuit, IOptionsMonitor<CacheOptions> options, IOptionsMonitor<GatewayOptions> gateway,
+    IMeterFactory meters, ILogger<ResponseCache> logger)
 {
     public const string Header = "X-Cache";
 
@@ -64,14 +68,19 @@ public sealed partial class ResponseCache(IConnectionMultiplexer redis, IOptions
     public async Task<CachedResponse?> GetAsync(string key, string domain)
     {
         CachedResponse? found = null;
-        try
+        var openFor = gateway.CurrentValue.RedisRetry;
+        if (circuit.TryEnter(openFor))
         {
-            var fields = await redis.GetDatabase().HashGetAsync(key, ["type", "body"]);
-            if (!fields[0].IsNull && !fields[1].IsNull) found = new CachedResponse(fields[0]!, (byte[])fields[1]!);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            LogRedisFailed(ex.Message);
+            try
+            {
+                var fields = await redis.GetDatabase().HashGetAsync(key, ["type", "body"]);
+                if (!fields[0].IsNull && !fields[1].IsNull) found = new CachedResponse(fields[0]!, (byte[])fields[1]!);
+                circuit.RecordSuccess();
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                if (circuit.RecordFailure(openFor)) LogRedisFailed(ex.Message);
+            }
         }
         _lookups.Add(1, new("result", found is null ? "miss" : "hit"), new("domain", domain));
         return found;
@@ -79,7 +88,7 @@ public sealed partial class ResponseCache(IConnectionMultiplexer redis, IOptions
 
     public async Task SetAsync(string key, InferenceRoute route, string contentType, byte[] body)
     {
-        if (body.Length > options.CurrentValue.MaxBodyBytes) return;
+        if (body.Length > options.CurrentValue.MaxBodyBytes || circuit.IsOpen) return;
         try
         {
             var db = redis.GetDatabase();

@@ -1,6 +1,10 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Diagnostics.Metrics;
 using Dapper;
 using DomainPlatform.Gateway.Auth;
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace DomainPlatform.Gateway.Data;
@@ -19,10 +23,16 @@ public sealed class ApiKeyRecord
 /// <summary>
 /// API keys in gatewaydb. Lookups by hash are cached in memory for a short while so the hot path does
 /// not query Postgres per request; a revocation is immediate on this replica and within
-/// <see cref="CacheLifetime"/> on the others.
+/// <see cref="CacheLifetime"/> on the others. While the database is unreachable, a key found active within
+/// <see cref="GatewayOptions.KnownKeysDuringOutage"/> is served from its last good copy; any other lookup fails as the
+/// database did (503).
 /// </summary>
-public sealed class ApiKeyStore(NpgsqlDataSource dataSource, IMemoryCache cache)
+public sealed class ApiKeyStore(NpgsqlDataSource dataSource, IMemoryCache cache, IOptionsMonitor<GatewayOptions> options, TimeProvider time, IMeterFactory meters)
 {
+    private readonly ConcurrentDictionary<string, (ApiKeyRecord Record, DateTimeOffset SeenAt)> _lastGood = new();
+    private readonly Counter<long> _servedFromLastGood = meters.Create("DomainPlatform.Gateway").CreateCounter<long>(
+        "gateway.api_keys.last_good_copy", "{request}", "Requests authenticated from a key's last good copy while gatewaydb was unreachable");
+
     public static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(15);
     private const string Columns = "id, name, role, key_prefix AS KeyPrefix, created_at AS CreatedAt, revoked_at AS RevokedAt";
 
@@ -58,12 +68,29 @@ public sealed class ApiKeyStore(NpgsqlDataSource dataSource, IMemoryCache cache)
         var cacheKey = CacheKey(hash);
         if (cache.TryGetValue(cacheKey, out ApiKeyRecord? cached)) return cached;
 
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var found = await connection.QuerySingleOrDefaultAsync<ApiKeyRecord>(new CommandDefinition(
-            $"SELECT {Columns} FROM api_keys WHERE key_hash = @hash AND revoked_at IS NULL", new { hash }, cancellationToken: ct));
+        ApiKeyRecord? found;
+        try
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            found = await connection.QuerySingleOrDefaultAsync<ApiKeyRecord>(new CommandDefinition(
+                $"SELECT {Columns} FROM api_keys WHERE key_hash = @hash AND revoked_at IS NULL", new { hash }, cancellationToken: ct));
+        }
+        catch (DbException ex) when (ex.IsTransient && LastGood(cacheKey) is { } known)
+        {
+            _servedFromLastGood.Add(1);
+            return known;
+        }
         cache.Set(cacheKey, found, CacheLifetime);
+        if (found is null) _lastGood.TryRemove(cacheKey, out _);
+        else _lastGood[cacheKey] = (found, time.GetUtcNow());
         return found;
     }
+
+    /// <summary>The key's last good copy if it was seen active recently enough to be served while the database is away.</summary>
+    private ApiKeyRecord? LastGood(string cacheKey) =>
+        _lastGood.TryGetValue(cacheKey, out var known) && time.GetUtcNow() - known.SeenAt <= options.CurrentValue.KnownKeysDuringOutage
+            ? known.Record
+            : null;
 
     public enum RevokeOutcome { Revoked, NotFound, LastAdmin }
 
@@ -86,6 +113,7 @@ public sealed class ApiKeyStore(NpgsqlDataSource dataSource, IMemoryCache cache)
             "UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = @id", new { id }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
         cache.Remove(CacheKey(key.KeyHash));
+        _lastGood.TryRemove(CacheKey(key.KeyHash), out _);
         return RevokeOutcome.Revoked;
     }
 

@@ -16,7 +16,17 @@ public sealed class RateLimitOptions
     /// <summary>Requests per second a key earns back, up to <see cref="Capacity"/>.</summary>
     [System.ComponentModel.DataAnnotations.Range(0.000001, double.MaxValue)]
     public double RefillPerSecond { get; set; } = 20;
+
+    /// <summary>
+    /// What happens to a request while the shared bucket cannot be read (Redis away): <see cref="RedisOutageRule.Allow"/>
+    /// lets it through unlimited (availability first; the default), <see cref="RedisOutageRule.Refuse"/> answers 503 with
+    /// Retry-After (limits first). Either way it is decided at once, never after waiting for Redis.
+    /// </summary>
+    public RedisOutageRule WhenRedisDown { get; set; } = RedisOutageRule.Allow;
 }
+
+/// <summary>What the rate limit does while Redis is away.</summary>
+public enum RedisOutageRule { Allow, Refuse }
 
 public sealed record RateLimitDecision(bool Allowed, double Remaining, TimeSpan RetryAfter);
 

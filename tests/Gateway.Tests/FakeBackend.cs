@@ -91,14 +91,21 @@ public sealed class FakeBackend : IAsyncDisposable
         return self;
     }
 
-    /// <summary>A loopback URL where nothing listens: a service that is down.</summary>
+    // Sockets bound and never listening, kept for the life of the test process: their ports refuse every connection, and
+    // no later bind (a fake backend on port 0) can be given one of them.
+    private static readonly List<Socket> DeadPorts = [];
+
+    /// <summary>
+    /// A loopback URL where nothing listens, for good: a service that is down. Its port stays bound without listening
+    /// (connections are refused); a port merely closed again could be handed to a later fake backend, which then answered
+    /// as the "dead" destination (a gateway test once saw inference's requests reach the deployment fake that way).
+    /// </summary>
     public static string DeadUrl()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return $"http://127.0.0.1:{port}";
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        lock (DeadPorts) DeadPorts.Add(socket);
+        return $"http://127.0.0.1:{((IPEndPoint)socket.LocalEndPoint!).Port}";
     }
 
     public async ValueTask DisposeAsync()
