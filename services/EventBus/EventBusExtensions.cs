@@ -17,6 +17,17 @@ public static class EventBusExtensions
         [.. new[] { 0.5, 1, 2, 4, 8, 16, 32 }.Select(TimeSpan.FromSeconds), .. Enumerable.Repeat(TimeSpan.FromMinutes(1), 9)];
 
     /// <summary>
+    /// The waits between tries of a message whose handler waits for another event (<see cref="EventNotYetArrivedException"/>):
+    /// about 20 s in all, longer than any consumer may wait (<see cref="LongestEventWait"/>), so the last try always finds
+    /// the wait over and the handler decides without the other event instead of the message going to the error queue.
+    /// </summary>
+    public static readonly TimeSpan[] EventWaitRetryIntervals =
+        [.. new[] { 0.5, 1, 1, 2, 2, 2, 3, 3, 3, 3 }.Select(TimeSpan.FromSeconds)];
+
+    /// <summary>The longest a handler may wait for another event before deciding without it.</summary>
+    public static readonly TimeSpan LongestEventWait = TimeSpan.FromSeconds(15);
+
+    /// <summary>
     /// Connects the service to RabbitMQ (<c>ConnectionStrings:eventbus</c>, an amqp:// URI) through
     /// MassTransit with the raw JSON serializer, registers <paramref name="configureConsumers"/> on
     /// queues prefixed with <paramref name="serviceName"/>, and adds the Postgres outbox dispatcher.
@@ -62,12 +73,21 @@ public static class EventBusExtensions
                 // its queue before the first event of a kind is published (docs/events.md).
                 foreach (var type in EventCatalog.All) cfg.PublishTopology.GetMessageTopology(type);
                 cfg.DeployPublishTopology = true;
-                // A handler's own error is retried 5 times within about 11 s, then the message goes to the _error queue.
+                // A handler's own error is retried 5 times within about 9 s, then the message goes to the _error queue.
                 cfg.UseMessageRetry(r =>
                 {
                     r.Ignore<NpgsqlException>(e => e.IsTransient);
                     r.Ignore<TimeoutException>();
+                    r.Ignore<EventNotYetArrivedException>();
                     r.Exponential(5, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(300));
+                });
+                // A handler waiting for another event (feedback before its request's outcome) is tried again until its
+                // wait is over: 5 exponential retries (about 9 s) once ended a 10 s wait early, and such feedback went to
+                // the error queue instead of being counted (the nine FeedbackReceived the outage drills found there).
+                cfg.UseMessageRetry(r =>
+                {
+                    r.Handle<EventNotYetArrivedException>();
+                    r.Intervals(EventWaitRetryIntervals);
                 });
                 // Its database away (a restart, a failover) is waited out for about 10 minutes (docs/events.md), so an
                 // outage no longer dead-letters every event that arrives during it.

@@ -52,8 +52,11 @@ public static class EventDocumentation
         doc.AppendLine();
         doc.AppendLine("A platform consumer whose database is away (a transient Npgsql error, a timeout) tries again 0.5 s, 1, 2, 4,");
         doc.AppendLine("8, 16 and 32 s later and then every minute, about 10 minutes in all, holding the message, so an outage of the");
-        doc.AppendLine("database loses nothing; any other error is retried 5 times within about 11 s and then the message goes to the");
-        doc.AppendLine("consumer's `<queue>_error` queue.");
+        doc.AppendLine("database loses nothing; any other error is retried 5 times within about 9 s and then the message goes to the");
+        doc.AppendLine("consumer's `<queue>_error` queue. A handler that waits for another event (feedback that overtook its request's");
+        doc.AppendLine("outcome: it waits up to 10 s, then counts for the domain and variant it names) is tried again 0.5 s, 1, 1, 2, 2,");
+        doc.AppendLine("2, 3, 3, 3 and 3 s later, about 20 s in all, longer than any such wait (at most 15 s), so waiting never sends a");
+        doc.AppendLine("message to the error queue.");
         doc.AppendLine();
         doc.AppendLine("| event | exchange | published by |");
         doc.AppendLine("| --- | --- | --- |");

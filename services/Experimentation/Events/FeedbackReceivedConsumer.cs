@@ -16,7 +16,7 @@ namespace DomainPlatform.Experimentation.Events;
 public sealed class FeedbackReceivedConsumer(NpgsqlDataSource dataSource, OutboxSignal outboxSignal, IOptions<RoutingOptions> routing)
     : IdempotentConsumer<FeedbackReceived>(dataSource, outboxSignal)
 {
-    /// <summary>How long feedback waits (through the bus's retries) for its request's outcome event.</summary>
+    /// <summary>How long feedback waits (through the bus's retries) for its request's outcome event; within the bus's longest wait.</summary>
     public static readonly TimeSpan WaitForRequest = TimeSpan.FromSeconds(10);
 
     protected override async Task HandleAsync(FeedbackReceived evt, EventTransaction tx, CancellationToken ct)
@@ -53,4 +53,4 @@ public sealed class FeedbackReceivedConsumer(NpgsqlDataSource dataSource, Outbox
 
 /// <summary>Thrown to have the bus retry feedback that arrived before its request's outcome.</summary>
 public sealed class RequestNotSeenYetException(string requestId)
-    : Exception($"Feedback for request '{requestId}' arrived before the request's outcome; retrying.");
+    : EventNotYetArrivedException($"Feedback for request '{requestId}' arrived before the request's outcome; retrying.");
