@@ -4,6 +4,7 @@ using MassTransit;
 using Npgsql;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 
 namespace DomainPlatform.EventBus;
@@ -11,6 +12,9 @@ namespace DomainPlatform.EventBus;
 public static class EventBusExtensions
 {
     public const string ConnectionName = "eventbus";
+
+    /// <summary>The name of the health check that says whether the broker answers.</summary>
+    public const string BrokerHealthCheckName = "rabbitmq";
 
     /// <summary>The waits between tries of a message whose handler's database is away: 0.5 s doubling to a minute, about 10 minutes in all.</summary>
     public static readonly TimeSpan[] TransientRetryIntervals =
@@ -50,6 +54,10 @@ public static class EventBusExtensions
         builder.Services.AddHostedService<OutboxDispatcher>();
         // Degraded while rows are set aside (docs/events.md#the-outbox).
         builder.Services.AddHealthChecks().AddCheck<OutboxHealthCheck>("outbox");
+        // Unhealthy while the broker is away, in every service, publishing only or consuming too.
+        builder.Services.AddSingleton(_ => new BrokerHealthCheck(broker, serviceName));
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+            BrokerHealthCheckName, sp => sp.GetRequiredService<BrokerHealthCheck>(), HealthStatus.Unhealthy, ["ready"]));
 
         builder.Services.AddMassTransit(bus =>
         {

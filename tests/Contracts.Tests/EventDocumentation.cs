@@ -48,7 +48,9 @@ public static class EventDocumentation
         doc.AppendLine("does not know, as in a rolling upgrade, which a replica that knows it publishes later; `unreadable_payload`)");
         doc.AppendLine("and the rows behind it go on. The service's `/health` then reports its `outbox` check Degraded, naming the");
         doc.AppendLine("oldest such row; the `DomainPlatform.EventBus` meter has `eventbus.outbox.pending`, `eventbus.outbox.set_aside`,");
-        doc.AppendLine("`eventbus.outbox.published` and `eventbus.outbox.publish_failures`.");
+        doc.AppendLine("`eventbus.outbox.published` and `eventbus.outbox.publish_failures`. Its `rabbitmq` check (one AMQP connection of");
+        doc.AppendLine("its own, recovering by itself) is Unhealthy while the broker is away, in every service, including those that");
+        doc.AppendLine("only publish (MassTransit's own check judges receive endpoints, so a publish-only service looked healthy).");
         doc.AppendLine();
         doc.AppendLine("A platform consumer whose database is away (a transient Npgsql error, a timeout) tries again 0.5 s, 1, 2, 4,");
         doc.AppendLine("8, 16 and 32 s later and then every minute, about 10 minutes in all, holding the message, so an outage of the");

@@ -1,0 +1,45 @@
+using DomainPlatform.Persistence;
+using DomainPlatform.TestSupport;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+
+namespace DomainPlatform.EventBus.Tests;
+
+/// <summary>
+/// A service's health tells when its broker is away, even a service that only publishes (extraction's health never
+/// noticed a RabbitMQ outage: MassTransit's own check judges receive endpoints, and it has none).
+/// </summary>
+public sealed class BusHealthTests
+{
+    [Fact]
+    public async Task A_publish_only_service_reports_its_broker_away_and_back()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = new TestDatabase();
+        await using var vhost = await TestVirtualHost.CreateAsync();
+        var broker = new Uri(vhost.AmqpUri);
+        await using var proxy = new TcpProxy(broker.Host, broker.Port);
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:testdb"] = database.ConnectionString(),
+            ["ConnectionStrings:eventbus"] = new UriBuilder(broker) { Port = proxy.Port }.Uri.ToString(),
+        });
+        builder.AddPostgresDatabase("testdb", typeof(BusHealthTests).Assembly);
+        builder.AddEventBus("bus-health-test");
+        using var host = builder.Build();
+        await host.StartAsync(ct);
+        var health = host.Services.GetRequiredService<HealthCheckService>();
+        await Eventually.GetAsync(() => health.CheckHealthAsync(ct), r => r.Status == HealthStatus.Healthy, "the bus to connect");
+
+        proxy.Stop();
+        var away = await Eventually.GetAsync(() => health.CheckHealthAsync(ct), r => r.Status == HealthStatus.Unhealthy, "the broker's absence to show");
+        Assert.Contains(away.Entries, e => e.Key == EventBusExtensions.BrokerHealthCheckName && e.Value.Status == HealthStatus.Unhealthy);
+
+        proxy.Start();
+        await Eventually.GetAsync(() => health.CheckHealthAsync(ct), r => r.Status == HealthStatus.Healthy, "the broker to be back");
+        await host.StopAsync(ct);
+    }
+}
