@@ -61,6 +61,10 @@ public static class ServiceDefaultsExtensions
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddMeter(PlatformTelemetry.MeterPrefix + "*")
+                // The platform's durations in seconds get buckets for seconds (the SDK's default ones, 0-10000, are for ms).
+                .AddView(instrument => PlatformTelemetry.IsPlatformDuration(instrument)
+                    ? new ExplicitBucketHistogramConfiguration { Boundaries = PlatformTelemetry.SecondsBuckets }
+                    : null)
                 // Pulled at /metrics beside the OTLP push: a Prometheus server scrapes each instance on its own port.
                 .AddPrometheusExporter())
             .WithTracing(tracing => tracing

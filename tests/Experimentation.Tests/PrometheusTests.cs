@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using DomainPlatform.TestSupport;
 
@@ -27,6 +28,25 @@ public sealed class PrometheusTests(ExperimentationFactory factory) : IClassFixt
         Assert.True(count.Value >= 1);
         // The platform's own meters are there too: the outbox's gauges.
         Assert.Equal("gauge", families["eventbus_outbox_set_aside"].Type);
+    }
+
+    [Fact]
+    public async Task The_platforms_durations_in_seconds_have_buckets_for_seconds()
+    {
+        var client = factory.CreateClient();
+        var ct = TestContext.Current.CancellationToken;
+        // Any DomainPlatform.* meter in the process is exported, as the services' own are.
+        using var meter = new Meter("DomainPlatform.PrometheusTests");
+        var instrument = $"prometheus_tests.wait.{Guid.NewGuid():N}";
+        meter.CreateHistogram<double>(instrument, "s", "A duration in seconds.").Record(0.3);
+        var exported = instrument.Replace('.', '_') + "_seconds";
+
+        var families = await Eventually.GetAsync(async () => PrometheusText.Parse(await client.GetStringAsync("/metrics", ct)),
+            f => f.ContainsKey(exported), "the test's histogram in the scrape");
+        var buckets = families[exported].Samples.Where(s => s.Name.EndsWith("_bucket", StringComparison.Ordinal))
+            .ToDictionary(s => s.Labels["le"], s => s.Value);
+        Assert.Equal(["0.005", "0.01", "0.025", "0.05", "0.075", "0.1", "0.25", "0.5", "0.75", "1", "2.5", "5", "7.5", "10", "30", "60", "+Inf"], buckets.Keys);
+        Assert.Equal((0, 1), (buckets["0.25"], buckets["0.5"]));
     }
 
     [Fact]
