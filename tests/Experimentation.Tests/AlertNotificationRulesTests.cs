@@ -143,6 +143,16 @@ public sealed class AlertNotificationRulesTests
     }
 
     [Fact]
+    public void A_named_sender_is_an_address_and_an_alert_about_no_version_has_no_group()
+    {
+        var channel = new AlertChannelOptions { Name = "m", Kind = AlertChannelKinds.Email, Host = "smtp.example", From = "Alerts <alerts@example.org>", To = ["a@b.example"] };
+        Assert.Null(channel.Problem());
+        var payload = AlertMessages.PagerDuty(Alert("CRITICAL", version: null), "key")["payload"]!.AsObject();
+        Assert.False(payload.ContainsKey("group"));
+        Assert.Equal("1.0.0", AlertMessages.PagerDuty(Alert("CRITICAL"), "key")["payload"]!["group"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void An_email_subject_is_one_line()
     {
         var (subject, body) = AlertMessages.Email(Alert("CRITICAL", domain: "law\r\nBcc: x@y"));
@@ -167,6 +177,8 @@ public sealed class AlertNotificationRulesTests
         { "From", c => (c.Kind, c.From) = (AlertChannelKinds.Email, "nobody") },
         { "To", c => (c.Kind, c.To) = (AlertChannelKinds.Email, []) },
         { "To", c => (c.Kind, c.To) = (AlertChannelKinds.Email, ["a b@c"]) },
+        { "To", c => (c.Kind, c.To) = (AlertChannelKinds.Email, ["team.example"]) },
+        { "From", c => (c.Kind, c.From) = (AlertChannelKinds.Email, "a@b\r\nBcc: c@d") },
         { "Password", c => (c.Kind, c.Username, c.Password) = (AlertChannelKinds.Email, "u", null) },
     };
 

@@ -77,8 +77,10 @@ public sealed class AlertChannelOptions
 
     private static bool IsHttpUrl(string? url) => Uri.TryCreate(url, UriKind.Absolute, out var u) && u.Scheme is "http" or "https";
 
+    /// <summary>An address MimeKit reads as one mailbox ("a@b.example" or "Alerts &lt;a@b.example&gt;").</summary>
     private static bool IsAddress(string? address) =>
-        address is { Length: > 2 and <= 320 } && address.IndexOf('@') is > 0 and var at && at < address.Length - 1 && !address.Any(c => char.IsWhiteSpace(c) || char.IsControl(c));
+        address is { Length: <= 320 } && !address.Any(char.IsControl) && MimeKit.MailboxAddress.TryParse(address, out var mailbox)
+        && mailbox.Address.IndexOf('@') is > 0 and var at && at < mailbox.Address.Length - 1;
 }
 
 /// <summary>Notification channels and how hard each delivery is tried (section Alerting).</summary>
@@ -233,14 +235,13 @@ public static class AlertMessages
         };
         if (AlertDelivery.IsRecovery(alert)) return message;
         message["client"] = "DomainPlatform";
-        message["payload"] = new JsonObject
+        var payload = new JsonObject
         {
             ["summary"] = Truncate(alert.Message.Length > 0 ? alert.Message : Title(alert), 1024),
             ["source"] = Source,
             ["severity"] = AlertDelivery.PagerDutySeverity(alert.Level),
             ["timestamp"] = alert.OccurredAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
             ["component"] = alert.Domain ?? "platform",
-            ["group"] = alert.ModelVersion,
             ["class"] = alert.Metric,
             ["custom_details"] = new JsonObject
             {
@@ -254,6 +255,9 @@ public static class AlertMessages
                 ["threshold"] = Finite(alert.Threshold),
             },
         };
+        // PagerDuty's optional fields are strings when present: leave group out for an alert about no one version.
+        if (alert.ModelVersion is { } version) payload["group"] = version;
+        message["payload"] = payload;
         return message;
     }
 

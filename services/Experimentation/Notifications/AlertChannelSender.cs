@@ -60,6 +60,11 @@ public sealed class AlertChannelSender : IDisposable
         {
             return new SendResult(false, false, $"TLS with the SMTP server failed: {ex.Message}");
         }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            // Anything else would repeat: the log says what it was, and the other channels are served.
+            return new SendResult(false, false, $"{ex.GetType().Name}: {ex.Message}");
+        }
     }
 
     private async Task<SendResult> PostAsync(AlertChannelOptions channel, AlertRaised alert, CancellationToken ct)
