@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using DomainPlatform.Contracts.Events;
 using DomainPlatform.TestSupport;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace DomainPlatform.Experimentation.Tests;
 
@@ -203,6 +205,23 @@ public sealed class AlertChannelsTests(AlertChannelsFactory factory) : IClassFix
         var pagerDuty = Assert.Single(channels, c => Str(c, "name") == "ops-pagerduty");
         Assert.Equal(("pagerduty", "WARNING", factory.Receivers.Url), (Str(pagerDuty, "kind"), Str(pagerDuty, "minLevel"), Str(pagerDuty, "destination")));
         Assert.Equal(["law"], channels.Single(c => Str(c, "name") == "law-team").GetProperty("domains").EnumerateArray().Select(d => d.GetString()));
+    }
+
+    [Theory]
+    [InlineData("Alerting:Channels:1:RoutingKey", "", "Alerting channel 'ops-pagerduty': RoutingKey")]
+    [InlineData("Alerting:Channels:2:To:0", "nobody", "Alerting channel 'ops-mail': To")]
+    [InlineData("Alerting:Channels:0:Kind", "teams", "Alerting channel 'ops-slack': Kind")]
+    [InlineData("Alerting:MaxAttempts", "0", "Alerting:MaxAttempts")]
+    public void The_service_does_not_start_with_a_channel_that_could_never_deliver(string key, string value, string message)
+    {
+        using var spoiled = factory.WithWebHostBuilder(b => b.UseSetting(key, value));
+
+        var error = Assert.ThrowsAny<Exception>(() => spoiled.CreateClient());
+
+        var validation = error as OptionsValidationException ?? error.InnerException as OptionsValidationException
+            ?? (error as AggregateException)?.InnerExceptions.OfType<OptionsValidationException>().FirstOrDefault();
+        Assert.NotNull(validation);
+        Assert.Contains(message, validation.Message);
     }
 
     [Theory]
