@@ -19,6 +19,8 @@ public static class ServiceDefaultsExtensions
 {
     public const string HealthPath = "/health";
     public const string AlivePath = "/alive";
+    /// <summary>Prometheus' scrape endpoint: every meter the service reports over OTLP, in Prometheus' text format.</summary>
+    public const string MetricsPath = "/metrics";
     public const string LiveTag = "live";
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
@@ -58,16 +60,23 @@ public static class ServiceDefaultsExtensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter(PlatformTelemetry.MeterPrefix + "*"))
+                .AddMeter(PlatformTelemetry.MeterPrefix + "*")
+                // The platform's durations in seconds get buckets for seconds (the SDK's default ones, 0-10000, are for ms).
+                .AddView(instrument => PlatformTelemetry.IsPlatformDuration(instrument)
+                    ? new ExplicitBucketHistogramConfiguration { Boundaries = PlatformTelemetry.SecondsBuckets }
+                    : null)
+                // Pulled at /metrics beside the OTLP push: a Prometheus server scrapes each instance on its own port.
+                .AddPrometheusExporter())
             .WithTracing(tracing => tracing
                 .AddProcessor(new RouteBaggageProcessor())
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(PlatformTelemetry.ActivitySourcePrefix + "*")
                 .AddSource("MassTransit")
                 .AddSource("Npgsql")
-                // Probes would drown every other trace.
+                // Probes and scrapes would drown every other trace.
                 .AddAspNetCoreInstrumentation(o => o.Filter = ctx =>
-                    !ctx.Request.Path.StartsWithSegments(HealthPath) && !ctx.Request.Path.StartsWithSegments(AlivePath))
+                    !ctx.Request.Path.StartsWithSegments(HealthPath) && !ctx.Request.Path.StartsWithSegments(AlivePath)
+                    && !ctx.Request.Path.StartsWithSegments(MetricsPath))
                 .AddHttpClientInstrumentation());
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
@@ -102,8 +111,8 @@ public static class ServiceDefaultsExtensions
     }
 
     /// <summary>
-    /// Maps /health (readiness: every dependency) and /alive (liveness) in every environment,
-    /// plus the OpenAPI document at /openapi/v1.json.
+    /// Maps /health (readiness: every dependency) and /alive (liveness) in every environment, /metrics (Prometheus'
+    /// scrape endpoint, unauthenticated like the probes), plus the OpenAPI document at /openapi/v1.json.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
@@ -119,6 +128,7 @@ public static class ServiceDefaultsExtensions
             Predicate = r => r.Tags.Contains(LiveTag),
             ResponseWriter = HealthReportWriter.WriteAsync,
         });
+        app.MapPrometheusScrapingEndpoint(MetricsPath);
         app.MapOpenApi();
         return app;
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -12,6 +13,16 @@ public static class PlatformTelemetry
     public const string DomainAttribute = "platform.domain";
     public const string VariantAttribute = "platform.variant";
     public const string ModelVersionAttribute = "platform.model_version";
+
+    /// <summary>
+    /// Bucket bounds of the platform's own duration histograms (unit "s"): ASP.NET Core's request-duration bounds, and
+    /// 30 s and 60 s for generation on a CPU.
+    /// </summary>
+    public static readonly double[] SecondsBuckets = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30, 60];
+
+    internal static bool IsPlatformDuration(Instrument instrument) =>
+        instrument.Meter.Name.StartsWith(MeterPrefix, StringComparison.Ordinal) && instrument.Unit == "s"
+        && instrument.GetType() is { IsGenericType: true } type && type.GetGenericTypeDefinition() == typeof(Histogram<>);
 
     internal static readonly string[] RouteAttributes = [DomainAttribute, VariantAttribute, ModelVersionAttribute];
 

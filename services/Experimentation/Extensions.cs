@@ -4,8 +4,10 @@ using DomainPlatform.Experimentation.Data;
 using DomainPlatform.Experimentation.Domain;
 using DomainPlatform.Experimentation.Events;
 using DomainPlatform.Experimentation.Monitoring;
+using DomainPlatform.Experimentation.Notifications;
 using DomainPlatform.Experimentation.Reports;
 using DomainPlatform.Persistence;
+using Microsoft.Extensions.Options;
 
 namespace DomainPlatform.Experimentation;
 
@@ -51,12 +53,23 @@ internal static class Extensions
             .Validate(o => o.IsValid(), "Health: weights finite, at least 0 and not all 0; ViolationAlertLevel WARNING, CRITICAL or EMERGENCY; default targets in the SLA ranges.").ValidateOnStart();
         builder.Services.AddOptions<CostOptions>().BindConfiguration("Costs")
             .Validate(o => o.Problem() is null, "Costs: prices per 1000 tokens finite and at least 0, each Prices entry names a domain, at most one price per domain and version, a currency.").ValidateOnStart();
-        builder.Services.AddHttpClient(AlertWebhookConsumer.ClientName);
+        builder.AddAlertChannels();
         builder.Services.AddSingleton<RoutingStore>();
         builder.Services.AddOptions<RoutingOptions>().BindConfiguration("Routing")
             .Validate(o => o.IsValid(), "Routing: PublishIntervalSeconds > 0, LatencyPenaltyPerSecond >= 0, Draws 100..1,000,000.").ValidateOnStart();
         builder.Services.AddHostedService<RoutingPublisher>();
         // Statistics can be NaN or infinite (an interval before any data): write them rather than fail the response.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals);
+    }
+
+    /// <summary>Alerts to Slack, PagerDuty, e-mail and webhooks (section Alerting), with the delivery log.</summary>
+    private static void AddAlertChannels(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<AlertingOptions>().BindConfiguration("Alerting").ValidateOnStart();
+        // Says which channel and field is wrong, not only that something is.
+        builder.Services.AddSingleton<IValidateOptions<AlertingOptions>, AlertingOptionsValidator>();
+        builder.Services.AddSingleton<AlertChannelSender>();
+        builder.Services.AddSingleton<DeliveryStore>();
+        builder.Services.AddSingleton<AlertDispatcher>();
     }
 }

@@ -1,6 +1,7 @@
 using DomainPlatform.Experimentation.Data;
 using DomainPlatform.Experimentation.Domain;
 using DomainPlatform.Experimentation.Monitoring;
+using DomainPlatform.Experimentation.Notifications;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -9,6 +10,14 @@ namespace DomainPlatform.Experimentation.Apis;
 public sealed record MonitoringStatusView(bool Enabled, DateTime? LastRunAt, MonitoringOptions Thresholds);
 
 public sealed record WebhookRequest(string? Url, string? MinLevel);
+
+/// <summary>A notification channel as the API shows it: where it sends, never its secret (a webhook path, a routing key, a password).</summary>
+public sealed record AlertChannelView(string Name, string Kind, string MinLevel, IReadOnlyList<string> Domains, bool SendRecoveries, string Destination)
+{
+    public static AlertChannelView Of(AlertChannelOptions c) => new(c.Name, c.Kind, c.MinLevel, c.Domains, c.SendRecoveries, c.Kind == AlertChannelKinds.Email
+        ? $"smtp://{c.Host}:{c.Port} to {string.Join(", ", c.To)}"
+        : new Uri(c.Url ?? AlertChannelOptions.PagerDutyEventsUrl).GetLeftPart(UriPartial.Authority));
+}
 
 public static class AlertsApi
 {
@@ -28,6 +37,10 @@ public static class AlertsApi
         api.MapPost("/webhooks", AddWebhook).WithName("AddWebhook")
             .WithSummary("Add a webhook destination: alerts at or above minLevel (default WARNING) are POSTed to it as AlertRaised JSON, with retries");
         api.MapDelete("/webhooks/{id:guid}", RemoveWebhook).WithName("RemoveWebhook").WithSummary("Remove a webhook destination");
+        api.MapGet("/channels", ListChannels).WithName("ListAlertChannels")
+            .WithSummary("Notification channels: the configured ones (Slack, PagerDuty, e-mail, webhook) and the webhooks added here, without secrets");
+        api.MapGet("/deliveries", ListDeliveries).WithName("ListAlertDeliveries")
+            .WithSummary("The delivery log, newest first: every attempt to hand an alert to a channel (?alertId=, ?channel=, ?status=delivered|retrying|failed, ?limit= up to 1000)");
         return api;
     }
 
@@ -38,6 +51,21 @@ public static class AlertsApi
         if (limit is < 1 or > 1000)
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = ["limit is between 1 and 1000."] });
         return TypedResults.Ok(await store.ListAsync(level, domain, limit ?? 100, ct));
+    }
+
+    public static async Task<Ok<IReadOnlyList<AlertChannelView>>> ListChannels(AlertDispatcher dispatcher, CancellationToken ct) =>
+        TypedResults.Ok<IReadOnlyList<AlertChannelView>>([.. (await dispatcher.ChannelsAsync(ct)).Select(AlertChannelView.Of)]);
+
+    public static async Task<Results<Ok<IReadOnlyList<DeliveryRow>>, ValidationProblem>> ListDeliveries(
+        Guid? alertId, string? channel, string? status, int? limit, DeliveryStore store, CancellationToken ct)
+    {
+        if (status is not null && !AlertDelivery.Statuses.Contains(status))
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["status"] = [$"status is one of {string.Join(", ", AlertDelivery.Statuses)}."] });
+        if (channel is { Length: 0 or > 200 })
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["channel"] = ["channel is 1-200 characters."] });
+        if (limit is < 1 or > 1000)
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = ["limit is between 1 and 1000."] });
+        return TypedResults.Ok(await store.ListAsync(alertId, channel, status, limit ?? 100, ct));
     }
 
     public static async Task<Ok<MonitoringStatusView>> MonitoringStatus(MonitorControl control, IOptions<MonitoringOptions> options) =>
