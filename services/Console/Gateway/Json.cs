@@ -48,6 +48,20 @@ public static class Json
 
     public static string Percent(double? value) => value is { } v ? Number(Math.Round(v, 2)) + "%" : "–";
 
+    /// <summary>Bytes in binary units (KiB, MiB, GiB), three significant figures or so.</summary>
+    public static string Bytes(double? bytes)
+    {
+        if (bytes is not { } b) return "–";
+        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
+        var unit = 0;
+        while (Math.Abs(b) >= 1024 && unit < units.Length - 1)
+        {
+            b /= 1024;
+            unit++;
+        }
+        return (unit == 0 ? b.ToString("0", CultureInfo.InvariantCulture) : b.ToString(Math.Abs(b) >= 100 ? "0" : "0.#", CultureInfo.InvariantCulture)) + " " + units[unit];
+    }
+
     public static string Seconds(double? seconds) => seconds switch
     {
         null => "–",
