@@ -115,14 +115,16 @@ public sealed class DomainPageTests : BunitContext
         var stable = page.Find("[data-testid=resources-stable]").TextContent;
         // 100 MiB of weights and 50 MiB of KV cache: 150 MiB held; 300 of 1200 cells; 2 of 4 slots; all on the CPU.
         Assert.Contains("150 MiB", stable);
-        Assert.Contains("weights 100 MiB + KV 50 MiB", stable);
+        Assert.Contains("weights 100 MiB", stable);
+        Assert.Contains("KV 50 MiB", stable);
         Assert.Contains("300 / 1,200 cells", stable);
-        Assert.Contains("2 / 4", stable);
-        Assert.Contains("0 / 9 on CPU", stable);
+        Assert.Contains("25%", stable);
+        Assert.Contains("slots 2 / 4", stable);
+        Assert.Contains("GPU 0 / 9 layers · CPU", stable);
         var canary = page.Find("[data-testid=resources-canary]").TextContent;
         Assert.Contains("1.1.0", canary);
         Assert.Contains("300 MiB", canary);
-        Assert.Contains("9 / 9 on CUDA0", canary);
+        Assert.Contains("GPU 9 / 9 layers · CUDA0", canary);
         // Another domain's model is not this page's business.
         Assert.DoesNotContain("other@2.0.0", page.Markup);
         Assert.Contains("/api/inference/models", gateway.Asked);
@@ -141,6 +143,9 @@ public sealed class DomainPageTests : BunitContext
         Assert.Equal(2, lines.Length);
         Assert.Equal(2, lines[0].GetAttribute("points")!.Split(' ').Length);
         Assert.Single(lines[1].GetAttribute("points")!.Split(' '));
+        // The x axis is the trend's hour, however few of its slots have scores.
+        Assert.Contains("20:00", chart.TextContent);
+        Assert.Contains("21:00", chart.TextContent);
         Assert.Contains("1.0.0 (stable)", chart.TextContent);
         Assert.Contains("1.1.0 (canary)", chart.TextContent);
         Assert.Contains("p95 ≤ 500 ms, errors ≤ 5%, availability ≥ 99% over 5 min", page.Find("[data-testid=sla-targets]").TextContent);
@@ -208,6 +213,9 @@ public sealed class DomainFiguresTests
         var start = DateTimeOffset.Parse("2026-12-01T20:01:00Z", System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeSeconds();
         Assert.Equal([(start, 91.5), (start + 60, 88)], series[0].Points);
         Assert.Equal([(start + 60.0, 42.25)], series[1].Points);
+        var (from, until) = DomainFigures.TrendWindow(Parse(DomainScenario.Trend));
+        Assert.Equal((start - 60.0, start + 3540.0), (from!.Value, until!.Value));
+        Assert.Equal((null, null), DomainFigures.TrendWindow(default));
         // A version the route no longer serves keeps its line, named by its version alone.
         Assert.Equal(["1.0.0", "1.1.0"], DomainFigures.HealthSeries(Parse(DomainScenario.Trend), default).Select(s => s.Name));
     }

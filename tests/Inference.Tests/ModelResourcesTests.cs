@@ -36,7 +36,7 @@ public sealed class ResourcesFactory() : ServiceFactory<Program>("inferencedb")
 
 public sealed class ModelResourcesTests(ResourcesFactory factory) : IClassFixture<ResourcesFactory>
 {
-    private static readonly CancellationToken Ct = TestContext.Current.CancellationToken;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private async Task<(HttpClient Client, JsonElement Model)> ReadyAsync()
     {

@@ -67,6 +67,10 @@ public static class DomainFigures
         }).ToList();
     }
 
+    /// <summary>The range a trend covers (its <c>from</c> and <c>until</c>, Unix seconds): the chart's x axis, however few slots have scores.</summary>
+    public static (double? From, double? Until) TrendWindow(JsonElement trend) =>
+        (trend.Time("from")?.ToUnixTimeMilliseconds() / 1000.0, trend.Time("until")?.ToUnixTimeMilliseconds() / 1000.0);
+
     /// <summary>An SLA target's figure as the SLA states it: latency in ms, the rates in percent.</summary>
     public static string SlaFigure(string target, double? value) => (target, value) switch
     {
