@@ -120,11 +120,11 @@ public sealed class DomainPageTests : BunitContext
         Assert.Contains("300 / 1,200 cells", stable);
         Assert.Contains("25%", stable);
         Assert.Contains("slots 2 / 4", stable);
-        Assert.Contains("GPU 0 / 9 layers · CPU", stable);
+        Assert.Contains("GPU 0/9 · CPU", System.Text.RegularExpressions.Regex.Replace(stable, @"\s+", " "));
         var canary = page.Find("[data-testid=resources-canary]").TextContent;
         Assert.Contains("1.1.0", canary);
         Assert.Contains("300 MiB", canary);
-        Assert.Contains("GPU 9 / 9 layers · CUDA0", canary);
+        Assert.Contains("GPU 9/9 · CUDA0", System.Text.RegularExpressions.Regex.Replace(canary, @"\s+", " "));
         // Another domain's model is not this page's business.
         Assert.DoesNotContain("other@2.0.0", page.Markup);
         Assert.Contains("/api/inference/models", gateway.Asked);
@@ -154,14 +154,17 @@ public sealed class DomainPageTests : BunitContext
 
         var rows = page.FindAll("[data-testid=sla-violations] tbody tr, [data-testid=sla-violations] tr").Where(r => r.QuerySelector("td") is not null).ToList();
         Assert.Equal(2, rows.Count);
-        Assert.Contains("error_rate", rows[0].TextContent);
+        Assert.Contains("error rate", rows[0].TextContent);
         Assert.Contains("17%", rows[0].TextContent);
         Assert.Contains("≤ 5%", rows[0].TextContent);
-        Assert.Contains("2026-12-01 20:02:10", rows[0].TextContent);
+        Assert.Contains("12-01 20:02", rows[0].TextContent);
+        Assert.Contains(rows[0].QuerySelectorAll("td"), td => td.GetAttribute("title") == "2026-12-01 20:02:10 → open");
         Assert.Contains("open", rows[0].TextContent);
+        Assert.Contains("p95 latency", rows[1].TextContent);
         Assert.Contains("640 ms", rows[1].TextContent);
         Assert.Contains("≤ 500 ms", rows[1].TextContent);
-        Assert.Contains("2026-12-01 19:45:00", rows[1].TextContent);
+        Assert.Contains("12-01 19:40", rows[1].TextContent);
+        Assert.Contains("→ 12-01 19:45", rows[1].TextContent);
         Assert.DoesNotContain("open", rows[1].TextContent);
     }
 
@@ -230,6 +233,13 @@ public sealed class DomainFiguresTests
     {
         Assert.Equal(figure, DomainFigures.SlaFigure(target, value));
         Assert.Equal(bound, DomainFigures.SlaBound(target));
+    }
+
+    [Fact]
+    public void Sla_targets_are_named_in_words_and_an_unknown_one_by_its_api_name()
+    {
+        Assert.Equal(["p95 latency", "error rate", "availability", "accuracy", "new_target"],
+            new[] { "latency_p95_ms", "error_rate", "availability", "accuracy", "new_target" }.Select(DomainFigures.SlaTargetName));
     }
 
     [Theory]

@@ -79,6 +79,14 @@ public static class DomainFigures
         (_, { } rate) => Json.Percent(rate * 100),
     };
 
+    /// <summary>An SLA target's name in words (the API's name for one it does not know).</summary>
+    public static string SlaTargetName(string target) => target switch
+    {
+        "latency_p95_ms" => "p95 latency",
+        "error_rate" => "error rate",
+        _ => target,
+    };
+
     /// <summary>A target's comparison: latency and error rate are met at or below the threshold, availability and accuracy at or above.</summary>
     public static string SlaBound(string target) => target is "latency_p95_ms" or "error_rate" ? "≤" : "≥";
 

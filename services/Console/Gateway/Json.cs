@@ -36,6 +36,10 @@ public static class Json
     public static string When(this JsonElement element, string path) =>
         element.Time(path) is { } time ? time.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : element.Str(path);
 
+    /// <summary>A time as UTC to the minute without the year (a table's narrow column; <see cref="When"/> in its title).</summary>
+    public static string ShortWhen(this JsonElement element, string path) =>
+        element.Time(path) is { } time ? time.ToString("MM-dd HH:mm", CultureInfo.InvariantCulture) : element.Str(path);
+
     /// <summary>
     /// A readable handle of an id: its last 8 characters (the ids are UUIDv7, whose first characters are the time and
     /// so the same for everything made in the same minute).
