@@ -81,6 +81,11 @@ public static class ProxyConfigBuilder
             yield return Route($"{service.Name}{prefix}:write", service.Name, path, WriteMethods, Policies.ManageApis);
         }
 
+        foreach (var prefix in service.ReadOnlyPrefixes ?? [])
+        {
+            yield return Route($"{service.Name}{prefix}:read", service.Name, prefix + "/{**rest}", ReadMethods, Policies.ReadApis);
+        }
+
         if (service.Kind == ApiKind.WebUi) yield break;
         yield return Route($"{service.Name}/openapi", service.Name, service.OpenApiPath, ReadMethods, Policies.Anonymous)
             .WithTransformPathSet(ServiceCatalog.ServiceOpenApiPath);

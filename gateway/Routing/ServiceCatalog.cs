@@ -6,9 +6,15 @@ namespace DomainPlatform.Gateway.Routing;
 /// </summary>
 public enum ApiKind { Management, Inference, WebUi }
 
-/// <summary>A service behind the gateway and the path prefixes whose API it owns.</summary>
-public sealed record BackendService(string Name, IReadOnlyList<string> PathPrefixes, ApiKind Kind = ApiKind.Management)
+/// <summary>
+/// A service behind the gateway and the path prefixes whose API it owns; <paramref name="ReadOnlyPrefixes"/> are management
+/// APIs beside its own kind that the gateway passes on for reading only (GET and HEAD, viewers and above).
+/// </summary>
+public sealed record BackendService(string Name, IReadOnlyList<string> PathPrefixes, ApiKind Kind = ApiKind.Management, IReadOnlyList<string>? ReadOnlyPrefixes = null)
 {
+    /// <summary>Every prefix the service owns, read-only ones included.</summary>
+    public IEnumerable<string> AllPrefixes => PathPrefixes.Concat(ReadOnlyPrefixes ?? []);
+
     /// <summary>The service-discovery address of its HTTP endpoint (<c>services__{name}__http__0</c>).</summary>
     public string DiscoveryAddress => $"http://{Name}";
 
@@ -40,7 +46,8 @@ public static class ServiceCatalog
         new(Extraction, ["/api/sources", "/api/datasets", "/api/extraction", "/api/privacy"]),
         new(Training, ["/api/training"]),
         // Only the endpoints inference serves: /v1/models is the gateway's own (the domains), any other /v1 path an OpenAI 404.
-        new(Inference, ["/v1/chat/completions", "/v1/completions", "/v1/embeddings"], ApiKind.Inference),
+        // Its figures per loaded model (memory, KV cache, slots, GPU layers), read by the console's domain page.
+        new(Inference, ["/v1/chat/completions", "/v1/completions", "/v1/embeddings"], ApiKind.Inference, ReadOnlyPrefixes: ["/api/inference"]),
         // The operators' console: its pages, static assets and Blazor's SignalR hub (/console/_blazor) under one prefix.
         new(Console, ["/console"], ApiKind.WebUi),
     ];

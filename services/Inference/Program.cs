@@ -13,5 +13,6 @@ app.MapDefaultEndpoints();
 app.MapGrpcDefaults();
 app.MapGrpcService<InferenceGrpcService>();
 app.MapOpenAiApi();
+app.MapModelsApi();
 
 app.Run();

@@ -1,3 +1,4 @@
+using DomainPlatform.LlamaCpp.Gguf;
 using DomainPlatform.LlamaCpp.Interop;
 using Microsoft.Extensions.Logging;
 
@@ -99,9 +100,11 @@ public sealed class LlamaContext : IDisposable
     // Batch indexes that asked for logits in the last decode; llama_get_logits_ith must not see others.
     private bool[] _outputs = [];
 
-    private LlamaContext(LlamaModel model, SafeLlamaContextHandle handle)
+    private LlamaContext(LlamaModel model, SafeLlamaContextHandle handle, GgmlType keyType, GgmlType valueType)
     {
         Model = model;
+        KeyCacheType = keyType;
+        ValueCacheType = valueType;
         _handle = handle;
         _memory = NativeMethods.llama_get_memory(handle);
         ContextSize = (int)NativeMethods.llama_n_ctx(handle);
@@ -127,6 +130,12 @@ public sealed class LlamaContext : IDisposable
     public bool Embeddings { get; private init; }
     /// <summary>The pooling the context applies (None for a generation context).</summary>
     public LlamaPoolingType Pooling { get; }
+    /// <summary>Element type of the KV cache's keys (F16 unless the context was made for training).</summary>
+    public GgmlType KeyCacheType { get; }
+    public GgmlType ValueCacheType { get; }
+
+    /// <summary>Bytes of the KV cache llama.cpp allocated for this context's <see cref="ContextSize"/> cells.</summary>
+    public long KvCacheBytes => LlamaKvCache.Bytes(Model.LayerCount, ContextSize, Model.KvWidth, Model.KvWidth, KeyCacheType, ValueCacheType);
 
     internal SafeLlamaContextHandle Handle => _handle;
 
@@ -154,8 +163,8 @@ public sealed class LlamaContext : IDisposable
         parameters.NoPerf = 0;
         if (options.F32KvCache)
         {
-            parameters.TypeK = Gguf.GgmlType.F32;
-            parameters.TypeV = Gguf.GgmlType.F32;
+            parameters.TypeK = GgmlType.F32;
+            parameters.TypeV = GgmlType.F32;
         }
         parameters.FlashAttentionType = options.FlashAttention switch
         {
@@ -172,7 +181,7 @@ public sealed class LlamaContext : IDisposable
             throw new LlamaException($"llama.cpp could not create a context: {LlamaRuntime.LastError ?? "no reason given"}");
         }
         handle.HoldModel(model.Handle);
-        var context = new LlamaContext(model, handle) { Embeddings = options.Embeddings };
+        var context = new LlamaContext(model, handle, parameters.TypeK, parameters.TypeV) { Embeddings = options.Embeddings };
         LlamaRuntime.Logger.LogDebug(
             "Context: n_ctx={Ctx} (per sequence {SeqCtx}), n_batch={Batch}, n_ubatch={UBatch}, n_seq_max={Seq}, threads={Threads}/{BatchThreads}",
             context.ContextSize, context.SequenceContextSize, context.BatchSize, context.MicroBatchSize, context.MaxSequences,

@@ -29,12 +29,15 @@ public sealed class LlamaModel : IDisposable
 {
     /// <summary>Template used when the GGUF carries none (a llama.cpp built-in name).</summary>
     public const string FallbackChatTemplate = "chatml";
+    /// <summary>The <see cref="Device"/> of a model with no layer offloaded (ggml's name of the CPU device).</summary>
+    public const string CpuDevice = "CPU";
 
     private readonly SafeLlamaModelHandle _handle;
     private static int _nativeLoadAttempts;
 
-    private LlamaModel(SafeLlamaModelHandle handle, string path, int gpuLayersRequested, int gpuLayersPlaced, bool memoryMapped)
+    private LlamaModel(SafeLlamaModelHandle handle, string path, int gpuLayersRequested, int gpuLayersPlaced, string device, bool memoryMapped)
     {
+        Device = device;
         _handle = handle;
         IsMemoryMapped = memoryMapped;
         Path = path;
@@ -70,6 +73,10 @@ public sealed class LlamaModel : IDisposable
     public bool IsMemoryMapped { get; }
     /// <summary>Layers (including the output layer) llama.cpp offloads to a GPU: 0 without a GPU device.</summary>
     public int GpuLayersPlaced { get; }
+    /// <summary>Where the offloaded layers run: the GPU devices' names (ggml's, e.g. "CUDA0"), or "CPU" when none are offloaded.</summary>
+    public string Device { get; }
+    /// <summary>Width of one layer's keys (and values) per KV cell: the head size times the KV heads.</summary>
+    public int KvWidth => HeadCount == 0 ? 0 : EmbeddingSize / HeadCount * KvHeadCount;
 
     internal SafeLlamaModelHandle Handle => _handle;
 
@@ -145,8 +152,8 @@ public sealed class LlamaModel : IDisposable
         var layers = NativeMethods.llama_model_n_layer(handle);
         // llama.cpp offloads the repeating layers plus the output layer, so "all" is n_layer + 1.
         var placed = !runtime.HasGpu ? 0 : options.GpuLayers < 0 ? layers + 1 : Math.Min(options.GpuLayers, layers + 1);
-        var model = new LlamaModel(handle, fullPath, options.GpuLayers, placed, options.UseMmap);
         var gpus = string.Join(", ", runtime.Devices.Where(d => d.Kind is LlamaDeviceKind.Gpu or LlamaDeviceKind.IntegratedGpu).Select(d => d.Name));
+        var model = new LlamaModel(handle, fullPath, options.GpuLayers, placed, placed > 0 ? gpus : CpuDevice, options.UseMmap);
         LlamaRuntime.Logger.LogInformation(
             "Loaded {Path}: {Description}, {Layers} layers, {Params} parameters, {MiB} MiB; {Placed}/{Total} layers on GPU{Devices}",
             fullPath, model.Description, layers, model.ParameterCount, model.SizeBytes >> 20, placed, layers + 1,

@@ -43,6 +43,20 @@ public sealed class AxisTests
     }
 
     [Theory]
+    [InlineData(1_764_619_200, 1_764_622_800, 900)] // an hour: quarter hours
+    [InlineData(1_764_619_200, 1_764_619_500, 60)] // five minutes: minutes
+    [InlineData(1_764_619_230, 1_764_619_230, 15)] // one instant: a minute around it
+    [InlineData(1_764_547_200, 1_764_633_600, 21600)] // a day: six hours
+    [InlineData(1_764_000_000, 1_764_604_800, 172800)] // a week: whole days
+    public void Time_ticks_fall_on_round_clock_times_and_cover_the_range(double min, double max, double step)
+    {
+        var (lo, hi, ticks) = Axis.TimeTicks(min, max);
+        Assert.True(lo <= min && hi >= max, $"[{lo}, {hi}] does not cover [{min}, {max}]");
+        Assert.All(ticks, t => Assert.Equal(0, t % step));
+        Assert.All(ticks.Zip(ticks.Skip(1), (a, b) => b - a), s => Assert.Equal(step, s));
+    }
+
+    [Theory]
     [InlineData(4, 4)]
     [InlineData(0, 0)]
     [InlineData(double.NaN, double.NaN)]

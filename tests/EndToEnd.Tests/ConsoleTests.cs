@@ -51,6 +51,11 @@ public sealed class ConsoleTests(PlatformFixture platform, ConsoleBrowser browse
         await Expect(page.GetByTestId("stable-version")).ToHaveTextAsync(Baseline);
         await Expect(page.GetByTestId("route")).ToContainTextAsync("canary");
         await Expect(page.GetByTestId("metrics")).ToContainTextAsync("latency");
+        // What each variant holds on inference, and the health trend of the traffic sent above.
+        await Expect(page.GetByTestId("resources-stable")).ToContainTextAsync("cells");
+        await Expect(page.GetByTestId("resources-canary")).ToContainTextAsync("weights");
+        await Expect(page.GetByTestId("health-trend").Locator("svg")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await Expect(page.GetByTestId("sla-violations")).ToBeVisibleAsync();
         await ShotAsync(page, "domain");
 
         await page.GotoAsync(Console($"rollouts/{s.RolloutId}"));

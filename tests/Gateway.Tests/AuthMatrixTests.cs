@@ -28,6 +28,10 @@ public sealed class AuthMatrixTests(GatewayFactory factory) : IClassFixture<Gate
         Row("GET", "/api/training/jobs", HttpStatusCode.BadGateway, HttpStatusCode.BadGateway, HttpStatusCode.BadGateway, forbidden, unauthorized);
         Row("POST", "/v1/chat/completions", ok, ok, forbidden, ok, unauthorized);
         Row("GET", "/v1/models", ok, ok, forbidden, ok, unauthorized);
+        // Inference's figures per model: read by viewers and above (the fake inference answers any path); no method but GET and HEAD routes.
+        Row("GET", "/api/inference/models", ok, ok, ok, forbidden, unauthorized);
+        Row("POST", "/api/inference/models", HttpStatusCode.MethodNotAllowed, HttpStatusCode.MethodNotAllowed, HttpStatusCode.MethodNotAllowed,
+            HttpStatusCode.MethodNotAllowed, HttpStatusCode.MethodNotAllowed);
         Row("GET", "/api/openapi", ok, ok, ok, ok, ok);
         Row("GET", "/openapi/deployment/v1.json", ok, ok, ok, ok, ok);
         Row("GET", "/openapi/v1.json", ok, ok, ok, ok, ok);

@@ -11,7 +11,7 @@ public sealed class ProxyConfigTests
     [Fact]
     public void Every_prefix_has_exactly_one_owner()
     {
-        var prefixes = ServiceCatalog.Services.SelectMany(s => s.PathPrefixes).ToList();
+        var prefixes = ServiceCatalog.Services.SelectMany(s => s.AllPrefixes).ToList();
         Assert.Equal(prefixes.Count, prefixes.Distinct(StringComparer.OrdinalIgnoreCase).Count());
         Assert.All(prefixes, p => Assert.True(p.StartsWith('/') && !p.EndsWith('/'), $"'{p}' must start and not end with '/'"));
     }
@@ -35,6 +35,16 @@ public sealed class ProxyConfigTests
         Assert.Equal(Auth.Policies.Anonymous, route.AuthorizationPolicy);
         Assert.Null(route.Transforms);
         Assert.Equal(ProxyConfigBuilder.WebUiTimeout, ProxyConfigBuilder.ClusterFor(console).HttpRequest!.ActivityTimeout);
+    }
+
+    [Fact]
+    public void Inferences_model_figures_are_routed_for_reading_only_to_viewers_and_above()
+    {
+        var inference = Assert.Single(ServiceCatalog.Services, s => s.Name == ServiceCatalog.Inference);
+        var route = Assert.Single(ProxyConfigBuilder.BuildRoutes([inference]), r => r.Match.Path == "/api/inference/{**rest}");
+        Assert.Equal(ProxyConfigBuilder.ReadMethods, route.Match.Methods);
+        Assert.Equal(Auth.Policies.ReadApis, route.AuthorizationPolicy);
+        Assert.Equal(ServiceCatalog.Inference, route.ClusterId);
     }
 
     [Fact]

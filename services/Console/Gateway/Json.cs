@@ -36,6 +36,10 @@ public static class Json
     public static string When(this JsonElement element, string path) =>
         element.Time(path) is { } time ? time.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : element.Str(path);
 
+    /// <summary>A time as UTC to the minute without the year (a table's narrow column; <see cref="When"/> in its title).</summary>
+    public static string ShortWhen(this JsonElement element, string path) =>
+        element.Time(path) is { } time ? time.ToString("MM-dd HH:mm", CultureInfo.InvariantCulture) : element.Str(path);
+
     /// <summary>
     /// A readable handle of an id: its last 8 characters (the ids are UUIDv7, whose first characters are the time and
     /// so the same for everything made in the same minute).
@@ -47,6 +51,20 @@ public static class Json
     public static string Number(double? value, string format) => value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "–";
 
     public static string Percent(double? value) => value is { } v ? Number(Math.Round(v, 2)) + "%" : "–";
+
+    /// <summary>Bytes in binary units (KiB, MiB, GiB), three significant figures or so.</summary>
+    public static string Bytes(double? bytes)
+    {
+        if (bytes is not { } b) return "–";
+        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
+        var unit = 0;
+        while (Math.Abs(b) >= 1024 && unit < units.Length - 1)
+        {
+            b /= 1024;
+            unit++;
+        }
+        return (unit == 0 ? b.ToString("0", CultureInfo.InvariantCulture) : b.ToString(Math.Abs(b) >= 100 ? "0" : "0.#", CultureInfo.InvariantCulture)) + " " + units[unit];
+    }
 
     public static string Seconds(double? seconds) => seconds switch
     {

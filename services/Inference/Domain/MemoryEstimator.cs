@@ -1,3 +1,4 @@
+using DomainPlatform.LlamaCpp;
 using DomainPlatform.LlamaCpp.Gguf;
 
 namespace DomainPlatform.Inference.Domain;
@@ -35,7 +36,6 @@ public sealed record MemoryEstimate(long WeightsBytes, long KvCacheBytes, long C
 
 public static class MemoryEstimator
 {
-    private const long F16Bytes = 2;
     private const long F32Bytes = 4;
 
     public static MemoryEstimate Estimate(ModelShape shape, int contextSize, int parallelSlots, int batchSize)
@@ -46,12 +46,13 @@ public static class MemoryEstimator
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         var headSize = shape.Heads == 0 ? 0L : shape.EmbeddingSize / shape.Heads;
         var kvWidth = headSize * shape.KvHeads;
-        // K and V, per layer, per cell.
-        var kv = 2L * shape.Layers * contextSize * kvWidth * F16Bytes;
+        // K and V, per layer, per cell: the layout a context reports once loaded (LlamaContext.KvCacheBytes).
+        var kv = LlamaKvCache.Bytes(shape.Layers, contextSize, (int)kvWidth, (int)kvWidth, GgmlType.F16, GgmlType.F16);
         var contextPerSlot = Math.Max(1, contextSize / parallelSlots);
         // The embedding context holds one input of at most a slot's context and a batch: its cells and one batch over them.
         var embeddingTokens = Math.Min(contextPerSlot, batchSize);
-        var embedding = 2L * shape.Layers * embeddingTokens * kvWidth * F16Bytes + Compute(shape, embeddingTokens, embeddingTokens);
+        var embedding = LlamaKvCache.Bytes(shape.Layers, embeddingTokens, (int)kvWidth, (int)kvWidth, GgmlType.F16, GgmlType.F16)
+            + Compute(shape, embeddingTokens, embeddingTokens);
         return new MemoryEstimate(shape.TensorBytes, kv, Compute(shape, batchSize, contextPerSlot), embedding);
     }
 

@@ -11,10 +11,12 @@ public sealed class InferenceMetrics
     public const string ModelTag = "gen_ai.request.model";
     public const string VariantTag = "inference.variant";
     public const string FinishReasonTag = "gen_ai.response.finish_reason";
+    public const string DeviceTag = "inference.device";
 
     public static readonly ActivitySource ActivitySource = new(MeterName);
 
     private readonly ConcurrentDictionary<string, ModelScheduler> _schedulers = new(StringComparer.Ordinal);
+    private Func<IReadOnlyList<LoadedModelInfo>> _models = () => [];
 
     public InferenceMetrics(IMeterFactory meterFactory)
     {
@@ -33,6 +35,13 @@ public sealed class InferenceMetrics
         meter.CreateObservableGauge("inference.kv_cache.usage", ObserveKvUsage, "1", "Share of a model's KV cache cells holding tokens.");
         meter.CreateObservableGauge("inference.queue.depth", ObserveQueueDepth, "{request}", "Requests waiting for a slot.");
         meter.CreateObservableGauge("inference.slots.active", ObserveActiveSlots, "{sequence}", "Slots holding a sequence.");
+        // Per model id from the pool's listing (ids sharing one model's weights report the same figures).
+        meter.CreateObservableGauge("inference.model.weights.size", () => PerModel(m => m.SizeBytes), "By", "Bytes of a model's weights.");
+        meter.CreateObservableGauge("inference.kv_cache.size", () => PerModel(m => m.Resources.KvCacheBytes), "By", "Bytes of the KV cache allocated for a model's context.");
+        meter.CreateObservableGauge("inference.kv_cache.cells.used", () => PerModel(m => m.Resources.KvCellsUsed), "{cell}", "KV cells holding a token of a sequence.");
+        meter.CreateObservableGauge("inference.kv_cache.cells.limit", () => PerModel(m => m.Resources.KvCellsTotal), "{cell}", "KV cells allocated for a model's context.");
+        meter.CreateObservableGauge("inference.slots.limit", () => PerModel(m => m.ParallelSlots), "{sequence}", "Sequences a model can hold at once.");
+        meter.CreateObservableGauge("inference.model.gpu_layers", ObserveGpuLayers, "{layer}", "Layers of a model offloaded to a GPU, tagged with the device they run on.");
     }
 
     public Histogram<double> TimeToFirstToken { get; }
@@ -47,12 +56,21 @@ public sealed class InferenceMetrics
     public Counter<long> EmbeddingTokens { get; }
     public Histogram<int> EmbeddingBatchInputs { get; }
 
+    /// <summary>Where the per-model gauges read the loaded models (the pool, once built).</summary>
+    internal void ObserveModels(Func<IReadOnlyList<LoadedModelInfo>> models) => _models = models;
+
     internal void Track(ModelScheduler scheduler) => _schedulers[scheduler.ModelId] = scheduler;
 
     internal void Untrack(ModelScheduler scheduler) => _schedulers.TryRemove(new KeyValuePair<string, ModelScheduler>(scheduler.ModelId, scheduler));
 
     private IEnumerable<Measurement<double>> ObserveKvUsage() =>
         _schedulers.Values.Select(s => new Measurement<double>(s.KvUsage, new KeyValuePair<string, object?>(ModelTag, s.ModelId)));
+
+    private IEnumerable<Measurement<long>> PerModel(Func<LoadedModelInfo, long> value) =>
+        _models().Select(m => new Measurement<long>(value(m), new KeyValuePair<string, object?>(ModelTag, m.Id)));
+
+    private IEnumerable<Measurement<int>> ObserveGpuLayers() =>
+        _models().Select(m => new Measurement<int>(m.GpuLayers, new KeyValuePair<string, object?>(ModelTag, m.Id), new KeyValuePair<string, object?>(DeviceTag, m.Resources.Device)));
 
     private IEnumerable<Measurement<int>> ObserveQueueDepth() =>
         _schedulers.Values.Select(s => new Measurement<int>(s.QueuedCount, new KeyValuePair<string, object?>(ModelTag, s.ModelId)));

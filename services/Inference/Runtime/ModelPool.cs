@@ -41,9 +41,20 @@ public sealed class GenerationRefusedException(GenerationFailure failure, string
 }
 
 /// <summary>What <see cref="ModelPool.List"/> reports about a model.</summary>
+/// <param name="SizeBytes">The weights' bytes (llama_model_size: every tensor's data).</param>
+/// <param name="GpuLayers">Layers offloaded to a GPU, of <see cref="Resources"/>' OffloadableLayers.</param>
+/// <param name="ContextSize">The context asked for; the cells llama.cpp allocated are <see cref="ModelResources.KvCellsTotal"/>.</param>
+/// <param name="ActiveRequests">Slots holding a sequence, of <paramref name="ParallelSlots"/>.</param>
 public sealed record LoadedModelInfo(
     string Id, string Path, string Sha256, long SizeBytes, string State, int GpuLayers, int ContextSize, int ParallelSlots,
-    int ActiveRequests, int QueuedRequests, long EstimatedBytes, DateTimeOffset LoadedAt);
+    int ActiveRequests, int QueuedRequests, long EstimatedBytes, DateTimeOffset LoadedAt, ModelResources Resources);
+
+/// <summary>
+/// What a loaded model holds of its device beyond the figures of <see cref="LoadedModelInfo"/>: its KV cache (bytes, and cells
+/// in use of those allocated), where its layers run, and the other ids served by the same weights (which then report the
+/// same figures: count them once).
+/// </summary>
+public sealed record ModelResources(long KvCacheBytes, int KvCellsUsed, int KvCellsTotal, int OffloadableLayers, string Device, IReadOnlyList<string> SharedWith);
 
 /// <summary>
 /// The models this process serves. Loads check the file (sha256, then the managed GGUF validator, then
@@ -71,6 +82,7 @@ public sealed class ModelPool : IAsyncDisposable
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<ModelPool>();
         BudgetBytes = _options.MemoryBudgetBytes ?? MemoryEstimator.DefaultBudget(AvailableMemoryBytes());
+        _metrics.ObserveModels(List);
     }
 
     public long BudgetBytes { get; }
@@ -118,7 +130,10 @@ public sealed class ModelPool : IAsyncDisposable
             if (_models.Values.FirstOrDefault(m => !m.Unloading && m.Loaded.Serves(spec, sha256)) is { } twin)
             {
                 var shared = new ServedModel(spec with { Path = path }, twin.Loaded);
-                twin.Loaded.Ids.Add(spec.Id);
+                lock (twin.Loaded.Ids)
+                {
+                    twin.Loaded.Ids.Add(spec.Id);
+                }
                 _models[spec.Id] = shared;
                 _logger.LogInformation("Model {Model} from {Path} has the bytes and settings of {Twin}: it shares its weights, slots and batches",
                     spec.Id, path, twin.Spec.Id);
@@ -171,7 +186,10 @@ public sealed class ModelPool : IAsyncDisposable
             {
                 // Other ids still use the shared model: wait for this id's own requests only.
                 await model.InFlightAsync().WaitAsync(ct);
-                loaded.Ids.Remove(id);
+                lock (loaded.Ids)
+                {
+                    loaded.Ids.Remove(id);
+                }
                 _models.TryRemove(id, out _);
                 _logger.LogInformation("Model {Model} unloaded; its shared weights stay for {Others}", id, string.Join(", ", loaded.Ids));
                 return true;
@@ -434,9 +452,15 @@ public sealed class ModelPool : IAsyncDisposable
         public Task InFlightAsync() => Task.WhenAll(_inFlight.Keys.Select(t => t.ContinueWith(static _ => { },
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)));
 
-        public LoadedModelInfo Describe() => new(
-            Spec.Id, Spec.Path, Loaded.Sha256, (long)Loaded.Model.SizeBytes, Unloading ? "unloading" : "ready", Loaded.Model.GpuLayersPlaced,
-            Spec.ContextSize, Spec.ParallelSlots, Loaded.Scheduler.ActiveCount, Loaded.Scheduler.QueuedCount, Loaded.Estimate.TotalBytes, LoadedAt);
+        public LoadedModelInfo Describe()
+        {
+            var model = Loaded.Model;
+            var scheduler = Loaded.Scheduler;
+            var resources = new ModelResources(scheduler.KvCacheBytes, scheduler.KvCellsUsed, scheduler.KvCellsTotal, model.LayerCount + 1, model.Device,
+                Loaded.OtherIds(Spec.Id));
+            return new(Spec.Id, Spec.Path, Loaded.Sha256, (long)model.SizeBytes, Unloading ? "unloading" : "ready", model.GpuLayersPlaced,
+                Spec.ContextSize, Spec.ParallelSlots, scheduler.ActiveCount, scheduler.QueuedCount, Loaded.Estimate.TotalBytes, LoadedAt, resources);
+        }
     }
 
     private sealed class LoadedModel(ModelSpec spec, string sha256, MemoryEstimate estimate, LlamaModel model, LlamaContext context, ModelScheduler scheduler)
@@ -450,6 +474,15 @@ public sealed class ModelPool : IAsyncDisposable
         public ModelScheduler Scheduler { get; } = scheduler;
         /// <summary>The ids served by this model; changed under the pool's load/unload lock.</summary>
         public HashSet<string> Ids { get; } = new(StringComparer.Ordinal) { spec.Id };
+
+        /// <summary>The ids besides <paramref name="id"/> this model serves, in order (a snapshot: the set changes under the pool's lock only).</summary>
+        public IReadOnlyList<string> OtherIds(string id)
+        {
+            lock (Ids)
+            {
+                return Ids.Where(other => other != id).Order(StringComparer.Ordinal).ToList();
+            }
+        }
 
         /// <summary>Whether a load of these bytes with these settings can be served by this model.</summary>
         public bool Serves(ModelSpec other, string otherSha256) =>

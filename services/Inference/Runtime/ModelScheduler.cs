@@ -70,7 +70,13 @@ public sealed class ModelScheduler : IDisposable
     public int QueuedCount { get { lock (_gate) { return _queue.Count; } } }
     /// <summary>Requests queued or generating.</summary>
     public int InFlight { get { lock (_gate) { return _queue.Count + _active + _embeddings.Count; } } }
-    public double KvUsage => (double)Volatile.Read(ref _kvCells) / _context.ContextSize;
+    public double KvUsage => (double)KvCellsUsed / KvCellsTotal;
+    /// <summary>KV cells holding a token of a sequence (prompt and completion so far), as of the last step or freed sequence.</summary>
+    public int KvCellsUsed => Volatile.Read(ref _kvCells);
+    /// <summary>KV cells of the context, every slot's share together.</summary>
+    public int KvCellsTotal => _context.ContextSize;
+    /// <summary>Bytes of the KV cache llama.cpp allocated for the context.</summary>
+    public long KvCacheBytes => _context.KvCacheBytes;
     /// <summary>Stopwatch ticks the device has spent in this model's steps (its share of <see cref="DeviceScheduler.BusyTicks"/>).</summary>
     public long BusyTicks => Interlocked.Read(ref _busyTicks);
 
@@ -434,16 +440,10 @@ public sealed class ModelScheduler : IDisposable
         }
 
         var vocab = _context.Model.Vocab;
-        var cells = 0;
         foreach (var request in _slots)
         {
-            if (request is null)
+            if (request is null || request.BatchIndex < 0)
             {
-                continue;
-            }
-            if (request.BatchIndex < 0)
-            {
-                cells += request.Prefilled;
                 continue;
             }
             var token = request.Sampler!.Sample(_context, request.BatchIndex);
@@ -473,7 +473,23 @@ public sealed class ModelScheduler : IDisposable
             else
             {
                 request.NextToken = token;
-                cells += request.Position + 1;
+            }
+        }
+        CountKvCells();
+    }
+
+    /// <summary>
+    /// The cells the sequences hold now: a prefilling prompt's decoded part, a generating sequence's positions so far (its
+    /// next token is not in the cache yet). Called on the device thread after a step and when a sequence is freed.
+    /// </summary>
+    private void CountKvCells()
+    {
+        var cells = 0;
+        foreach (var request in _slots)
+        {
+            if (request is not null)
+            {
+                cells += request.IsPrefilling ? request.Prefilled : request.Position;
             }
         }
         Volatile.Write(ref _kvCells, cells);
@@ -504,6 +520,7 @@ public sealed class ModelScheduler : IDisposable
             _slots[request.Slot] = null;
             _active--;
         }
+        CountKvCells();
         request.Complete(reason, error, SharedDeviceMs(request));
         _metrics.Requests.Add(1, Tag(request), new(InferenceMetrics.FinishReasonTag, reason));
         _metrics.CompletionTokens.Add(request.CompletionTokens, Tag(request));
@@ -531,6 +548,7 @@ public sealed class ModelScheduler : IDisposable
             Array.Clear(_slots);
             _active = 0;
         }
+        Volatile.Write(ref _kvCells, 0);
         foreach (var request in orphans)
         {
             request.Complete(FinishReasons.Error, message);

@@ -23,6 +23,22 @@ public static class Axis
         return (lo, hi, ticks);
     }
 
+    private static readonly double[] TimeSteps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+
+    /// <summary>Ticks of a time axis (Unix seconds) on whole seconds, minutes, quarter hours, hours or days, so that clock labels read round.</summary>
+    public static (double Min, double Max, IReadOnlyList<double> Ticks) TimeTicks(double min, double max, int count = 5)
+    {
+        if (!double.IsFinite(min) || !double.IsFinite(max)) return Ticks(min, max, count);
+        if (max - min < 1) (min, max) = (min - 30, max + 30);
+        var raw = (max - min) / count;
+        var step = TimeSteps.FirstOrDefault(s => s >= raw, Math.Ceiling(raw / 86400) * 86400);
+        var lo = Math.Floor(min / step) * step;
+        var hi = Math.Ceiling(max / step) * step;
+        var ticks = new List<double>();
+        for (var t = lo; t <= hi + step / 2; t += step) ticks.Add(t);
+        return (lo, hi, ticks);
+    }
+
     public static string Label(double value) => Math.Abs(value) switch
     {
         0 => "0",
