@@ -25,13 +25,7 @@ public static class EventBusExtensions
     public static IHostApplicationBuilder AddEventBus(
         this IHostApplicationBuilder builder, string serviceName, Action<IBusRegistrationConfigurator>? configureConsumers = null)
     {
-        var connectionString = builder.Configuration.GetConnectionString(ConnectionName);
-        if (string.IsNullOrWhiteSpace(connectionString))
-        {
-            throw new InvalidOperationException(
-                $"Connection string '{ConnectionName}' is missing: set ConnectionStrings__{ConnectionName} to amqp://user:password@host:port/vhost.");
-        }
-        var broker = AmqpAddress.Parse(connectionString);
+        var broker = Broker(builder.Configuration);
 
         builder.Services.AddSingleton(new MigrationSource(typeof(EventBusExtensions).Assembly));
         builder.Services.AddSingleton<OutboxSignal>();
@@ -82,13 +76,7 @@ public static class EventBusExtensions
     public static IHostApplicationBuilder AddEventSubscriber<TReceiver>(this IHostApplicationBuilder builder, string serviceName, IReadOnlyList<Type> events)
         where TReceiver : class, IEventReceiver
     {
-        var connectionString = builder.Configuration.GetConnectionString(ConnectionName);
-        if (string.IsNullOrWhiteSpace(connectionString))
-        {
-            throw new InvalidOperationException(
-                $"Connection string '{ConnectionName}' is missing: set ConnectionStrings__{ConnectionName} to amqp://user:password@host:port/vhost.");
-        }
-        var broker = AmqpAddress.Parse(connectionString);
+        var broker = Broker(builder.Configuration);
         var instance = $"{serviceName}-{Guid.NewGuid():N}";
         var consumers = events.ToDictionary(e => e, e => typeof(ReceivingConsumer<,>).MakeGenericType(e, typeof(TReceiver)));
 
@@ -115,6 +103,17 @@ public static class EventBusExtensions
             });
         });
         return builder;
+    }
+
+    private static AmqpAddress Broker(IConfiguration configuration)
+    {
+        var connectionString = configuration.GetConnectionString(ConnectionName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException(
+                $"Connection string '{ConnectionName}' is missing: set ConnectionStrings__{ConnectionName} to amqp://user:password@host:port/vhost.");
+        }
+        return AmqpAddress.Parse(connectionString);
     }
 
     /// <summary>The broker, names and serialization every platform process uses, publisher or subscriber.</summary>
