@@ -53,12 +53,14 @@ var gateway = Service<Projects.Gateway>("gateway")
     .WithEnvironment("Platform__AssignmentKeySecret", assignmentKeySecret)
     .WithExternalHttpEndpoints();
 
-// The operators' console: no database or broker of its own, it calls the gateway's API with the signed-in user's key;
-// the gateway serves it at /console (its path base), so each references the other.
+// The operators' console: no database of its own, it calls the gateway's API with the signed-in user's key; the gateway
+// serves it at /console (its path base), so each references the other. It subscribes to the event bus for its live pages,
+// without waiting for it: the console starts and serves pages while RabbitMQ is away (its bus reconnects).
 var console = WithPortBase(builder.AddProject<Projects.Console>("console", launchProfileName: null)
         .WithEnvironment("ASPNETCORE_ENVIRONMENT", builder.Environment.EnvironmentName)
         .WithHttpHealthCheck("/health"))
-    .WithReference(gateway);
+    .WithReference(gateway)
+    .WithReference(servers.EventBus);
 gateway.WithReference(console);
 
 // Every service discovers every other one (services__<name>__http__0 and __grpc__0), as under the launcher.

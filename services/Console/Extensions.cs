@@ -1,4 +1,6 @@
 using DomainPlatform.Console.Gateway;
+using DomainPlatform.Console.Live;
+using DomainPlatform.EventBus;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Options;
@@ -10,6 +12,9 @@ internal static class Extensions
 {
     /// <summary>The gateway's name in service discovery (<c>services__gateway__http__0</c>).</summary>
     public const string GatewayAddress = "http://gateway";
+
+    /// <summary>The console's name on the event bus: its queue is <c>console-{random}</c>, one per process.</summary>
+    public const string ServiceName = "console";
 
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
@@ -39,7 +44,9 @@ internal static class Extensions
             http.DefaultRequestHeaders.UserAgent.ParseAdd("dp-console/1");
         });
         builder.Services.AddScoped<GatewayClient>();
-        builder.Services.AddSingleton<LossHistory>();
+        // Live pages: platform events through the console's own queue reach the open pages that show what changed.
+        builder.Services.AddSingleton<LiveChanges>();
+        builder.AddEventSubscriber<LiveChanges>(ServiceName, ChangeMap.Consumed);
         builder.Services.TryAddSingletonTimeProvider();
     }
 

@@ -30,6 +30,8 @@ public static class EventCatalog
             nameof(DatasetReady) => new DatasetReady(ExampleId, "0x5678-SQLAgent", "sql-queries-2026-11", 1200, "/data/datasets/0193f5a2.jsonl", new string('a', 64), 2.0),
             nameof(TrainingCompleted) => new TrainingCompleted(ExampleId, "0x5678-SQLAgent", ExampleId, true, "/data/models/sqlagent-1.3.0.gguf", new string('b', 64), 4_194_304, "1.2.0",
                 new TrainingMetrics(0.21, 0.27, 0.91, 120), null),
+            nameof(TrainingProgressed) => new TrainingProgressed(ExampleId, "0x5678-SQLAgent", 1, 2, 40, 111, 0.18, 3.889, null, 1480.5,
+                "epoch 1/2: training batch 40/99, running loss 3.889"),
             nameof(ModelDeployed) => new ModelDeployed("0x5678-SQLAgent", "1.3.0", "canary", 10),
             nameof(RouteTableChanged) => new RouteTableChanged(42, [new DomainRoute("0x5678-SQLAgent", ["sql"], ["sql", "query", "table"], "rollout-0193f5a2",
                 [new RouteVariant("stable", "1.2.0", "0x5678-SQLAgent@1.2.0", 90, "inference"), new RouteVariant("canary", "1.3.0", "0x5678-SQLAgent@1.3.0", 10, "inference")], new RouteCache(true, 300), 512, ExampleTime.AddDays(-30))]),

@@ -40,13 +40,7 @@ public static class EventBusExtensions
     public static IHostApplicationBuilder AddEventBus(
         this IHostApplicationBuilder builder, string serviceName, Action<IBusRegistrationConfigurator>? configureConsumers = null)
     {
-        var connectionString = builder.Configuration.GetConnectionString(ConnectionName);
-        if (string.IsNullOrWhiteSpace(connectionString))
-        {
-            throw new InvalidOperationException(
-                $"Connection string '{ConnectionName}' is missing: set ConnectionStrings__{ConnectionName} to amqp://user:password@host:port/vhost.");
-        }
-        var broker = AmqpAddress.Parse(connectionString);
+        var broker = Broker(builder.Configuration);
 
         builder.Services.AddSingleton(new MigrationSource(typeof(EventBusExtensions).Assembly));
         builder.Services.AddSingleton<OutboxSignal>();
@@ -67,20 +61,7 @@ public static class EventBusExtensions
             configureConsumers?.Invoke(bus);
             bus.UsingRabbitMq((context, cfg) =>
             {
-                cfg.Host(broker.Host, broker.Port, broker.VirtualHost, h =>
-                {
-                    h.Username(broker.Username);
-                    h.Password(broker.Password);
-                    h.ConnectionName(serviceName);
-                });
-                cfg.MessageTopology.SetEntityNameFormatter(new EventNameFormatter(cfg.MessageTopology.EntityNameFormatter));
-                // Plain JSON bodies so a consumer in any language reads the event without an envelope.
-                cfg.ClearSerialization();
-                cfg.UseRawJsonSerializer(RawSerializerOptions.All, isDefault: true);
-                // Every event's exchange exists once any service has started, so a consumer in another team can bind
-                // its queue before the first event of a kind is published (docs/events.md).
-                foreach (var type in EventCatalog.All) cfg.PublishTopology.GetMessageTopology(type);
-                cfg.DeployPublishTopology = true;
+                UseBroker(cfg, broker, serviceName);
                 // A handler's own error is retried 5 times within about 9 s, then the message goes to the _error queue.
                 cfg.UseMessageRetry(r =>
                 {
@@ -109,5 +90,76 @@ public static class EventBusExtensions
             });
         });
         return builder;
+    }
+
+    /// <summary>
+    /// Subscribes a process that keeps no state of its own (the console) to <paramref name="events"/>, without a database:
+    /// each event type gets a queue of this process's own (<c>{serviceName}-{random}-{event}</c>: a raw JSON body names no
+    /// type, so one queue per exchange), not durable and deleted when the process goes (it needs only what happens while it
+    /// runs), taking one message at a time. Every event goes to <typeparamref name="TReceiver"/> (a singleton the caller
+    /// registers). No outbox, no inbox, no retries: a receiver that throws loses that message. While RabbitMQ is away the
+    /// process starts and runs, the bus reconnects in the background and its health check reports Degraded (not
+    /// Unhealthy); each time a queue consumes again the receiver hears <see cref="IEventReceiver.Resumed"/>.
+    /// </summary>
+    public static IHostApplicationBuilder AddEventSubscriber<TReceiver>(this IHostApplicationBuilder builder, string serviceName, IReadOnlyList<Type> events)
+        where TReceiver : class, IEventReceiver
+    {
+        var broker = Broker(builder.Configuration);
+        var instance = $"{serviceName}-{Guid.NewGuid():N}";
+        var consumers = events.ToDictionary(e => e, e => typeof(ReceivingConsumer<,>).MakeGenericType(e, typeof(TReceiver)));
+
+        builder.Services.AddMassTransit(bus =>
+        {
+            bus.DisableUsageTelemetry();
+            bus.ConfigureHealthCheckOptions(health => health.MinimalFailureStatus = Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded);
+            foreach (var consumer in consumers.Values) bus.AddConsumer(consumer);
+            bus.UsingRabbitMq((context, cfg) =>
+            {
+                UseBroker(cfg, broker, serviceName);
+                var resumed = new ResumedObserver(context.GetRequiredService<TReceiver>());
+                foreach (var (evt, consumer) in consumers)
+                {
+                    cfg.ReceiveEndpoint($"{instance}-{EventCatalog.NameOf(evt).Split('.')[^1]}", endpoint =>
+                    {
+                        endpoint.Durable = false;
+                        endpoint.AutoDelete = true;
+                        endpoint.ConcurrentMessageLimit = 1;
+                        endpoint.ConnectReceiveEndpointObserver(resumed);
+                        endpoint.ConfigureConsumer(context, consumer);
+                    });
+                }
+            });
+        });
+        return builder;
+    }
+
+    private static AmqpAddress Broker(IConfiguration configuration)
+    {
+        var connectionString = configuration.GetConnectionString(ConnectionName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException(
+                $"Connection string '{ConnectionName}' is missing: set ConnectionStrings__{ConnectionName} to amqp://user:password@host:port/vhost.");
+        }
+        return AmqpAddress.Parse(connectionString);
+    }
+
+    /// <summary>The broker, names and serialization every platform process uses, publisher or subscriber.</summary>
+    private static void UseBroker(IRabbitMqBusFactoryConfigurator cfg, AmqpAddress broker, string serviceName)
+    {
+        cfg.Host(broker.Host, broker.Port, broker.VirtualHost, h =>
+        {
+            h.Username(broker.Username);
+            h.Password(broker.Password);
+            h.ConnectionName(serviceName);
+        });
+        cfg.MessageTopology.SetEntityNameFormatter(new EventNameFormatter(cfg.MessageTopology.EntityNameFormatter));
+        // Plain JSON bodies so a consumer in any language reads the event without an envelope.
+        cfg.ClearSerialization();
+        cfg.UseRawJsonSerializer(RawSerializerOptions.All, isDefault: true);
+        // Every event's exchange exists once any service has started, so a consumer in another team can bind
+        // its queue before the first event of a kind is published (docs/events.md).
+        foreach (var type in EventCatalog.All) cfg.PublishTopology.GetMessageTopology(type);
+        cfg.DeployPublishTopology = true;
     }
 }

@@ -68,29 +68,64 @@ public sealed class AxisTests
     }
 }
 
-public sealed class LossHistoryTests
+public sealed class LossCurveTests
 {
-    private static JsonElement Job(string id, double progress, double? loss, double? validation = null) =>
-        JsonSerializer.SerializeToElement(new { id, state = "running", progress, trainingLoss = loss, validationLoss = validation });
+    private static JsonElement History(int maxPoints, params (int Seq, double Progress, double? Loss, double? Validation)[] points) =>
+        JsonSerializer.SerializeToElement(new
+        {
+            jobId = "a", state = "running", maxPoints,
+            points = points.Select(p => new { seq = p.Seq, at = "2026-12-01T20:00:00Z", epoch = 1, step = p.Seq, progress = p.Progress, trainingLoss = p.Loss, validationLoss = p.Validation, tokensPerSecond = 100.0 }),
+        });
 
     [Fact]
-    public void Keeps_each_new_look_at_a_jobs_losses_in_order_and_skips_repeats()
+    public async Task Reads_a_jobs_kept_history_whole_then_appends_only_what_came_after_its_last_point()
     {
-        var time = new ManualTime(DateTimeOffset.Parse("2026-12-01T20:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
-        var history = new LossHistory(time);
-        history.Record(Job("a", 0.0, null));
-        history.Record(Job("a", 0.1, 6.6));
-        time.Advance(TimeSpan.FromSeconds(1));
-        history.Record(Job("a", 0.1, 6.6));
-        history.Record(Job("a", 0.5, 6.3));
-        history.Record(Job("b", 0.2, 4.0));
-        history.Record(Job("a", 1.0, 6.2, 5.8));
+        var asked = new List<string>();
+        var answers = new Queue<JsonElement>([
+            History(500, (1, 0.1, 6.6, null), (2, 0.5, 6.3, null)),
+            History(500, (2, 0.5, 6.3, null), (3, 1.0, 6.2, 5.8)), // a repeat of the last point is not added twice
+            History(500, (1, 0.2, 4.0, null)),
+        ]);
+        var curve = new LossCurve();
+        Task<JsonElement> Get(string path)
+        {
+            asked.Add(path);
+            return Task.FromResult(answers.Dequeue());
+        }
 
-        var a = history.For("a");
-        Assert.Equal([(0.1, 6.6), (0.5, 6.3), (1.0, 6.2)], a.Select(p => (p.Progress, p.TrainingLoss!.Value)).ToList());
-        Assert.Equal(5.8, a[^1].ValidationLoss);
-        Assert.Single(history.For("b"));
-        Assert.Empty(history.For("unknown"));
+        await curve.LoadAsync("a", Get);
+        await curve.LoadAsync("a", Get);
+        Assert.Equal([(0.1, 6.6), (0.5, 6.3), (1.0, 6.2)], curve.Points.Select(p => (p.Progress, p.TrainingLoss!.Value)).ToList());
+        Assert.Equal(5.8, curve.Points[^1].ValidationLoss);
+        Assert.Equal(500, curve.MaxPoints);
+
+        // Another job: read whole, the first job's points gone.
+        await curve.LoadAsync("b", Get);
+        Assert.Equal("b", curve.JobId);
+        Assert.Single(curve.Points);
+        Assert.Equal(["api/training/jobs/a/history", "api/training/jobs/a/history?after=2", "api/training/jobs/b/history"], asked);
+    }
+
+    [Fact]
+    public async Task Reads_whole_again_once_it_holds_more_than_twice_the_services_cap()
+    {
+        var asked = new List<string>();
+        var curve = new LossCurve();
+        var next = 1;
+        Task<JsonElement> Get(string path)
+        {
+            asked.Add(path);
+            // A cap of 3: each read brings 4 more points.
+            var points = Enumerable.Range(next, 4).Select(i => (i, i / 100.0, (double?)1.0, (double?)null)).ToArray();
+            next += 4;
+            return Task.FromResult(History(3, points));
+        }
+
+        await curve.LoadAsync("a", Get); // 4 points
+        await curve.LoadAsync("a", Get); // 8 points, more than 2 x 3
+        await curve.LoadAsync("a", Get);
+        Assert.Equal(["api/training/jobs/a/history", "api/training/jobs/a/history?after=4", "api/training/jobs/a/history"], asked);
+        Assert.Equal(4, curve.Points.Count);
     }
 }
 

@@ -106,7 +106,7 @@ public static class EventDocumentation
     private static string Publisher(Type type) => type.Name switch
     {
         "DatasetReady" => "extraction",
-        "TrainingCompleted" => "training",
+        "TrainingCompleted" or "TrainingProgressed" => "training",
         "ModelDeployed" or "RouteTableChanged" or "RollbackPerformed" => "deployment",
         "InferenceCompleted" or "FeedbackReceived" => "gateway",
         _ => "experimentation",

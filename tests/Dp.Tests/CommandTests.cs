@@ -35,6 +35,30 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task Train_history_is_a_table_of_the_jobs_kept_points_and_with_json_the_api_body()
+    {
+        using var dp = new DpRun();
+        var body = """
+            {"jobId":"0193f5a2-7c1e-7d3a-9b2f-1a2b3c4d5e6f","state":"succeeded","maxPoints":500,"points":[
+             {"seq":1,"at":"2026-12-01T11:30:00Z","epoch":1,"totalEpochs":1,"step":1,"totalSteps":2,"progress":0.5,"trainingLoss":3.889,"validationLoss":null,"tokensPerSecond":1480.4},
+             {"seq":2,"at":"2026-12-01T11:30:01Z","epoch":1,"totalEpochs":1,"step":2,"totalSteps":2,"progress":1,"trainingLoss":3.5,"validationLoss":3.7,"tokensPerSecond":1500}]}
+            """;
+        dp.Gateway.On("GET /api/training/jobs/0193f5a2-7c1e-7d3a-9b2f-1a2b3c4d5e6f/history", 200, body);
+
+        var table = await dp.RunAsync("train", "history", "0193f5a2-7c1e-7d3a-9b2f-1a2b3c4d5e6f");
+        Assert.Equal(0, table.ExitCode);
+        Assert.Contains("TRAIN LOSS", table.Output);
+        Assert.Contains("3.889", table.Output);
+        Assert.Contains("1480", table.Output);
+        Assert.Contains("3.7", table.Output);
+        Assert.Contains("2026-12-01 11:30:01", table.Output);
+
+        var json = await dp.RunAsync("train", "history", "0193f5a2-7c1e-7d3a-9b2f-1a2b3c4d5e6f", "--json");
+        Assert.Equal(0, json.ExitCode);
+        Assert.Equal(2, JsonDocument.Parse(json.Output).RootElement.GetProperty("points").GetArrayLength());
+    }
+
+    [Fact]
     public async Task A_refusal_exits_1_with_the_problem_details_title_detail_and_each_field_error_on_stderr()
     {
         using var dp = new DpRun();

@@ -162,3 +162,48 @@ public sealed class TrainingProgressTests
     public void Fraction_spans_all_epochs(int epoch, int totalEpochs, int step, int totalSteps, double expected) =>
         Assert.Equal(expected, new TrainingProgress(epoch, totalEpochs, step, totalSteps, null, null, "").Fraction, 12);
 }
+
+public sealed class ProgressHistoryTests
+{
+    [Fact]
+    public void A_history_within_the_cap_keeps_every_point() =>
+        Assert.Empty(ProgressHistory.ToDrop([.. Enumerable.Repeat(false, ProgressHistory.MaxPoints)]));
+
+    [Theory]
+    [InlineData(501, 0, true)]
+    [InlineData(501, 40, true)]
+    [InlineData(777, 3, true)]
+    [InlineData(501, 250, true)] // spared evaluations alone bring it within the cap
+    [InlineData(700, 300, false)]
+    [InlineData(1000, 250, false)] // too many evaluations to spare: thinned regardless, still bounded
+    [InlineData(1000, 1000, false)]
+    public void Thinning_stays_within_the_cap_keeps_both_ends_and_leaves_even_gaps(int count, int validated, bool evaluationsSpared)
+    {
+        // The validated points spread evenly, as epochs' evaluations are.
+        var points = Enumerable.Range(0, count).Select(i => validated > 0 && i % Math.Max(1, count / validated) == 0).ToList();
+        var drop = ProgressHistory.ToDrop(points);
+        var kept = Enumerable.Range(0, count).Except(drop).ToList();
+
+        Assert.InRange(kept.Count, 2, ProgressHistory.MaxPoints);
+        Assert.Equal(0, kept[0]);
+        Assert.Equal(count - 1, kept[^1]);
+        // Just past the cap (as the store thins) one halving fits; a list twice the cap is halved twice.
+        var widest = count <= 2 * ProgressHistory.MaxPoints - 2 ? 2 : 4;
+        Assert.All(kept.Zip(kept.Skip(1), (a, b) => b - a), gap => Assert.InRange(gap, 1, widest));
+        var evaluations = Enumerable.Range(0, count).Where(i => points[i]).ToList();
+        Assert.Equal(evaluationsSpared, evaluations.All(kept.Contains));
+    }
+
+    [Fact]
+    public void Points_kept_again_and_again_stay_bounded_as_a_long_job_goes_on()
+    {
+        var points = new List<bool>();
+        for (var report = 0; report < 20_000; report++)
+        {
+            points.Add(report % 97 == 0);
+            var drop = ProgressHistory.ToDrop(points).ToHashSet();
+            if (drop.Count > 0) points = [.. points.Where((_, i) => !drop.Contains(i))];
+            Assert.InRange(points.Count, 1, ProgressHistory.MaxPoints);
+        }
+    }
+}

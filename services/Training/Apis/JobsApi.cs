@@ -20,6 +20,11 @@ public static class JobsApi
 
         api.MapGet("/jobs", ListJobs).WithName("ListTrainingJobs").WithSummary("List training jobs, optionally by state, domain or dataset");
         api.MapGet("/jobs/{id:guid}", GetJob).WithName("GetTrainingJob").WithSummary("Get one job with its progress (epoch, step, losses) and result");
+        api.MapGet("/jobs/{id:guid}/history", GetJobHistory).WithName("GetTrainingJobHistory")
+            .WithSummary("Get a job's kept progress points (step, epoch, losses, tokens/s, time) in step order")
+            .WithDescription($"Every progress report that carries a loss is kept, for a running or finished job and across restarts: at most {ProgressHistory.MaxPoints} " +
+                "points a job, beyond which every second one is dropped (the first, the last and, while they fit, those with a validation loss kept), so the " +
+                "history spans the whole job. `after` (a point's `seq`) returns only the points after it, for a view that appends. A re-queued job's points start again.");
         api.MapPost("/jobs", StartJob).WithName("StartTrainingJob").WithSummary("Queue a training job on an announced dataset")
             .WithDescription("Jobs run one at a time; a DatasetReady event queues one automatically. TrainingCompleted is published when the job ends, whatever the outcome.");
         api.MapPost("/jobs/{id:guid}/cancel", CancelJob).WithName("CancelTrainingJob").WithSummary("Cancel a queued or running job")
@@ -39,6 +44,12 @@ public static class JobsApi
 
     public static async Task<Results<Ok<JobRecord>, ProblemHttpResult>> GetJob(Guid id, JobStore store, CancellationToken ct) =>
         await store.FindAsync(id, ct) is { } job ? TypedResults.Ok(job) : JobNotFound(id);
+
+    public static async Task<Results<Ok<JobHistory>, ValidationProblem, ProblemHttpResult>> GetJobHistory(Guid id, int? after, JobStore store, CancellationToken ct)
+    {
+        if (after is < 0) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["after"] = ["after is a point's seq, 0 or more."] });
+        return await store.HistoryAsync(id, after, ct) is { } history ? TypedResults.Ok(history) : JobNotFound(id);
+    }
 
     public static async Task<Results<Accepted<JobRecord>, ValidationProblem, ProblemHttpResult>> StartJob(
         StartJobRequest request, JobStore store, JobSignal signal, IOptions<TrainingOptions> options, CancellationToken ct)

@@ -56,6 +56,26 @@ public sealed record JobRecord
     public DateTime UpdatedAt { get; init; }
 }
 
+/// <summary>One kept progress report of a job: where it was and its losses (nats per token) then.</summary>
+public sealed record ProgressPoint
+{
+    /// <summary>Rises with each point of the job's run; thinning leaves gaps.</summary>
+    public int Seq { get; init; }
+    public DateTime At { get; init; }
+    public int Epoch { get; init; }
+    public int TotalEpochs { get; init; }
+    public int Step { get; init; }
+    public int TotalSteps { get; init; }
+    /// <summary>Overall completion, 0..1.</summary>
+    public double Progress { get; init; }
+    public double? TrainingLoss { get; init; }
+    public double? ValidationLoss { get; init; }
+    public double? TokensPerSecond { get; init; }
+}
+
+/// <summary>A job's kept loss history: its points in step order, at most <paramref name="MaxPoints"/>.</summary>
+public sealed record JobHistory(Guid JobId, string State, int MaxPoints, IReadOnlyList<ProgressPoint> Points);
+
 public enum CancelOutcome { NotFound, CancelledWhileQueued, CancellationRequested, AlreadyFinished }
 
 public sealed class JobStore(NpgsqlDataSource db)
@@ -133,10 +153,14 @@ public sealed class JobStore(NpgsqlDataSource db)
     public async Task<JobRecord?> ClaimNextAsync(string trainer, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
+        // A re-queued job starts again from its first step: the points of its interrupted run go.
         return await connection.QuerySingleOrDefaultAsync<JobRecord>(new CommandDefinition($"""
-            UPDATE jobs SET state = 'running', trainer = @trainer, started_at = now(), updated_at = now(), message = 'started'
-            WHERE id = (SELECT id FROM jobs WHERE state = 'queued' ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-            RETURNING {Columns}
+            WITH claimed AS (
+                UPDATE jobs SET state = 'running', trainer = @trainer, started_at = now(), updated_at = now(), message = 'started'
+                WHERE id = (SELECT id FROM jobs WHERE state = 'queued' ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+                RETURNING {Columns}),
+            cleared AS (DELETE FROM job_progress WHERE job_id IN (SELECT id FROM claimed))
+            SELECT * FROM claimed
             """, new { trainer }, cancellationToken: ct));
     }
 
@@ -154,19 +178,64 @@ public sealed class JobStore(NpgsqlDataSource db)
     /// </summary>
     private static double? Finite(double? value) => value is { } v && double.IsFinite(v) ? v : null;
 
-    /// <summary>Persists progress; returns whether someone asked to cancel the job.</summary>
-    public async Task<bool> ReportAsync(Guid id, TrainingProgress progress, CancellationToken ct)
+    /// <summary>
+    /// Persists progress, keeps it as a point of the job's history when it carries a loss (thinned beyond
+    /// <see cref="ProgressHistory.MaxPoints"/>), and queues TrainingProgressed, all in one transaction; returns whether
+    /// someone asked to cancel the job.
+    /// </summary>
+    public async Task<bool> ReportAsync(JobRecord job, TrainingProgress progress, CancellationToken ct)
+    {
+        var (trainingLoss, validationLoss, tokensPerSecond) = (Finite(progress.TrainingLoss), Finite(progress.ValidationLoss), Finite(progress.TokensPerSecond));
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var cancelRequested = await connection.ExecuteScalarAsync<bool>(new CommandDefinition("""
+            UPDATE jobs SET progress = @Fraction, epoch = @Epoch, total_epochs = @TotalEpochs, step = @Step, total_steps = @TotalSteps,
+                training_loss = COALESCE(@trainingLoss, training_loss), validation_loss = COALESCE(@validationLoss, validation_loss),
+                message = @Message, updated_at = now()
+            WHERE id = @Id
+            RETURNING cancel_requested
+            """, new { job.Id, progress.Fraction, progress.Epoch, progress.TotalEpochs, progress.Step, progress.TotalSteps, trainingLoss, validationLoss, progress.Message },
+            tx, cancellationToken: ct));
+        if (trainingLoss is not null || validationLoss is not null)
+        {
+            var count = await connection.ExecuteScalarAsync<int>(new CommandDefinition("""
+                INSERT INTO job_progress (job_id, seq, epoch, total_epochs, step, total_steps, progress, training_loss, validation_loss, tokens_per_second)
+                SELECT @Id, COALESCE(MAX(seq), 0) + 1, @Epoch, @TotalEpochs, @Step, @TotalSteps, @Fraction, @trainingLoss, @validationLoss, @tokensPerSecond
+                FROM job_progress WHERE job_id = @Id
+                RETURNING (SELECT count(*)::int + 1 FROM job_progress WHERE job_id = @Id)
+                """, new { job.Id, progress.Epoch, progress.TotalEpochs, progress.Step, progress.TotalSteps, progress.Fraction, trainingLoss, validationLoss, tokensPerSecond },
+                tx, cancellationToken: ct));
+            if (count > ProgressHistory.MaxPoints) await ThinAsync(connection, tx, job.Id, ct);
+        }
+        await Outbox.AddAsync(connection, tx, new TrainingProgressed(job.Id, job.Domain, progress.Epoch, progress.TotalEpochs, progress.Step, progress.TotalSteps,
+            progress.Fraction, trainingLoss, validationLoss, tokensPerSecond, progress.Message), ct);
+        await tx.CommitAsync(ct);
+        return cancelRequested;
+    }
+
+    private static async Task ThinAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid id, CancellationToken ct)
+    {
+        var points = (await connection.QueryAsync<(int Seq, bool Validated)>(new CommandDefinition(
+            "SELECT seq, validation_loss IS NOT NULL FROM job_progress WHERE job_id = @id ORDER BY seq", new { id }, tx, cancellationToken: ct))).AsList();
+        var drop = ProgressHistory.ToDrop(points.ConvertAll(p => p.Validated)).Select(i => points[i].Seq).ToArray();
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM job_progress WHERE job_id = @id AND seq = ANY(@drop)", new { id, drop }, tx, cancellationToken: ct));
+    }
+
+    /// <summary>The job's kept history in step order, only the points after <paramref name="afterSeq"/> when given; null for an unknown job.</summary>
+    public async Task<JobHistory?> HistoryAsync(Guid id, int? afterSeq, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition("""
-            UPDATE jobs SET progress = @Fraction, epoch = @Epoch, total_epochs = @TotalEpochs, step = @Step, total_steps = @TotalSteps,
-                training_loss = COALESCE(@TrainingLoss, training_loss), validation_loss = COALESCE(@ValidationLoss, validation_loss),
-                message = @Message, updated_at = now()
-            WHERE id = @id
-            RETURNING cancel_requested
-            """, new { id, progress.Fraction, progress.Epoch, progress.TotalEpochs, progress.Step, progress.TotalSteps,
-                TrainingLoss = Finite(progress.TrainingLoss), ValidationLoss = Finite(progress.ValidationLoss), progress.Message },
-            cancellationToken: ct));
+        if (await connection.ExecuteScalarAsync<string?>(new CommandDefinition("SELECT state FROM jobs WHERE id = @id", new { id }, cancellationToken: ct)) is not { } state)
+        {
+            return null;
+        }
+        var points = (await connection.QueryAsync<ProgressPoint>(new CommandDefinition("""
+            SELECT seq, at, epoch, total_epochs AS TotalEpochs, step, total_steps AS TotalSteps, progress,
+                training_loss AS TrainingLoss, validation_loss AS ValidationLoss, tokens_per_second AS TokensPerSecond
+            FROM job_progress WHERE job_id = @id AND seq > @after ORDER BY seq
+            """, new { id, after = afterSeq ?? 0 }, cancellationToken: ct))).AsList();
+        return new JobHistory(id, state, ProgressHistory.MaxPoints, points);
     }
 
     /// <summary>Ends a running job and queues TrainingCompleted in the same transaction.</summary>

@@ -30,6 +30,7 @@ public sealed class DatasetValidationTrainer(IOptions<TrainingOptions> options) 
         }
         var (train, validation) = DatasetSplit.Split(examples, options.Value.ValidationFraction);
 
+        var counting = Stopwatch.StartNew();
         var model = new UnigramModel();
         var seen = new List<string>();
         var examplesSeen = 0;
@@ -42,7 +43,7 @@ public sealed class DatasetValidationTrainer(IOptions<TrainingOptions> options) 
             seen.AddRange(tokens);
             examplesSeen += batches[step - 1].Length;
             await report(new TrainingProgress(1, 1, step, batches.Count, model.CrossEntropy(seen), null,
-                $"counted {seen.Count} training tokens from {examplesSeen} of {train.Count} examples"), ct);
+                $"counted {seen.Count} training tokens from {examplesSeen} of {train.Count} examples") { TokensPerSecond = TrainingProgress.PerSecond(seen.Count, counting.Elapsed) }, ct);
         }
 
         var stopwatch = Stopwatch.StartNew();
@@ -57,7 +58,10 @@ public sealed class DatasetValidationTrainer(IOptions<TrainingOptions> options) 
         }
         var accuracy = model.Accuracy(validationTokens) ?? 0;
         var latencyMs = stopwatch.Elapsed.TotalMilliseconds / validation.Count;
-        await report(new TrainingProgress(1, 1, batches.Count, batches.Count, trainingLoss, validationLoss, "baseline evaluated"), ct);
+        await report(new TrainingProgress(1, 1, batches.Count, batches.Count, trainingLoss, validationLoss, "baseline evaluated")
+        {
+            TokensPerSecond = TrainingProgress.PerSecond(seen.Count + validationTokens.Count, counting.Elapsed),
+        }, ct);
 
         var artifact = await PublishArtifactAsync(baseModel, request, ct);
         return new TrainingResult(artifact.Path, artifact.Sha256, artifact.Size, options.Value.BaseModelVersion,

@@ -13,6 +13,12 @@ public sealed record TrainingProgress(int Epoch, int TotalEpochs, int Step, int 
     public double Fraction => TotalEpochs <= 0 || TotalSteps <= 0
         ? 0
         : Math.Clamp(((Epoch - 1) * (double)TotalSteps + Step) / ((double)TotalEpochs * TotalSteps), 0, 1);
+
+    /// <summary>Tokens processed per second so far in the running epoch, when the trainer measures it.</summary>
+    public double? TokensPerSecond { get; init; }
+
+    /// <summary>A rate, or none when no measurable time has passed.</summary>
+    public static double? PerSecond(long tokens, TimeSpan elapsed) => elapsed > TimeSpan.Zero ? tokens / elapsed.TotalSeconds : null;
 }
 
 /// <summary>A finished training: the artifact to register and the metrics it was judged by.</summary>

@@ -8,7 +8,8 @@ namespace DomainPlatform.Training.Jobs;
 public sealed class JobSignal : WakeSignal;
 
 /// <summary>
-/// Runs queued jobs one at a time through the <see cref="ITrainer"/>, persisting every progress report and
+/// Runs queued jobs one at a time through the <see cref="ITrainer"/>, persisting every progress report (with its
+/// point of the job's history and a TrainingProgressed event) and
 /// stopping a job whose cancellation was requested. Every job that ends publishes TrainingCompleted with its
 /// final state (through the outbox, with the state change). Jobs left running by a stopped process are re-queued.
 /// </summary>
@@ -50,7 +51,9 @@ public sealed partial class JobRunner(JobStore jobs, ITrainer trainer, JobSignal
         var request = new TrainingRequest(job.Id, job.Domain, job.DatasetId, job.DatasetPath, job.DatasetSha256, job.BaseModelPath, job.Epochs, job.LearningRate);
         async Task Report(TrainingProgress progress, CancellationToken ct)
         {
-            if (await jobs.ReportAsync(job.Id, progress, stoppingToken)) await cancellation.CancelAsync();
+            var cancelRequested = await jobs.ReportAsync(job, progress, stoppingToken);
+            outboxSignal.Notify();
+            if (cancelRequested) await cancellation.CancelAsync();
         }
 
         string state;

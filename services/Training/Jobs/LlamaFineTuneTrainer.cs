@@ -64,7 +64,11 @@ public sealed partial class LlamaFineTuneTrainer(IOptions<TrainingOptions> optio
                     // Validation batches come after the training ones; the step counts both.
                     var step = (int)(now.Training ? now.Batch : trainingBatches + now.Batch);
                     await report(new TrainingProgress(epoch, request.Epochs, step, plan.Windows, now.Training ? now.Loss : null, now.Training ? null : now.Loss,
-                        $"epoch {epoch}/{request.Epochs}: {(now.Training ? "training" : "validating")} batch {now.Batch}/{now.Batches}, running loss {now.Loss:0.000}"), ct);
+                        $"epoch {epoch}/{request.Epochs}: {(now.Training ? "training" : "validating")} batch {now.Batch}/{now.Batches}, running loss {now.Loss:0.000}")
+                    {
+                        // Every batch is one window of the context size.
+                        TokensPerSecond = TrainingProgress.PerSecond((long)step * plan.ContextSize, Stopwatch.GetElapsedTime(started)),
+                    }, ct);
                 }
             }
             finally
@@ -77,7 +81,10 @@ public sealed partial class LlamaFineTuneTrainer(IOptions<TrainingOptions> optio
             epochTime = Stopwatch.GetElapsedTime(started);
             await report(new TrainingProgress(epoch, request.Epochs, plan.Windows, plan.Windows, last.TrainLoss, last.ValidationLoss,
                 $"epoch {epoch}/{request.Epochs}: train loss {last.TrainLoss:0.000}, validation loss {last.ValidationLoss:0.000}, " +
-                $"validation accuracy {last.ValidationAccuracy:P1} over {plan.Windows} windows in {epochTime.TotalSeconds:0.0} s"), ct);
+                $"validation accuracy {last.ValidationAccuracy:P1} over {plan.Windows} windows in {epochTime.TotalSeconds:0.0} s")
+            {
+                TokensPerSecond = TrainingProgress.PerSecond(last.TrainTokens + last.ValidationTokens, epochTime),
+            }, ct);
         }
         ct.ThrowIfCancellationRequested();
 

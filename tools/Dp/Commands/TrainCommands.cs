@@ -9,7 +9,7 @@ using Spectre.Console.Rendering;
 
 namespace DomainPlatform.Dp.Commands;
 
-/// <summary>dp train: training jobs, /api/training/jobs (start, follow, list, show, cancel).</summary>
+/// <summary>dp train: training jobs, /api/training/jobs (start, follow, list, show, history, cancel).</summary>
 public static class TrainCommands
 {
     public static readonly string[] Ended = ["succeeded", "failed", "cancelled"];
@@ -21,6 +21,7 @@ public static class TrainCommands
         train.Subcommands.Add(Follow(support));
         train.Subcommands.Add(List(support));
         train.Subcommands.Add(Show(support));
+        train.Subcommands.Add(History(support));
         train.Subcommands.Add(Cancel(support));
         return train;
     }
@@ -79,6 +80,19 @@ public static class TrainCommands
         var id = new Argument<string>("id") { Description = "The job's id." };
         var command = new Command("show", "One job: state, progress, losses, artifact, error.") { id };
         support.Handle(command, async (run, ct) => run.Show(await run.Api.GetAsync($"api/training/jobs/{ApiClient.Segment(run.Value(id))}", ct), Details));
+        return command;
+    }
+
+    private static Command History(CommandSupport support)
+    {
+        var id = new Argument<string>("id") { Description = "The job's id." };
+        var command = new Command("history", "A job's kept progress points, in step order: step, epoch, progress, losses, tokens/s, time.") { id };
+        support.Handle(command, async (run, ct) =>
+            run.Show(await run.Api.GetAsync($"api/training/jobs/{ApiClient.Segment(run.Value(id))}/history", ct),
+                history => Views.List(history.Get("points") ?? default, "progress points", Views.Table("STEP", "EPOCH", "PROGRESS", "TRAIN LOSS", "VAL LOSS", "TOKENS/S", "AT"),
+                    (t, p) => t.Row(p.Str("step"), p.Str("epoch"), Views.Percent(Math.Round((p.Num("progress") ?? 0) * 100, 1)), p.Str("trainingLoss"),
+                        p.Str("validationLoss"), p.Num("tokensPerSecond") is { } rate ? Math.Round(rate).ToString(System.Globalization.CultureInfo.InvariantCulture) : "",
+                        p.When("at")))));
         return command;
     }
 
