@@ -99,6 +99,8 @@ public sealed class DomainPageTests : BunitContext
         Services.AddSingleton<IHttpClientFactory>(gateway);
         Services.AddSingleton<AuthenticationStateProvider, SignedInViewer>();
         Services.AddScoped<GatewayClient>();
+        // The page's live updates: no event arrives in these tests, the page renders from its first read.
+        Services.AddSingleton(new DomainPlatform.Console.Live.LiveChanges(Microsoft.Extensions.Logging.Abstractions.NullLogger<DomainPlatform.Console.Live.LiveChanges>.Instance));
         // No refresh while the test looks: the page reads once, when it opens.
         Services.AddSingleton(Options.Create(new ConsoleOptions { RefreshInterval = TimeSpan.FromHours(1) }));
         Services.AddSingleton<TimeProvider>(new ManualTime(DateTimeOffset.Parse("2026-12-01T21:00:00Z", System.Globalization.CultureInfo.InvariantCulture)));
