@@ -104,15 +104,17 @@ public sealed class BaseManifestTests
     }
 
     [Fact]
-    public void A_policy_that_lets_in_a_non_caller_or_a_second_ingress_is_caught()
+    public void A_policy_that_lets_in_a_non_caller_an_exposed_service_or_an_ingress_to_metrics_is_caught()
     {
         var broken = Manifests.Base();
         var training = broken.OfKind<V1NetworkPolicy>().Single(p => p.Metadata.Name == "training");
         training.Spec.Ingress[0].FromProperty.Add(new V1NetworkPolicyPeer { PodSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app.kubernetes.io/name"] = "console" } } });
         broken.OfKind<V1Service>().Single(s => s.Metadata.Name == "inference").Spec.Type = "LoadBalancer";
+        broken.OfKind<V1Ingress>().Single().Spec.Rules[0].Http.Paths[0].Path = "/";
         var problems = Checks.NetworkPolicies(broken);
         Assert.Contains(problems, p => p.StartsWith("training: lets in console,", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("Service inference is LoadBalancer", StringComparison.Ordinal));
+        Assert.Contains("Ingress path / exposes the gateway's /metrics", problems);
     }
 
     [Fact]

@@ -89,7 +89,7 @@ public static class Checks
 
     /// <summary>A default deny; each service's policy lets in exactly its callers' pods (plus Prometheus, plus the
     /// ingress controller for the gateway alone) and lets out exactly to the services it references; only the gateway
-    /// has an Ingress and no Service is exposed past the cluster.</summary>
+    /// has an Ingress, which keeps its /metrics, /health and /alive inside, and no Service is exposed past the cluster.</summary>
     public static List<string> NetworkPolicies(IReadOnlyCollection<Manifest> manifests)
     {
         var problems = new List<string>();
@@ -134,6 +134,13 @@ public static class Checks
                 .Concat(i.Spec.DefaultBackend is { } d ? [d.Service?.Name ?? "<not a Service>"] : []))
             .ToHashSet();
         if (!backends.SetEquals(["gateway"])) problems.Add($"Ingress backends are {string.Join(", ", backends.Order())}, not the gateway alone");
+        foreach (var path in manifests.OfKind<V1Ingress>().SelectMany(i => (i.Spec.Rules ?? []).SelectMany(r => r.Http?.Paths ?? [])))
+        {
+            foreach (var own in new[] { "/metrics", "/health", "/alive" }.Where(own => own.StartsWith(path.Path ?? "/", StringComparison.Ordinal)))
+            {
+                problems.Add($"Ingress path {path.Path ?? "(none)"} exposes the gateway's {own}");
+            }
+        }
         foreach (var deployment in manifests.OfKind<V1Deployment>())
         {
             var spec = deployment.Spec.Template.Spec;
