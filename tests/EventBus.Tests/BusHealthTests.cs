@@ -21,18 +21,10 @@ public sealed class BusHealthTests
         await using var vhost = await TestVirtualHost.CreateAsync();
         var broker = new Uri(vhost.AmqpUri);
         await using var proxy = new TcpProxy(broker.Host, broker.Port);
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:testdb"] = database.ConnectionString(),
-            ["ConnectionStrings:eventbus"] = new UriBuilder(broker) { Port = proxy.Port }.Uri.ToString(),
-        });
-        builder.AddPostgresDatabase("testdb", typeof(BusHealthTests).Assembly);
+        var builder = TestServiceHost.Builder(database.ConnectionString(), new UriBuilder(broker) { Port = proxy.Port }.Uri.ToString());
         builder.AddEventBus("bus-health-test");
-        using var host = builder.Build();
-        await host.StartAsync(ct);
+        using var host = await TestServiceHost.StartReadyAsync(builder, ct);
         var health = host.Services.GetRequiredService<HealthCheckService>();
-        await Eventually.GetAsync(() => health.CheckHealthAsync(ct), r => r.Status == HealthStatus.Healthy, "the bus to connect");
 
         proxy.Stop();
         var away = await Eventually.GetAsync(() => health.CheckHealthAsync(ct), r => r.Status == HealthStatus.Unhealthy, "the broker's absence to show");

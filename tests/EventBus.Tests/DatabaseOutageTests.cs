@@ -24,20 +24,11 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
         var postgres = new NpgsqlConnectionStringBuilder(TestInfrastructure.Postgres);
         await using var proxy = new TcpProxy(postgres.Host!, postgres.Port);
         var applied = new ConcurrentBag<Guid>();
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:testdb"] = database.ConnectionString("127.0.0.1", proxy.Port),
-            ["ConnectionStrings:eventbus"] = vhost.AmqpUri,
-        });
+        var builder = TestServiceHost.Builder(database.ConnectionString("127.0.0.1", proxy.Port), vhost.AmqpUri);
         builder.Logging.AddProvider(new TestOutputLoggerProvider(output, LogLevel.Warning));
         builder.Services.AddSingleton(applied);
-        builder.AddPostgresDatabase("testdb", typeof(DatabaseOutageTests).Assembly);
         builder.AddEventBus("outage-test", bus => bus.AddConsumer<OutageRecordingConsumer>());
-        using var host = builder.Build();
-        await host.StartAsync(ct);
-        var health = host.Services.GetRequiredService<HealthCheckService>();
-        await Eventually.GetAsync(async () => (await health.CheckHealthAsync(ct)).Status, s => s == HealthStatus.Healthy, "the service to be ready");
+        using var host = await TestServiceHost.StartReadyAsync(builder, ct);
 
         proxy.Stop();
         var evt = new DatasetReady(Guid.NewGuid(), "d", "during-outage", 1, "/p", "s", null);

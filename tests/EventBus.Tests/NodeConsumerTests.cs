@@ -22,18 +22,9 @@ public sealed class NodeConsumerTests(ITestOutputHelper output)
         var ct = TestContext.Current.CancellationToken;
         await using var database = new TestDatabase();
         await using var vhost = await TestVirtualHost.CreateAsync();
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:testdb"] = database.ConnectionString(),
-            ["ConnectionStrings:eventbus"] = vhost.AmqpUri,
-        });
-        builder.AddPostgresDatabase("testdb", typeof(NodeConsumerTests).Assembly);
+        var builder = TestServiceHost.Builder(database.ConnectionString(), vhost.AmqpUri);
         builder.AddEventBus("node-consumer-test");
-        using var host = builder.Build();
-        await host.StartAsync(ct);
-        var health = host.Services.GetRequiredService<HealthCheckService>();
-        await Eventually.GetAsync(async () => (await health.CheckHealthAsync(ct)).Status, s => s == HealthStatus.Healthy, "the bus to connect");
+        using var host = await TestServiceHost.StartReadyAsync(builder, ct);
 
         var node = new NodeScripts(Path.Combine(TestInfrastructure.RepositoryRoot, "tests", "EventBus.Tests", "node-consumer"));
         await node.EnsureInstalledAsync("amqplib", ct);

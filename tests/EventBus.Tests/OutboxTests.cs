@@ -48,12 +48,7 @@ public sealed class OutboxTests(ITestOutputHelper output) : IAsyncLifetime
         var amqp = new Uri(TestInfrastructure.RabbitMq);
         _broker = new TcpProxy(amqp.Host, amqp.Port);
 
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:testdb"] = _database.ConnectionString(),
-            ["ConnectionStrings:eventbus"] = $"{amqp.Scheme}://{amqp.UserInfo}@127.0.0.1:{_broker.Port}/{_vhost.Name}",
-        });
+        var builder = TestServiceHost.Builder(_database.ConnectionString(), $"{amqp.Scheme}://{amqp.UserInfo}@127.0.0.1:{_broker.Port}/{_vhost.Name}");
         // The host's log in the test's output: a failure shows the bus's reconnects and the dispatcher's retries.
         // MassTransit at Debug shows each connect, disconnect, endpoint fault and retry with its time.
         builder.Logging.AddProvider(new TestOutputLoggerProvider(output, LogLevel.Debug));
@@ -61,15 +56,10 @@ public sealed class OutboxTests(ITestOutputHelper output) : IAsyncLifetime
             .AddFilter("MassTransit.Messages", LogLevel.Information);
         builder.Services.AddSingleton(_applied);
         builder.Services.AddSingleton(_committed);
-        builder.AddPostgresDatabase("testdb", typeof(OutboxTests).Assembly);
         // One message at a time, so queue order is apply order and the marker below proves the duplicate was seen.
         builder.AddEventBus("outbox-test", bus => bus.AddConsumer<RecordingConsumer>(c => c.ConcurrentMessageLimit = 1));
-        _host = builder.Build();
-        var ct = TestContext.Current.CancellationToken;
-        await _host.StartAsync(ct);
         // The broker outage below happens to a running service, as in production: connected, queues bound.
-        var health = _host.Services.GetRequiredService<HealthCheckService>();
-        await Eventually.GetAsync(async () => (await health.CheckHealthAsync(ct)).Status, s => s == HealthStatus.Healthy, "the bus to connect");
+        _host = await TestServiceHost.StartReadyAsync(builder, TestContext.Current.CancellationToken);
     }
 
     [Fact]

@@ -17,19 +17,10 @@ public sealed class TopologyTests
         var ct = TestContext.Current.CancellationToken;
         await using var database = new TestDatabase();
         await using var vhost = await TestVirtualHost.CreateAsync();
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:testdb"] = database.ConnectionString(),
-            ["ConnectionStrings:eventbus"] = vhost.AmqpUri,
-        });
-        builder.AddPostgresDatabase("testdb", typeof(TopologyTests).Assembly);
+        var builder = TestServiceHost.Builder(database.ConnectionString(), vhost.AmqpUri);
         // A service that publishes nothing and consumes nothing.
         builder.AddEventBus("topology-test");
-        using var host = builder.Build();
-        await host.StartAsync(ct);
-        var health = host.Services.GetRequiredService<HealthCheckService>();
-        await Eventually.GetAsync(async () => (await health.CheckHealthAsync(ct)).Status, s => s != HealthStatus.Unhealthy, "the bus to connect");
+        using var host = await TestServiceHost.StartReadyAsync(builder, ct);
 
         var exchanges = await Eventually.GetAsync(vhost.ExchangesAsync,
             names => EventCatalog.All.All(t => names.Contains(EventCatalog.NameOf(t))), "every event's exchange to be declared");
