@@ -32,18 +32,14 @@ public sealed class TestVirtualHost : IAsyncDisposable
     }
 
     /// <summary>The names of the exchanges that exist in this virtual host now (the management API's view).</summary>
-    public async Task<IReadOnlyList<string>> ExchangesAsync()
-    {
-        using var response = await _management.GetAsync($"api/exchanges/{Uri.EscapeDataString(Name)}");
-        response.EnsureSuccessStatusCode();
-        using var list = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return list.RootElement.EnumerateArray().Select(e => e.GetProperty("name").GetString()!).ToList();
-    }
+    public Task<IReadOnlyList<string>> ExchangesAsync() => NamesAsync("exchanges");
 
     /// <summary>The names of the queues that exist in this virtual host now.</summary>
-    public async Task<IReadOnlyList<string>> QueuesAsync()
+    public Task<IReadOnlyList<string>> QueuesAsync() => NamesAsync("queues");
+
+    private async Task<IReadOnlyList<string>> NamesAsync(string kind)
     {
-        using var response = await _management.GetAsync($"api/queues/{Uri.EscapeDataString(Name)}");
+        using var response = await _management.GetAsync($"api/{kind}/{Uri.EscapeDataString(Name)}");
         response.EnsureSuccessStatusCode();
         using var list = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return list.RootElement.EnumerateArray().Select(e => e.GetProperty("name").GetString()!).ToList();
