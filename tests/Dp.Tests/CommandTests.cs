@@ -35,6 +35,35 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public async Task A_rate_limited_request_is_sent_again_after_its_short_retry_after_and_says_so()
+    {
+        using var dp = new DpRun();
+        const string limited = """{"title":"Rate limit exceeded","status":429,"detail":"This API key has used its burst of 120 requests; retry in 1 s."}""";
+        dp.Gateway.On("POST /api/domains/0x5678-SQLAgent/archive", 429, limited, TimeSpan.FromSeconds(1))
+            .On("POST /api/domains/0x5678-SQLAgent/archive", 200, Domain.Replace("\"active\"", "\"archived\"", StringComparison.Ordinal));
+
+        var result = await dp.RunAsync("domains", "archive", "0x5678-SQLAgent", "--reason", "retired");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Equal(2, dp.Gateway.Requests.Count(r => r.Method == "POST"));
+        Assert.Contains("rate limited (429), sending it again in 1 s (1 of 3)", result.Error);
+    }
+
+    [Fact]
+    public async Task A_rate_limit_with_a_long_retry_after_fails_at_once_with_the_gateways_message()
+    {
+        using var dp = new DpRun();
+        const string limited = """{"title":"Rate limit exceeded","status":429,"detail":"This API key has used its burst of 120 requests; retry in 60 s."}""";
+        dp.Gateway.On("GET /api/domains", 429, limited, TimeSpan.FromSeconds(60));
+
+        var result = await dp.RunAsync("domains", "list");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Single(dp.Gateway.Requests);
+        Assert.Contains("retry in 60 s", result.Error);
+    }
+
+    [Fact]
     public async Task Train_history_is_a_table_of_the_jobs_kept_points_and_with_json_the_api_body()
     {
         using var dp = new DpRun();

@@ -15,16 +15,16 @@ public sealed record SentRequest(string Method, Uri Url, string? Body, string? C
 /// </summary>
 public sealed class FakeGateway : HttpMessageHandler
 {
-    private readonly Dictionary<string, Queue<(int Status, string Body)>> answers = new();
-    private readonly Dictionary<string, (int Status, string Body)> last = new();
+    private readonly Dictionary<string, Queue<(int Status, string Body, TimeSpan? RetryAfter)>> answers = new();
+    private readonly Dictionary<string, (int Status, string Body, TimeSpan? RetryAfter)> last = new();
 
     public List<SentRequest> Requests { get; } = [];
     public Exception? Failure { get; set; }
 
-    public FakeGateway On(string request, int status, string body)
+    public FakeGateway On(string request, int status, string body, TimeSpan? retryAfter = null)
     {
-        if (!answers.TryGetValue(request, out var queue)) answers[request] = queue = new Queue<(int, string)>();
-        queue.Enqueue((status, body));
+        if (!answers.TryGetValue(request, out var queue)) answers[request] = queue = new Queue<(int, string, TimeSpan?)>();
+        queue.Enqueue((status, body, retryAfter));
         return this;
     }
 
@@ -35,10 +35,12 @@ public sealed class FakeGateway : HttpMessageHandler
         Requests.Add(new SentRequest(request.Method.Method, request.RequestUri!, body, request.Content?.Headers.ContentType?.MediaType,
             request.Headers.Authorization?.ToString()));
         var key = $"{request.Method.Method} {request.RequestUri!.PathAndQuery}";
-        (int Status, string Body) answer;
+        (int Status, string Body, TimeSpan? RetryAfter) answer;
         if (answers.TryGetValue(key, out var queue) && queue.Count > 0) last[key] = answer = queue.Dequeue();
-        else if (!last.TryGetValue(key, out answer)) answer = (404, $$"""{"title":"Not scripted","status":404,"detail":"{{key}}"}""");
+        else if (!last.TryGetValue(key, out answer)) answer = (404, $$"""{"title":"Not scripted","status":404,"detail":"{{key}}"}""", null);
         var contentType = answer.Status >= 400 ? "application/problem+json" : "application/json";
-        return new HttpResponseMessage((HttpStatusCode)answer.Status) { Content = new StringContent(answer.Body, Encoding.UTF8, contentType) };
+        var response = new HttpResponseMessage((HttpStatusCode)answer.Status) { Content = new StringContent(answer.Body, Encoding.UTF8, contentType) };
+        if (answer.RetryAfter is { } after) response.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(after);
+        return response;
     }
 }

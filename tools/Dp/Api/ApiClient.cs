@@ -15,20 +15,26 @@ public sealed record ApiResponse(int Status, string Body)
 /// The gateway's HTTP API and nothing else: every call sends the API key (Bearer), a JSON body where the endpoint
 /// takes one (absent fields left out, so the service applies its defaults) and none where it takes none.
 /// A refusal becomes an <see cref="ApiException"/>, an unreachable gateway a <see cref="GatewayUnreachableException"/>.
+/// A 429 (the key's rate limit) is waited out and sent again when its Retry-After is at most
+/// <see cref="LongestRateLimitWait"/>, up to <see cref="RateLimitRetries"/> times, each wait said on
+/// <paramref name="notices"/>: the gateway refused it before doing anything, so sending it again is safe for every method.
 /// </summary>
-public sealed class ApiClient(HttpClient http, Uri gateway)
+public sealed class ApiClient(HttpClient http, Uri gateway, TextWriter? notices = null, Func<TimeSpan, CancellationToken, Task>? wait = null)
 {
+    public static readonly TimeSpan LongestRateLimitWait = TimeSpan.FromSeconds(10);
+    public const int RateLimitRetries = 3;
+
     public static readonly JsonSerializerOptions BodyOptions = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public static ApiClient Create(Uri gateway, string? apiKey, HttpMessageHandler handler, TimeSpan timeout)
+    public static ApiClient Create(Uri gateway, string? apiKey, HttpMessageHandler handler, TimeSpan timeout, TextWriter? notices = null)
     {
         var http = new HttpClient(handler, disposeHandler: false) { BaseAddress = gateway, Timeout = timeout };
         if (!string.IsNullOrEmpty(apiKey)) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
         http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("dp", typeof(ApiClient).Assembly.GetName().Version?.ToString(3) ?? "0"));
-        return new ApiClient(http, gateway);
+        return new ApiClient(http, gateway, notices);
     }
 
     public Uri Gateway => gateway;
@@ -45,6 +51,22 @@ public sealed class ApiClient(HttpClient http, Uri gateway)
 
     /// <summary>Sends one request; <paramref name="body"/> null sends no body at all (what no-body endpoints require).</summary>
     public async Task<ApiResponse> SendAsync(HttpMethod method, string path, object? body, CancellationToken ct)
+    {
+        for (var retry = 1; ; retry++)
+        {
+            try
+            {
+                return await SendOnceAsync(method, path, body, ct);
+            }
+            catch (ApiException e) when (e.Status == 429 && retry <= RateLimitRetries && e.RetryAfter is { } after && after <= LongestRateLimitWait)
+            {
+                notices?.WriteLine($"dp: {method} {"/" + path.TrimStart('/')}: rate limited (429), sending it again in {Math.Max(1, after.TotalSeconds):0} s ({retry} of {RateLimitRetries})");
+                await (wait ?? Task.Delay)(after, ct);
+            }
+        }
+    }
+
+    private async Task<ApiResponse> SendOnceAsync(HttpMethod method, string path, object? body, CancellationToken ct)
     {
         // Relative to the gateway's URL, so a gateway behind a path prefix keeps it.
         using var request = new HttpRequestMessage(method, path.TrimStart('/'));
@@ -70,7 +92,9 @@ public sealed class ApiClient(HttpClient http, Uri gateway)
             var text = await response.Content.ReadAsStringAsync(ct);
             if (!response.IsSuccessStatusCode)
             {
-                throw ApiException.From(method, "/" + path.TrimStart('/'), (int)response.StatusCode, response.ReasonPhrase, text);
+                var refusal = ApiException.From(method, "/" + path.TrimStart('/'), (int)response.StatusCode, response.ReasonPhrase, text);
+                refusal.RetryAfter = response.Headers.RetryAfter?.Delta;
+                throw refusal;
             }
             return new ApiResponse((int)response.StatusCode, text);
         }

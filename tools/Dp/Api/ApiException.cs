@@ -16,6 +16,8 @@ public sealed class ApiException(HttpMethod method, string path, int status, str
     public IReadOnlyDictionary<string, string[]> Errors { get; } = errors;
     /// <summary>The response body as it came, for --json.</summary>
     public string Body { get; } = body;
+    /// <summary>The answer's Retry-After, when it named one (a 429, a 503).</summary>
+    public TimeSpan? RetryAfter { get; internal set; }
 
     public static ApiException From(HttpMethod method, string path, int status, string? reason, string body)
     {

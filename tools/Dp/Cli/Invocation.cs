@@ -25,7 +25,7 @@ public sealed class Invocation(DpContext context, ParseResult parse, GlobalOptio
     public ConnectionSettings Connection =>
         connection ??= ConnectionResolver.Resolve(parse.GetValue(options.Url), parse.GetValue(options.ApiKey), context.Environment, ConfigPath);
 
-    public ApiClient Api => api ??= ApiClient.Create(Connection.Url, Connection.ApiKey, context.CreateHandler(), context.RequestTimeout);
+    public ApiClient Api => api ??= ApiClient.Create(Connection.Url, Connection.ApiKey, context.CreateHandler(), context.RequestTimeout, context.Error);
 
     /// <summary>The API's JSON as it came with --json, else the table or details made from it.</summary>
     public int Show(ApiResponse response, Func<System.Text.Json.JsonElement, IRenderable> view)
