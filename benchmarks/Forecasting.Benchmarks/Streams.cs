@@ -6,6 +6,9 @@ public enum Scenario
     /// <summary>No degradation, no daily cycle.</summary>
     AA,
 
+    /// <summary>No degradation, no daily cycle, 1% of the minutes outliers (×1.5–3 latency, ×3–6 errors: pauses, bursts).</summary>
+    AAWithOutliers,
+
     /// <summary>The daily load cycle, no degradation.</summary>
     PeriodicLoad,
 
@@ -50,10 +53,11 @@ public sealed record Stream(double[] Values, int? Onset, int End)
 
     public static Stream Generate(MetricKind metric, Scenario scenario, int seed)
     {
-        var random = new Random(HashCode.Combine(metric.Name, scenario, seed) & int.MaxValue ^ seed);
-        var cycle = scenario == Scenario.AA ? 0 : 0.3;
+        // Fixed per (metric, scenario, seed), the same in every run (string hashes are not).
+        var random = new Random(unchecked(seed * 7919 + (int)scenario * 104_729 + (metric == MetricKind.Latency ? 0 : 15_485_863)));
+        var cycle = scenario is Scenario.AA or Scenario.AAWithOutliers ? 0 : 0.3;
         var values = new double[Length];
-        int? onset = scenario is Scenario.AA or Scenario.PeriodicLoad ? null : 3 * MinutesPerDay + random.Next(MinutesPerDay);
+        int? onset = scenario is Scenario.AA or Scenario.AAWithOutliers or Scenario.PeriodicLoad ? null : 3 * MinutesPerDay + random.Next(MinutesPerDay);
         var end = Length;
         var normalAtOnset = 0.0;
         double rampPerMinute = 0, stepFactor = 1;
@@ -91,6 +95,11 @@ public sealed record Stream(double[] Values, int? Onset, int End)
                     Scenario.Spike when since < 20 => 1.5 * metric.CriticalLimit,
                     _ => mean,
                 };
+            }
+
+            if (scenario == Scenario.AAWithOutliers && random.NextDouble() < 0.01)
+            {
+                mean *= metric == MetricKind.Latency ? 1.5 + 1.5 * random.NextDouble() : 3 + 3 * random.NextDouble();
             }
 
             values[t] = metric.Noisy(Math.Min(mean, metric == MetricKind.ErrorRate ? 1 : double.MaxValue), random);
