@@ -6,7 +6,7 @@ using Stream = DomainPlatform.Forecasting.Benchmarks.Stream;
 // One-minute samples of a domain version's mean latency and error rate, five days per stream; every figure is seeded.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var seeds = args.Length >= 2 && args[0] == "--seeds" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200;
-string[] detectors = ["CUSUM", "EWMA", "Forecast", "Either"];
+string[] detectors = ["CUSUM", "EWMA", "Forecast", "Robust forecast", "Either"];
 
 Console.WriteLine($"$ dotnet run -c Release --project benchmarks/Forecasting.Benchmarks -- --seeds {seeds}");
 Console.WriteLine();
@@ -37,10 +37,10 @@ foreach (var metric in new[] { MetricKind.Latency, MetricKind.ErrorRate })
             var watchedUntil = stream.Onset ?? Stream.Length;
             for (var t = 0; t < stream.End; t++)
             {
-                var (change, ewma, forecast) = warning.Observe(stream.Values[t]);
+                var (change, ewma, forecast, robustForecast) = warning.Observe(stream.Values[t]);
                 // The static rule alerts when a value reaches the limit after being below it (a change of level).
                 if (t >= Stream.WatchFrom && t < watchedUntil && stream.Values[t] >= metric.WarningLimit && stream.Values[t - 1] < metric.WarningLimit) staticFalseAlarms++;
-                foreach (var (name, alarm) in new[] { ("CUSUM", change), ("EWMA", ewma), ("Forecast", forecast), ("Either", change || forecast) })
+                foreach (var (name, alarm) in new[] { ("CUSUM", change), ("EWMA", ewma), ("Forecast", forecast), ("Robust forecast", robustForecast), ("Either", change || robustForecast) })
                 {
                     if (!alarm) continue;
                     if (t >= Stream.WatchFrom && t < watchedUntil) falseAlarms[name]++;

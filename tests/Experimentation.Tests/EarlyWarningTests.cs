@@ -54,6 +54,14 @@ public sealed class EarlyWarningTests
     }
 
     [Fact]
+    public void One_odd_window_among_steady_looks_raises_no_forecast_warning()
+    {
+        var random = new Random(5);
+        var looks = Enumerable.Range(0, 400).Select(i => i == 200 ? 2900 : 800 + 40 * (random.NextDouble() - 0.5));
+        Assert.Empty(Run(new EarlyWarnings(), MetricCatalog.LatencyMs, looks));
+    }
+
+    [Fact]
     public void The_warning_ends_with_an_info_once_the_forecast_no_longer_crosses()
     {
         // Error rate rising 0.2 points a look, then flat again at 6%.

@@ -97,6 +97,60 @@ public class ForecastingTests
     }
 
     [Fact]
+    public void A_robust_forecaster_moves_its_level_by_alpha_times_the_limit_at_most_on_an_outlier()
+    {
+        var noise = new Normal(0, 10, new Random(11));
+        var plain = new HoltWintersForecaster(SeasonalSlots.None, new ForecastSmoothing(Level: 0.2, Trend: 0.1));
+        var robust = new HoltWintersForecaster(SeasonalSlots.None, new ForecastSmoothing(Level: 0.2, Trend: 0.1), outlierLimit: 2);
+        for (var t = 0; t < 300; t++)
+        {
+            var value = 800 + noise.Sample();
+            plain.Observe(value);
+            robust.Observe(value);
+        }
+
+        var expected = robust.Forecast(1);
+        var scale = robust.ResidualScale;
+        Assert.InRange(scale, 7, 14);
+        Assert.Equal(0, plain.ResidualScale);
+        plain.Observe(2400);
+        robust.Observe(2400);
+
+        // ℓ' = ŷ + α·clamp(y − ŷ, ±2σ̂): 0.2 · 2σ̂ above the forecast, where the plain level jumps by 0.2 · 1600.
+        Assert.Equal(expected + 0.2 * 2 * scale, robust.Level, 9);
+        Assert.True(plain.Level > 1100, $"plain level {plain.Level}");
+        Assert.Null(robust.StepsUntilCrossing(3000, 120));
+        Assert.NotNull(plain.StepsUntilCrossing(3000, 120));
+    }
+
+    [Fact]
+    public void A_robust_forecaster_still_follows_a_lasting_step()
+    {
+        var noise = new Normal(0, 10, new Random(12));
+        var robust = new HoltWintersForecaster(SeasonalSlots.None, new ForecastSmoothing(Level: 0.2, Trend: 0.1), outlierLimit: 2);
+        for (var t = 0; t < 300; t++) robust.Observe(800 + noise.Sample());
+        for (var t = 0; t < 300; t++) robust.Observe(1600 + noise.Sample());
+
+        Assert.InRange(robust.Forecast(1), 1580, 1620);
+
+        // A constant stream (σ̂ = 0) does not freeze it: the first change is taken whole, or cut at the minimum scale.
+        var frozen = new HoltWintersForecaster(SeasonalSlots.None, new ForecastSmoothing(Level: 0.5, Trend: 0), outlierLimit: 2);
+        var floored = new HoltWintersForecaster(SeasonalSlots.None, new ForecastSmoothing(Level: 0.5, Trend: 0), outlierLimit: 2, minimumResidualScale: 1);
+        for (var t = 0; t < 50; t++)
+        {
+            frozen.Observe(0);
+            floored.Observe(0);
+        }
+
+        frozen.Observe(10);
+        floored.Observe(10);
+        Assert.Equal(5, frozen.Level, 12);
+        Assert.Equal(1, floored.Level, 12);
+        Assert.Equal("minimumResidualScale", Assert.Throws<ArgumentOutOfRangeException>(() => new HoltWintersForecaster(SeasonalSlots.None, minimumResidualScale: -1)).ParamName);
+        Assert.Equal("outlierLimit", Assert.Throws<ArgumentOutOfRangeException>(() => new HoltWintersForecaster(SeasonalSlots.None, outlierLimit: 0)).ParamName);
+    }
+
+    [Fact]
     public void The_robust_baseline_matches_the_reference_and_an_outlier_moves_it_by_three_sigma_at_most()
     {
         var baseline = new RobustBaseline(SeasonalSlots.None, smoothing: 0.25);

@@ -4,7 +4,7 @@ using DomainPlatform.Statistics.Forecasting;
 namespace DomainPlatform.Experimentation.Domain;
 
 /// <summary>
-/// Forecast early warnings: per domain, version and watched metric a Holt linear forecaster is fed each look's window
+/// Forecast early warnings: per domain, version and watched metric a robust Holt linear forecaster is fed each look's window
 /// value; when its forecast reaches the critical limit within <see cref="MonitoringOptions.ForecastHorizonMinutes"/> on
 /// <see cref="MonitoringOptions.ForecastConfirmations"/> looks in a row (the value itself still below the limit), a
 /// WARNING on the metric's forecast series; INFO once the forecast no longer crosses. Pure and in memory: a restarted
@@ -15,6 +15,12 @@ public sealed class EarlyWarnings
     /// <summary>Per look: α for the level, β for the trend (the benchmark's figures, docs/experimentation.md).</summary>
     public static readonly ForecastSmoothing Smoothing = new(Level: 0.2, Trend: 0.1);
 
+    /// <summary>A look's residual counts at most ±2σ̂ (robust Holt): one odd window does not make a trend.</summary>
+    public const double OutlierLimit = 2;
+
+    /// <summary>σ̂ counts as at least this share of the critical limit, so a long flat stretch (no errors) cannot freeze a forecaster.</summary>
+    public const double MinimumScaleOfCritical = 0.01;
+
     private readonly ConcurrentDictionary<(string Domain, string Version, string Metric), Series> series = new();
 
     /// <summary>The alert series a metric's forecast warnings are kept under (apart from the metric's own ladder).</summary>
@@ -23,7 +29,7 @@ public sealed class EarlyWarnings
     /// <summary>Feeds one look's value; an alert when the forecast warning starts or ends, else null.</summary>
     public AlertDecision? Observe(string domain, string version, string metric, double value, string? previousLevel, MonitoringOptions o)
     {
-        var s = series.GetOrAdd((domain, version, metric), _ => new Series());
+        var s = series.GetOrAdd((domain, version, metric), _ => new Series(MinimumScaleOfCritical * CriticalOf(metric, o)));
         lock (s)
         {
             s.Forecaster.Observe(value);
@@ -58,9 +64,9 @@ public sealed class EarlyWarnings
         ? ("error rate", FormattableString.Invariant($"{100 * critical:0.##}%"))
         : ("latency", FormattableString.Invariant($"{critical:F0} ms"));
 
-    private sealed class Series
+    private sealed class Series(double minimumScale)
     {
-        public HoltWintersForecaster Forecaster { get; } = new(SeasonalSlots.None, Smoothing);
+        public HoltWintersForecaster Forecaster { get; } = new(SeasonalSlots.None, Smoothing, outlierLimit: OutlierLimit, minimumResidualScale: minimumScale);
 
         public int CrossingRun { get; set; }
     }

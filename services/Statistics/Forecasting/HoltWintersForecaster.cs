@@ -30,6 +30,10 @@ public sealed record ForecastSmoothing(double Level = 0.1, double Trend = 0.01, 
 /// Start: Holt takes ℓ = y₁, b = 0 at the first sample and updates from the second. Holt-Winters averages each
 /// slot over the first season, then ℓ = the mean of the slot means, season[s] = slot mean − ℓ, b = 0, and updates
 /// from the first sample of the second season. Memory: level, trend, one value per slot.
+/// With an outlier limit c (robust Holt-Winters, Gelper, Fried and Croux 2010), once ready each sample is first
+/// cleaned to ŷ + clamp(y − ŷ, ±c·σ̂), ŷ the one-step forecast and σ̂ = √(π/2)·(EWMA of the cleaned |y − ŷ|, weight
+/// max(0.05, 1/n)), never less than a minimum scale for the cut; the first 10 residuals are taken as they are, to
+/// learn σ̂, and so is any residual while the cut would be 0 (a constant stream must not freeze the forecaster).
 /// </summary>
 public sealed class HoltWintersForecaster
 {
@@ -37,10 +41,20 @@ public sealed class HoltWintersForecaster
     private readonly long[] firstSeasonCounts;
     private readonly long firstSampleIndex;
     private long samples;
+    private long residuals;
+    private double absoluteResidual;
 
-    public HoltWintersForecaster(SeasonalSlots slots, ForecastSmoothing? smoothing = null, long firstSampleIndex = 0)
+    /// <summary>Residuals taken as they are before the cleaning starts.</summary>
+    public const int ResidualsBeforeCleaning = 10;
+
+    public HoltWintersForecaster(SeasonalSlots slots, ForecastSmoothing? smoothing = null, long firstSampleIndex = 0, double? outlierLimit = null,
+        double minimumResidualScale = 0)
     {
+        if (!(minimumResidualScale >= 0 && double.IsFinite(minimumResidualScale))) throw new ArgumentOutOfRangeException(nameof(minimumResidualScale), minimumResidualScale, "The minimum residual scale must be a finite number ≥ 0.");
+        MinimumResidualScale = minimumResidualScale;
         ArgumentOutOfRangeException.ThrowIfNegative(firstSampleIndex);
+        if (outlierLimit is { } limit && !(limit > 0 && double.IsFinite(limit))) throw new ArgumentOutOfRangeException(nameof(outlierLimit), limit, "The outlier limit must be a positive number of σ.");
+        OutlierLimit = outlierLimit;
         Smoothing = smoothing ?? new ForecastSmoothing();
         Smoothing.Validate();
         Slots = slots;
@@ -52,6 +66,15 @@ public sealed class HoltWintersForecaster
     public SeasonalSlots Slots { get; }
 
     public ForecastSmoothing Smoothing { get; }
+
+    /// <summary>Residuals beyond ± this many σ̂ are cut back before they update the forecaster; null: no cleaning.</summary>
+    public double? OutlierLimit { get; }
+
+    /// <summary>The cut is at least OutlierLimit times this (in the stream's units).</summary>
+    public double MinimumResidualScale { get; }
+
+    /// <summary>σ̂ of the one-step residuals (0 without an outlier limit).</summary>
+    public double ResidualScale => RobustBaseline.NormalScalePerAbsoluteDeviation * absoluteResidual;
 
     public long Samples => samples;
 
@@ -68,6 +91,7 @@ public sealed class HoltWintersForecaster
     public void Observe(double value)
     {
         ContinuousSummary.RequireFinite(value, nameof(value));
+        if (IsReady && OutlierLimit is { } limit) value = Cleaned(value, limit);
         var slot = Slots.SlotOf(firstSampleIndex + samples);
         samples++;
         if (!Slots.IsSeasonal)
@@ -104,6 +128,18 @@ public sealed class HoltWintersForecaster
         Level = Smoothing.Level * (value - seasonal[slot]) + (1 - Smoothing.Level) * (before + Trend);
         Trend = Smoothing.Trend * (Level - before) + (1 - Smoothing.Trend) * Trend;
         seasonal[slot] = Smoothing.Season * (value - Level) + (1 - Smoothing.Season) * seasonal[slot];
+    }
+
+    private double Cleaned(double value, double limit)
+    {
+        var expected = Forecast(1);
+        var residual = value - expected;
+        var count = ++residuals;
+        var bound = limit * Math.Max(ResidualScale, MinimumResidualScale);
+        if (count > ResidualsBeforeCleaning && bound > 0) residual = Math.Clamp(residual, -bound, bound);
+
+        absoluteResidual += Math.Max(0.05, 1.0 / count) * (Math.Abs(residual) - absoluteResidual);
+        return expected + residual;
     }
 
     /// <summary>The forecast for the sample <paramref name="stepsAhead"/> after the last one seen (1 = the next).</summary>
