@@ -11,7 +11,7 @@ string[] detectors = ["CUSUM", "EWMA", "Forecast", "Robust forecast", "Either"];
 Console.WriteLine($"$ dotnet run -c Release --project benchmarks/Forecasting.Benchmarks -- --seeds {seeds}");
 Console.WriteLine();
 Console.WriteLine($"Streams: {seeds} seeds per row, one-minute samples, 5 days each (2 to learn), degradation onset at a random minute of day 4.");
-Console.WriteLine($"Detectors: seasonal CUSUM (96 quarter-hour slots, k = 0.5, h = 8); seasonal EWMA chart (same slots, λ = 0.2, L = 4); Holt-Winters forecast crossing the critical limit within {EarlyWarning.HorizonMinutes} min on {EarlyWarning.Confirmations} consecutive samples; Either = the first of CUSUM and forecast.");
+Console.WriteLine($"Detectors: seasonal CUSUM (96 quarter-hour slots, k = 0.5, h = 8); seasonal EWMA chart (same slots, λ = 0.2, L = 4); Holt-Winters forecast crossing the critical limit within {EarlyWarning.HorizonMinutes} min on {EarlyWarning.Confirmations} consecutive samples; Robust forecast = the same, residuals cut at ±2σ̂; Either = the first of CUSUM and robust forecast.");
 Console.WriteLine("Static alert: value ≥ limit (AlertRules defaults: latency warning 1500 ms / critical 3000 ms, error rate 5% / 10%).");
 Console.WriteLine("Before warn/crit: the detector alarmed after the onset and before the static warning/critical alert (or that alert never fired).");
 Console.WriteLine("Lead: median minutes by which the detector's first alarm preceded the static critical alert (seeds where both fired).");
