@@ -35,6 +35,7 @@ internal static class Extensions
         builder.Services.AddSingleton<MonitorControl>();
         builder.Services.AddOptions<MonitoringOptions>().BindConfiguration("Monitoring")
             .Validate(o => o.IsValid(), "Monitoring thresholds must be positive and ordered warning <= critical <= emergency.").ValidateOnStart();
+        builder.Services.AddSingleton<EarlyWarnings>();
         builder.Services.AddHostedService<AlertMonitor>();
         builder.Services.AddSingleton<HealthStore>();
         builder.Services.AddSingleton<HealthAnalyzer>();

@@ -30,7 +30,9 @@ public sealed record AlertRaised(
     Guid? ExperimentId,
     [property: System.ComponentModel.Description("What the alert is about: error_rate or latency_ms (the monitor's level ladder), guardrail or failure-criteria " +
                                                  "(an experiment stopped or rolled back), or sla:<target> for a domain's SLA target breached, or met again at INFO " +
-                                                 "(sla:latency_p95_ms, sla:error_rate, sla:availability, sla:accuracy; value and threshold are the figure and the target).")]
+                                                 "(sla:latency_p95_ms, sla:error_rate, sla:availability, sla:accuracy; value and threshold are the figure and the target), " +
+                                                 "or forecast:error_rate / forecast:latency_ms for a forecast that reaches the critical limit within the horizon " +
+                                                 "(WARNING, without a modelVersion so that no traffic moves on it; INFO when it no longer does; value is the current figure).")]
     string Metric,
     double Value,
     double Threshold,

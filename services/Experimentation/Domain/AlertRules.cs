@@ -24,10 +24,17 @@ public sealed class MonitoringOptions
     public double CriticalLatencyMs { get; set; } = 3000;
     public double EmergencyLatencyMs { get; set; } = 10000;
 
+    /// <summary>Warn when the forecast reaches the critical limit within this many minutes (0 = no forecast warnings; at most a day).</summary>
+    public int ForecastHorizonMinutes { get; set; } = 30;
+
+    /// <summary>Looks in a row whose forecast must cross before the warning (1 to 100).</summary>
+    public int ForecastConfirmations { get; set; } = 3;
+
     public bool IsValid() =>
         IntervalSeconds > 0 && WindowSeconds > 0 && MinimumSamples > 0
         && 0 < WarningErrorRate && WarningErrorRate <= CriticalErrorRate && CriticalErrorRate <= EmergencyErrorRate && EmergencyErrorRate <= 1
-        && 0 < WarningLatencyMs && WarningLatencyMs <= CriticalLatencyMs && CriticalLatencyMs <= EmergencyLatencyMs;
+        && 0 < WarningLatencyMs && WarningLatencyMs <= CriticalLatencyMs && CriticalLatencyMs <= EmergencyLatencyMs
+        && ForecastHorizonMinutes is >= 0 and <= 1440 && ForecastConfirmations is >= 1 and <= 100;
 }
 
 /// <summary>A change of level worth an alert.</summary>

@@ -8,12 +8,13 @@ namespace DomainPlatform.Experimentation.Monitoring;
 
 /// <summary>
 /// Every interval: error rate and latency of each domain and model version over the window, against the level ladder
-/// (an alert when a level changes); the guardrails of running experiments, stopping those that breach one; and their
+/// (an alert when a level changes) and their forecasts (<see cref="EarlyWarnings"/>); the guardrails of running experiments, stopping those that breach one; and their
 /// criteria: a failure rolls back, the planned duration concludes; and each domain's SLA targets (<see cref="SlaWatch"/>).
 /// </summary>
 public sealed partial class AlertMonitor(
     IOptions<MonitoringOptions> options, MonitorControl control, MetricStore metrics, AlertStore alerts,
-    ExperimentStore experiments, ExperimentAnalyzer analyzer, SlaWatch slaWatch, TimeProvider clock, ILogger<AlertMonitor> logger) : BackgroundService
+    ExperimentStore experiments, ExperimentAnalyzer analyzer, SlaWatch slaWatch, EarlyWarnings earlyWarnings, TimeProvider clock,
+    ILogger<AlertMonitor> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -49,9 +50,19 @@ public sealed partial class AlertMonitor(
             if (row.Metric is not (MetricCatalog.ErrorRate or MetricCatalog.LatencyMs) || row.Count < o.MinimumSamples) continue;
             var value = row.Metric == MetricCatalog.ErrorRate ? (double)row.Successes / row.Count : row.Mean;
             var previous = levels.GetValueOrDefault((domain, row.ModelVersion, row.Metric));
-            if (AlertRules.Decide(domain, row.ModelVersion, row.Metric, value, previous, o) is not { } decision) continue;
-            await alerts.RaiseAsync(new AlertRaised(Guid.CreateVersion7(), decision.Level, domain, null, row.Metric, value, decision.Threshold, decision.Message, row.ModelVersion),
-                row.ModelVersion, ct);
+            if (AlertRules.Decide(domain, row.ModelVersion, row.Metric, value, previous, o) is { } decision)
+            {
+                await alerts.RaiseAsync(new AlertRaised(Guid.CreateVersion7(), decision.Level, domain, null, row.Metric, value, decision.Threshold, decision.Message, row.ModelVersion),
+                    row.ModelVersion, ct);
+            }
+
+            var forecastMetric = EarlyWarnings.ForecastMetric(row.Metric);
+            if (earlyWarnings.Observe(domain, row.ModelVersion, row.Metric, value, levels.GetValueOrDefault((domain, row.ModelVersion, forecastMetric)), o) is { } warning)
+            {
+                // The event names no model version: a forecast is news for people, deployment moves no traffic on it.
+                await alerts.RaiseAsync(new AlertRaised(Guid.CreateVersion7(), warning.Level, domain, null, forecastMetric, value, warning.Threshold, warning.Message),
+                    row.ModelVersion, ct);
+            }
         }
 
         foreach (var experiment in await experiments.ListAsync(ExperimentStatus.Running, null, ct))
