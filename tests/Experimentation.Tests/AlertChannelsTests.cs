@@ -218,9 +218,11 @@ public sealed class AlertChannelsTests(AlertChannelsFactory factory) : IClassFix
 
         var error = Assert.ThrowsAny<Exception>(() => spoiled.CreateClient());
 
-        var validation = error as OptionsValidationException ?? error.InnerException as OptionsValidationException
-            ?? (error as AggregateException)?.InnerExceptions.OfType<OptionsValidationException>().FirstOrDefault();
-        Assert.NotNull(validation);
+        // However deep the host wraps it (start-up failures come as themselves, inner exceptions or aggregates of them).
+        static IEnumerable<Exception> Tree(Exception e) =>
+            [e, .. (e is AggregateException a ? a.InnerExceptions : e.InnerException is { } inner ? [inner] : []).SelectMany(Tree)];
+        var validation = Tree(error).OfType<OptionsValidationException>().FirstOrDefault();
+        Assert.True(validation is not null, error.ToString());
         Assert.Contains(message, validation.Message);
     }
 
