@@ -20,16 +20,16 @@ public sealed class PrometheusTests(ExperimentationFactory factory) : IClassFixt
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.ToString());
             return PrometheusText.Parse(await response.Content.ReadAsStringAsync(ct));
-            // The outbox's gauges report once its dispatcher has made its first pass, which may come after the first scrape.
-        }, f => f.TryGetValue("http_server_request_duration_seconds", out var d) && d.Samples.Any(IsAlertsList) && f.ContainsKey("eventbus_outbox_set_aside"),
-            "the alerts request and the outbox's gauges in the scrape");
+        }, f => f.TryGetValue("http_server_request_duration_seconds", out var d) && d.Samples.Any(IsAlertsList), "the alerts request in the scrape");
 
         var duration = families["http_server_request_duration_seconds"];
         Assert.Equal("histogram", duration.Type);
         var count = duration.Samples.Single(s => s.Name == "http_server_request_duration_seconds_count" && IsAlertsList(s));
         Assert.True(count.Value >= 1);
-        // The platform's own meters are there too: the outbox's gauges.
-        Assert.Equal("gauge", families["eventbus_outbox_set_aside"].Type);
+        // The platform's own meters are exported too (the next test, with a meter of its own). Not checked here on the
+        // outbox's gauges: every test host in this process creates them under the same meter and names, OpenTelemetry
+        // takes same-named instruments as one stream, and whether it is in one host's scrape depends on which other
+        // hosts of the process still live (a CI run once went a minute without it). A service is one host per process.
     }
 
     [Fact]
