@@ -25,7 +25,7 @@ internal static partial class RateLimiting
         var options = app.Services.GetRequiredService<IOptionsMonitor<RateLimitOptions>>();
         var gateway = app.Services.GetRequiredService<IOptionsMonitor<GatewayOptions>>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RateLimiting).FullName!);
-        var unchecked_ = app.Services.GetRequiredService<IMeterFactory>().Create("DomainPlatform.Gateway")
+        var uncheckedRequests = app.Services.GetRequiredService<IMeterFactory>().Create("DomainPlatform.Gateway")
             .CreateCounter<long>("gateway.rate_limit.unchecked", "{request}", "Requests decided without the shared bucket while Redis was away, by outcome (allowed, refused)");
         app.Use(async (context, next) =>
         {
@@ -56,11 +56,11 @@ internal static partial class RateLimiting
             {
                 if (settings.WhenRedisDown == RedisOutageRule.Allow)
                 {
-                    unchecked_.Add(1, new KeyValuePair<string, object?>("outcome", "allowed"));
+                    uncheckedRequests.Add(1, new KeyValuePair<string, object?>("outcome", "allowed"));
                     await next();
                     return;
                 }
-                unchecked_.Add(1, new KeyValuePair<string, object?>("outcome", "refused"));
+                uncheckedRequests.Add(1, new KeyValuePair<string, object?>("outcome", "refused"));
                 var retry = Math.Max(1, (int)Math.Ceiling(Math.Max(circuit.RetryIn().TotalSeconds, openFor.TotalSeconds)));
                 context.Response.Headers.RetryAfter = retry.ToString(CultureInfo.InvariantCulture);
                 await Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "Rate limits unavailable",

@@ -10,13 +10,10 @@ public sealed class RedisCircuit(TimeProvider time)
 {
     private readonly Lock _gate = new();
     private long _retryAt = long.MinValue;
-    private bool _open;
+    private volatile bool _open;
 
     /// <summary>Whether the circuit is open now (Redis judged away).</summary>
-    public bool IsOpen
-    {
-        get { lock (_gate) return _open; }
-    }
+    public bool IsOpen => _open;
 
     /// <summary>
     /// Whether this caller may draw on Redis now: always while closed; while open, only the one caller that comes first
@@ -24,6 +21,8 @@ public sealed class RedisCircuit(TimeProvider time)
     /// </summary>
     public bool TryEnter(TimeSpan openFor)
     {
+        // The request path's common case, closed, takes no lock.
+        if (!_open) return true;
         lock (_gate)
         {
             if (!_open) return true;
@@ -61,6 +60,7 @@ public sealed class RedisCircuit(TimeProvider time)
     /// <summary>A draw succeeded: close. Returns whether it was open before.</summary>
     public bool RecordSuccess()
     {
+        if (!_open) return false;
         lock (_gate)
         {
             var wasOpen = _open;
